@@ -1,0 +1,65 @@
+/**
+ * The record of what is installed: `.patchops/state.json`.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import { writeFileAtomic } from "./_fs.ts";
+import type { Workspace } from "./workspace.ts";
+
+/** One committed transaction in the history. */
+export interface HistoryEntry {
+  id: string;
+  kind: "apply" | "rollback";
+  /** Version installed by this transaction. */
+  version: string | undefined;
+  /** Version installed before it. */
+  previousVersion: string | undefined;
+  /** SHA-256 of the package (apply only). */
+  hash: string | undefined;
+  at: string;
+  steps: number;
+}
+
+/** Contents of `state.json`. */
+export interface State {
+  format: 1;
+  /** Installed version: the manifest's `version`, else `sha256:<hash>`. */
+  version: string | undefined;
+  appliedAt: string | undefined;
+  history: HistoryEntry[];
+}
+
+/** A state for a directory patchops has never touched. */
+export function emptyState(): State {
+  return { format: 1, version: undefined, appliedAt: undefined, history: [] };
+}
+
+/** Reads the state, or an empty one when there is none. */
+export async function readState(ws: Workspace): Promise<State> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(ws.statePath);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return emptyState();
+    throw err;
+  }
+  try {
+    const v = JSON.parse(text);
+    if (v?.format !== 1 || !Array.isArray(v.history)) {
+      throw new Error("unknown format");
+    }
+    return v as State;
+  } catch (err) {
+    throw new PatchopsError(
+      "StateInvalid",
+      `state file "${ws.statePath}" is unreadable (${(err as Error).message})`,
+    );
+  }
+}
+
+/** Writes the state atomically. */
+export async function writeState(ws: Workspace, state: State): Promise<void> {
+  await writeFileAtomic(ws.statePath, JSON.stringify(state, null, 2) + "\n");
+}

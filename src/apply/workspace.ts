@@ -1,0 +1,62 @@
+/**
+ * Paths inside `<dir>/.patchops/`, kept in one place so every module agrees.
+ *
+ * @module
+ */
+
+import { RESERVED_DIR } from "../path_policy.ts";
+
+/** The layout of one install directory's working area. */
+export class Workspace {
+  /** The install directory, as a real path. */
+  readonly root: string;
+  /** `<root>/.patchops` */
+  readonly base: string;
+
+  constructor(root: string) {
+    this.root = root.replace(/\/+$/, "") || "/";
+    this.base = `${this.root === "/" ? "" : this.root}/${RESERVED_DIR}`;
+  }
+
+  get lockPath(): string {
+    return `${this.base}/lock`;
+  }
+  get statePath(): string {
+    return `${this.base}/state.json`;
+  }
+  get txnBase(): string {
+    return `${this.base}/txn`;
+  }
+  get backupsBase(): string {
+    return `${this.base}/backups`;
+  }
+  get downloadsBase(): string {
+    return `${this.base}/downloads`;
+  }
+  /** Working area of transaction `id`. */
+  txnDir(id: string): string {
+    return `${this.txnBase}/${id}`;
+  }
+  /** Kept backup of committed transaction `id`. */
+  backupDir(id: string): string {
+    return `${this.backupsBase}/${id}`;
+  }
+  /** Absolute path of a relative install path. */
+  target(rel: string): string {
+    return rel === ""
+      ? this.root
+      : `${this.root === "/" ? "" : this.root}/${rel}`;
+  }
+}
+
+/** A sortable, unique transaction id: UTC time plus randomness. */
+export function newTxnId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, "").replace(
+    /\.\d+Z$/,
+    "Z",
+  );
+  const r = crypto.getRandomValues(new Uint8Array(4));
+  return `${t}-${
+    Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}

@@ -1,0 +1,261 @@
+/**
+ * Extracts tar members into a staging directory under the path and type
+ * policy: nothing is written outside the staging root, through a symlink, or
+ * as a device; links may not point outside the install directory.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import {
+  ancestorsOf,
+  normalizeRelativePath,
+  RESERVED_DIR,
+  resolveLinkTarget,
+} from "../path_policy.ts";
+import { readTar, type TarHeader } from "./tar_reader.ts";
+
+/** What a staged path is. Hard links are staged as files. */
+export type StagedType = "file" | "directory" | "symlink";
+
+/** One staged path. */
+export interface StagedEntry {
+  type: StagedType;
+  mode: number;
+  size: number;
+  /** True for directories that no member named but a deeper member needed. */
+  implied?: boolean;
+}
+
+/** Result of {@linkcode stageArchive}. */
+export interface StagedTree {
+  entries: Map<string, StagedEntry>;
+  /** Reserved members captured in memory instead of written (see options). */
+  captured: Map<string, Uint8Array>;
+  files: number;
+  bytes: number;
+}
+
+/** Options of {@linkcode stageArchive}. */
+export interface StageOptions {
+  /**
+   * Member paths under `.patchops/` to capture in memory instead of
+   * writing; any other `.patchops/` member is refused.
+   */
+  capture?: ReadonlySet<string>;
+  /** Called after each member is staged. */
+  onEntry?: (path: string, tree: StagedTree) => void;
+}
+
+const CAPTURE_LIMIT = 4 << 20;
+
+function refuse(
+  header: TarHeader,
+  why: string,
+  options?: ErrorOptions,
+): PatchopsError {
+  return new PatchopsError(
+    "UnsafeMember",
+    `member "${header.path}" ${why}`,
+    options,
+  );
+}
+
+/**
+ * Reads a decompressed tar stream and writes its members below `root`
+ * (which must exist and be empty). Throws `UnsafeMember` on the first
+ * member the policy refuses and `ArchiveCorrupt` on malformed input; the
+ * caller removes the staging directory on failure.
+ */
+export async function stageArchive(
+  stream: ReadableStream<Uint8Array>,
+  root: string,
+  options?: StageOptions,
+): Promise<StagedTree> {
+  const { capture = new Set<string>(), onEntry } = options ?? {};
+  const tree: StagedTree = {
+    entries: new Map(),
+    captured: new Map(),
+    files: 0,
+    bytes: 0,
+  };
+  const links = new Map<string, string>();
+  const dirModes: [string, number][] = [];
+
+  for await (const { header, body } of readTar(stream)) {
+    let path: string;
+    try {
+      path = normalizeRelativePath(header.path, {
+        lenient: true,
+        allowReserved: true,
+      });
+    } catch (err) {
+      throw refuse(header, reasonOf(err), { cause: err });
+    }
+    if (path === "") {
+      if (header.type === "directory") continue;
+      throw refuse(header, "names the install directory itself");
+    }
+    if (path === RESERVED_DIR || path.startsWith(RESERVED_DIR + "/")) {
+      if (capture.has(path) && header.type === "file") {
+        if (header.size > CAPTURE_LIMIT) throw refuse(header, "is too large");
+        tree.captured.set(path, await collect(body, header.size));
+        continue;
+      }
+      throw refuse(header, `lies in the reserved "${RESERVED_DIR}" directory`);
+    }
+    switch (header.type) {
+      case "chardev":
+      case "blockdev":
+        throw refuse(header, "is a device node");
+      case "fifo":
+        throw refuse(header, "is a FIFO");
+      case "other":
+        throw refuse(header, `has unsupported type "${header.typeflag}"`);
+    }
+    if (tree.entries.has(path)) {
+      const prior = tree.entries.get(path)!;
+      if (!(prior.implied && header.type === "directory")) {
+        throw refuse(header, "appears twice in the archive");
+      }
+    }
+    for (const a of ancestorsOf(path)) {
+      const e = tree.entries.get(a);
+      if (e === undefined) {
+        await Deno.mkdir(`${root}/${a}`, { mode: 0o700 });
+        tree.entries.set(a, {
+          type: "directory",
+          mode: 0o755,
+          size: 0,
+          implied: true,
+        });
+        dirModes.push([a, 0o755]);
+      } else if (e.type === "symlink") {
+        throw refuse(header, `would be written through the symlink "${a}"`);
+      } else if (e.type !== "directory") {
+        throw refuse(
+          header,
+          `needs "${a}" to be a directory, but it is a file`,
+        );
+      }
+    }
+    const target = `${root}/${path}`;
+    switch (header.type) {
+      case "directory": {
+        const prior = tree.entries.get(path);
+        if (prior === undefined) await Deno.mkdir(target, { mode: 0o700 });
+        tree.entries.set(path, {
+          type: "directory",
+          mode: header.mode & 0o7777,
+          size: 0,
+        });
+        dirModes.push([path, header.mode & 0o7777]);
+        break;
+      }
+      case "symlink": {
+        links.set(path, header.linkPath);
+        const resolved = resolveLinkTarget(path, header.linkPath, links);
+        if (resolved === undefined || resolved.split("/")[0] === RESERVED_DIR) {
+          throw refuse(
+            header,
+            `is a symlink to "${header.linkPath}", which leaves the install directory`,
+          );
+        }
+        await Deno.symlink(header.linkPath, target);
+        tree.entries.set(path, { type: "symlink", mode: 0o777, size: 0 });
+        break;
+      }
+      case "hardlink": {
+        let source: string;
+        try {
+          source = normalizeRelativePath(header.linkPath, { lenient: true });
+        } catch (err) {
+          throw refuse(
+            header,
+            `is a hard link to "${header.linkPath}", which ${reasonOf(err)}`,
+            { cause: err },
+          );
+        }
+        const e = tree.entries.get(source);
+        if (e === undefined || e.type !== "file") {
+          throw refuse(
+            header,
+            `is a hard link to "${header.linkPath}", which is not an earlier file in the archive`,
+          );
+        }
+        await Deno.link(`${root}/${source}`, target);
+        tree.entries.set(path, { ...e });
+        tree.files++;
+        break;
+      }
+      case "file": {
+        const file = await Deno.open(target, {
+          write: true,
+          createNew: true,
+          mode: 0o600,
+        });
+        try {
+          let written = 0;
+          for await (const part of body) {
+            let off = 0;
+            while (off < part.length) {
+              off += await file.write(part.subarray(off));
+            }
+            written += part.length;
+          }
+          if (written !== header.size) throw refuse(header, "is truncated");
+          if (header.mtime > 0) await file.utime(header.mtime, header.mtime);
+        } finally {
+          file.close();
+        }
+        await Deno.chmod(target, header.mode & 0o777);
+        tree.entries.set(path, {
+          type: "file",
+          mode: header.mode & 0o777,
+          size: header.size,
+        });
+        tree.files++;
+        tree.bytes += header.size;
+        break;
+      }
+    }
+    onEntry?.(path, tree);
+  }
+
+  // A symlink added later can change where an earlier one leads, so check
+  // every link again against the complete set.
+  for (const [path, target] of links) {
+    const resolved = resolveLinkTarget(path, target, links);
+    if (resolved === undefined || resolved.split("/")[0] === RESERVED_DIR) {
+      throw new PatchopsError(
+        "UnsafeMember",
+        `member "${path}" is a symlink to "${target}", which leaves the install directory`,
+      );
+    }
+  }
+  // Modes last, deepest first, so read-only directories do not block their children.
+  for (
+    const [path, mode] of dirModes.sort((a, b) => b[0].length - a[0].length)
+  ) {
+    await Deno.chmod(`${root}/${path}`, mode & 0o777);
+  }
+  return tree;
+}
+
+function reasonOf(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/^path "[^"]*" /, "");
+}
+
+async function collect(
+  body: AsyncIterable<Uint8Array>,
+  size: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let off = 0;
+  for await (const part of body) {
+    out.set(part, off);
+    off += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * Helpers shared by the command modules: strict flag parsing and loading a
+ * public key argument.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { PatchopsError, UsageError } from "../errors.ts";
+import { parsePublicKey, type PublicKey } from "../verify/minisign.ts";
+import { decodeBase64 } from "../verify/base64.ts";
+
+/** Option descriptors in node:util's `parseArgs` shape. */
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses `args` strictly; unknown flags and missing values become `UsageError`. */
+export function parseFlags<T extends OptionSpec>(
+  args: string[],
+  options: T,
+): {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+} {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return {
+      values: values as Record<string, string | boolean | undefined>,
+      positionals,
+    };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new UsageError(
+      msg.replace(/\. To specify a positional argument.*$/s, "").replace(
+        /\.$/,
+        "",
+      ),
+    );
+  }
+}
+
+/** Reads a string flag, or throws `UsageError` when required and absent. */
+export function stringFlag(
+  values: Record<string, unknown>,
+  name: string,
+  required: true,
+): string;
+export function stringFlag(
+  values: Record<string, unknown>,
+  name: string,
+  required?: false,
+): string | undefined;
+export function stringFlag(
+  values: Record<string, unknown>,
+  name: string,
+  required = false,
+): string | undefined {
+  const v = values[name];
+  if (typeof v === "string") {
+    if (v.length === 0) throw new UsageError(`--${name} must not be empty`);
+    return v;
+  }
+  if (required) throw new UsageError(`missing --${name}`);
+  return undefined;
+}
+
+/** Expects exactly `n` positional arguments named by `names`. */
+export function positionals(list: string[], names: string[]): string[] {
+  if (list.length < names.length) {
+    throw new UsageError(
+      `missing ${names.slice(list.length).map((n) => `<${n}>`).join(" ")}`,
+    );
+  }
+  if (list.length > names.length) {
+    throw new UsageError(`unexpected argument "${list[names.length]}"`);
+  }
+  return list;
+}
+
+/** Parses a positive integer flag. */
+export function intFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min = 0,
+): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || !/^[0-9]+$/.test(v) || Number(v) < min) {
+    throw new UsageError(
+      `--${name} must be a whole number of at least ${min}, got "${v}"`,
+    );
+  }
+  return Number(v);
+}
+
+/**
+ * Loads `--public-key`: the base64 key line itself, or a path to a minisign
+ * `.pub` file (or a file holding just the key line).
+ */
+export async function loadPublicKey(value: string): Promise<PublicKey> {
+  const raw = decodeBase64(value);
+  if (raw !== undefined && raw.length === 42) return parsePublicKey(value);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(value);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new PatchopsError(
+        "KeyInvalid",
+        `public key "${value}" is neither a key nor an existing file`,
+      );
+    }
+    throw err;
+  }
+  return parsePublicKey(text);
+}
+
+/** Formats a byte count for people. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}

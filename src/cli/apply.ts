@@ -1,0 +1,146 @@
+/**
+ * `patchops apply <manifest> --dir <dir>`.
+ *
+ * @module
+ */
+
+import { applyPatch } from "../apply/mod.ts";
+import { loadManifest } from "../manifest.ts";
+import {
+  formatBytes,
+  intFlag,
+  loadPublicKey,
+  parseFlags,
+  positionals,
+  stringFlag,
+} from "./_common.ts";
+import { createProgressReporter } from "./_progress.ts";
+
+/** Usage line of the command. */
+export const usage =
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>]";
+
+/** Parsed flags of `apply`. */
+export interface ApplyFlags {
+  manifest: string;
+  dir: string;
+  publicKey: string | undefined;
+  allowUnsigned: boolean;
+  arch: string | undefined;
+  dryRun: boolean;
+  json: boolean;
+  keep: number;
+  timeoutSeconds: number;
+}
+
+/** Parses `apply`'s arguments. Pure; throws `UsageError`. */
+export function parseApplyArgs(args: string[]): ApplyFlags {
+  const { values, positionals: pos } = parseFlags(args, {
+    dir: { type: "string" },
+    "public-key": { type: "string" },
+    "allow-unsigned": { type: "boolean" },
+    arch: { type: "string" },
+    "dry-run": { type: "boolean" },
+    json: { type: "boolean" },
+    keep: { type: "string" },
+    timeout: { type: "string" },
+  });
+  const [manifest] = positionals(pos, ["manifest"]);
+  return {
+    manifest: manifest!,
+    dir: stringFlag(values, "dir", true),
+    publicKey: stringFlag(values, "public-key"),
+    allowUnsigned: values["allow-unsigned"] === true,
+    arch: stringFlag(values, "arch"),
+    dryRun: values["dry-run"] === true,
+    json: values.json === true,
+    keep: intFlag(values, "keep", 1, 0),
+    timeoutSeconds: intFlag(values, "timeout", 30, 1),
+  };
+}
+
+/** What the command was doing, for its error line. */
+export function describe(flags: ApplyFlags): string {
+  return `cannot apply "${flags.manifest}" to "${flags.dir}"`;
+}
+
+/** Runs `apply`; returns the exit code. */
+export async function run(flags: ApplyFlags): Promise<number> {
+  const publicKey = flags.publicKey
+    ? await loadPublicKey(flags.publicKey)
+    : undefined;
+  const manifest = await loadManifest(flags.manifest, {
+    timeoutSeconds: flags.timeoutSeconds,
+    ...(flags.arch ? { arch: flags.arch } : {}),
+  });
+  if (!publicKey && flags.allowUnsigned) {
+    console.error(
+      "warning: --allow-unsigned: the package's signature is not checked, only its hash",
+    );
+  }
+  const reporter = createProgressReporter({ json: flags.json });
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    const result = await applyPatch(manifest, flags.dir, {
+      publicKey,
+      allowUnsigned: flags.allowUnsigned,
+      dryRun: flags.dryRun,
+      keep: flags.keep,
+      timeoutSeconds: flags.timeoutSeconds,
+      onProgress: reporter.onProgress,
+      onWarning: (m) => {
+        reporter.finish();
+        console.error(`warning: ${m}`);
+      },
+      signal: abort.signal,
+    });
+    reporter.finish();
+    const { counts, steps } = result.plan;
+    if (flags.json) {
+      console.log(JSON.stringify({
+        event: "result",
+        dryRun: result.dryRun,
+        id: result.id,
+        version: result.version,
+        previousVersion: result.previousVersion ?? null,
+        filesReplaced: counts.files,
+        directoriesReplaced: counts.directories,
+        pathsDeleted: counts.deleted,
+        bytes: counts.bytes,
+        packageBytes: result.bytes,
+        signed: result.signed,
+        steps,
+      }));
+    } else if (flags.dryRun) {
+      console.log(`plan for ${result.version} (dry run, nothing changed):`);
+      for (const s of steps) {
+        const verb = s.action === "delete"
+          ? "delete "
+          : s.hadTarget
+          ? "replace"
+          : "create ";
+        console.log(`  ${verb} ${s.path}`);
+      }
+      console.log(summary(counts));
+    } else {
+      console.log(
+        `applied ${result.version} to ${flags.dir}: ${summary(counts)}`,
+      );
+    }
+    return 0;
+  } finally {
+    reporter.finish();
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+function summary(
+  c: { files: number; directories: number; deleted: number; bytes: number },
+): string {
+  return `${c.files} files replaced, ${c.directories} directories replaced, ${c.deleted} paths deleted, ${
+    formatBytes(c.bytes)
+  }`;
+}

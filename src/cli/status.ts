@@ -1,0 +1,103 @@
+/**
+ * `patchops status --dir <dir> [--json]`.
+ *
+ * @module
+ */
+
+import { openInstallDir } from "../apply/mod.ts";
+import { isLockHeld, readHolder } from "../apply/lock.ts";
+import { readState } from "../apply/state.ts";
+import { listBackups } from "../apply/transaction.ts";
+import { parseFlags, positionals, stringFlag } from "./_common.ts";
+
+/** Usage line of the command. */
+export const usage = "patchops status --dir <dir> [--json]";
+
+/** Parsed flags of `status`. */
+export interface StatusFlags {
+  dir: string;
+  json: boolean;
+}
+
+/** Parses `status`'s arguments. Pure; throws `UsageError`. */
+export function parseStatusArgs(args: string[]): StatusFlags {
+  const { values, positionals: pos } = parseFlags(args, {
+    dir: { type: "string" },
+    json: { type: "boolean" },
+  });
+  positionals(pos, []);
+  return { dir: stringFlag(values, "dir", true), json: values.json === true };
+}
+
+/** What the command was doing, for its error line. */
+export function describe(flags: StatusFlags): string {
+  return `cannot read the status of "${flags.dir}"`;
+}
+
+/** Runs `status`; returns the exit code. Reads only: takes no lock. */
+export async function run(flags: StatusFlags): Promise<number> {
+  const ws = await openInstallDir(flags.dir);
+  const state = await readState(ws);
+  const backups = await listBackups(ws);
+  const pending: { id: string; state: string }[] = [];
+  try {
+    for await (const e of Deno.readDir(ws.txnBase)) {
+      if (!e.isDirectory) continue;
+      let st = "staging";
+      try {
+        st = JSON.parse(
+          await Deno.readTextFile(`${ws.txnDir(e.name)}/journal.json`),
+        ).state;
+      } catch {
+        // No journal yet: staging only.
+      }
+      pending.push({ id: e.name, state: st });
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  const held = await isLockHeld(ws.lockPath);
+  const holder = held ? await readHolder(ws.lockPath) : undefined;
+  const last = state.history.at(-1);
+  if (flags.json) {
+    console.log(JSON.stringify({
+      dir: ws.root,
+      version: state.version ?? null,
+      appliedAt: state.appliedAt ?? null,
+      lastTransaction: last ?? null,
+      pending,
+      backups,
+      lock: held ? (holder ?? { pid: null }) : null,
+      history: state.history,
+    }));
+    return 0;
+  }
+  console.log(`directory: ${ws.root}`);
+  console.log(`version:   ${state.version ?? "(none recorded)"}`);
+  if (state.appliedAt) {
+    console.log(
+      `applied:   ${state.appliedAt}${
+        last ? ` (${last.kind} ${last.id})` : ""
+      }`,
+    );
+  }
+  console.log(
+    `pending:   ${
+      pending.length
+        ? pending.map((p) => `${p.id} (${p.state})`).join(", ")
+        : "none"
+    }`,
+  );
+  console.log(`backups:   ${backups.length ? backups.join(", ") : "none"}`);
+  console.log(
+    `lock:      ${
+      held
+        ? (holder
+          ? `held by pid ${holder.pid} on ${holder.host} (${holder.command})`
+          : "held")
+        : "free"
+    }`,
+  );
+  console.log(`history:   ${state.history.length} transaction(s)`);
+  return 0;
+}

@@ -1,0 +1,333 @@
+/**
+ * Manifests: the duck_client `PatchPackageInfo` and the enhanced
+ * per-architecture manifest, parsed into one validated shape.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "./errors.ts";
+import { readSmall } from "./fetch.ts";
+import { ancestorsOf, normalizeRelativePath } from "./path_policy.ts";
+
+/** Operation lists as duck_client writes them. */
+export interface PatchOperations {
+  replace?: { files?: string[]; directories?: string[] };
+  delete?: { files?: string[]; directories?: string[] };
+}
+
+/** duck_client's `PatchPackageInfo`, plus optional version fields. */
+export interface PatchPackageInfo {
+  url: string;
+  hash?: string;
+  signature?: string;
+  operations: PatchOperations;
+  notes?: string;
+  version?: string;
+  from_version?: string;
+}
+
+/** Validated operations with normalised paths. */
+export interface Operations {
+  replaceFiles: string[];
+  replaceDirectories: string[];
+  deleteFiles: string[];
+  deleteDirectories: string[];
+}
+
+/** A manifest ready to act on. */
+export interface Manifest {
+  /** Where the package is, resolved against the manifest's location. */
+  url: URL;
+  /** Expected SHA-256 of the package, lower-case hex. */
+  sha256: string;
+  /** minisign signature text or its base64, if any. */
+  signature: string | undefined;
+  operations: Operations;
+  notes: string | undefined;
+  version: string | undefined;
+  fromVersion: string | undefined;
+  /** The architecture chosen from an enhanced manifest. */
+  arch: string | undefined;
+}
+
+/** Architectures an enhanced manifest can carry. */
+export const ARCHES = ["x86_64", "aarch64"] as const;
+
+/** Maps common spellings to the manifest's architecture keys. */
+export function normalizeArch(arch: string): string | undefined {
+  const a = arch.toLowerCase();
+  if (a === "x86_64" || a === "amd64" || a === "x64") return "x86_64";
+  if (a === "aarch64" || a === "arm64") return "aarch64";
+  return undefined;
+}
+
+function invalid(why: string): PatchopsError {
+  return new PatchopsError("ManifestInvalid", `manifest is invalid: ${why}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function optionalString(
+  obj: Record<string, unknown>,
+  key: string,
+  field: string,
+): string | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") {
+    throw invalid(
+      `field "${field}" must be a string, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+function pathList(obj: unknown, key: string, field: string): string[] {
+  if (!isObject(obj)) return [];
+  const v = obj[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    throw invalid(
+      `field "${field}" must be an array of paths, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v.map((p, i) => {
+    if (typeof p !== "string") {
+      throw invalid(
+        `field "${field}[${i}]" must be a string, got ${JSON.stringify(p)}`,
+      );
+    }
+    try {
+      const norm = normalizeRelativePath(p);
+      if (norm === "") {
+        throw new PatchopsError(
+          "UnsafePath",
+          `path "${p}" names the install directory itself`,
+        );
+      }
+      return norm;
+    } catch (err) {
+      if (err instanceof PatchopsError) {
+        throw invalid(`field "${field}[${i}]": ${err.message}`);
+      }
+      throw err;
+    }
+  });
+}
+
+/** Validates an `operations` object; paths are normalised and checked. */
+export function parseOperations(
+  value: unknown,
+  field = "operations",
+): Operations {
+  if (!isObject(value)) {
+    throw invalid(
+      `field "${field}" must be an object, got ${JSON.stringify(value)}`,
+    );
+  }
+  for (const key of ["replace", "delete"]) {
+    const v = value[key];
+    if (v !== undefined && v !== null && !isObject(v)) {
+      throw invalid(
+        `field "${field}.${key}" must be an object, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  const ops: Operations = {
+    replaceFiles: pathList(value.replace, "files", `${field}.replace.files`),
+    replaceDirectories: pathList(
+      value.replace,
+      "directories",
+      `${field}.replace.directories`,
+    ),
+    deleteFiles: pathList(value.delete, "files", `${field}.delete.files`),
+    deleteDirectories: pathList(
+      value.delete,
+      "directories",
+      `${field}.delete.directories`,
+    ),
+  };
+  checkConflicts(ops);
+  return ops;
+}
+
+/** Refuses operations that name one path twice or nest inside each other. */
+function checkConflicts(ops: Operations): void {
+  const seen = new Map<string, string>();
+  const lists: [string, string[]][] = [
+    ["replace.files", ops.replaceFiles],
+    ["replace.directories", ops.replaceDirectories],
+    ["delete.files", ops.deleteFiles],
+    ["delete.directories", ops.deleteDirectories],
+  ];
+  for (const [name, list] of lists) {
+    for (const p of list) {
+      const prior = seen.get(p);
+      if (prior !== undefined) {
+        throw invalid(`path "${p}" appears in both "${prior}" and "${name}"`);
+      }
+      seen.set(p, name);
+    }
+  }
+  for (const [p, name] of seen) {
+    for (const a of ancestorsOf(p)) {
+      const outer = seen.get(a);
+      if (outer !== undefined) {
+        throw invalid(`"${p}" in "${name}" lies inside "${a}" in "${outer}"`);
+      }
+    }
+  }
+}
+
+/** Options of {@linkcode parseManifest}. */
+export interface ParseManifestOptions {
+  /** Architecture to pick from an enhanced manifest. Defaults to the host's. */
+  arch?: string;
+}
+
+function parsePackage(
+  pkg: Record<string, unknown>,
+  base: URL,
+  prefix: string,
+): Omit<Manifest, "arch" | "version" | "fromVersion"> & {
+  version?: string;
+  fromVersion?: string;
+} {
+  const field = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  const url = optionalString(pkg, "url", field("url"));
+  if (url === undefined || url.trim() === "") {
+    throw invalid(`field "${field("url")}" is missing`);
+  }
+  let resolved: URL;
+  try {
+    resolved = new URL(url, base);
+  } catch {
+    throw invalid(`field "${field("url")}" is not a valid URL: "${url}"`);
+  }
+  if (!["http:", "https:", "file:"].includes(resolved.protocol)) {
+    throw invalid(`field "${field("url")}" has unsupported scheme: "${url}"`);
+  }
+  const hash = optionalString(pkg, "hash", field("hash"));
+  if (hash === undefined) throw invalid(`field "${field("hash")}" is missing`);
+  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(hash.trim());
+  if (!m) {
+    throw invalid(
+      `field "${
+        field("hash")
+      }" must be "sha256:" and 64 hex digits, got "${hash}"`,
+    );
+  }
+  const signature = optionalString(pkg, "signature", field("signature"));
+  if (pkg.operations === undefined) {
+    throw invalid(`field "${field("operations")}" is missing`);
+  }
+  const out: ReturnType<typeof parsePackage> = {
+    url: resolved,
+    sha256: m[1]!.toLowerCase(),
+    signature: signature === undefined || signature.trim() === ""
+      ? undefined
+      : signature,
+    operations: parseOperations(pkg.operations, field("operations")),
+    notes: optionalString(pkg, "notes", field("notes")),
+  };
+  const version = optionalString(pkg, "version", field("version"));
+  const fromVersion = optionalString(
+    pkg,
+    "from_version",
+    field("from_version"),
+  );
+  if (version !== undefined) out.version = version;
+  if (fromVersion !== undefined) out.fromVersion = fromVersion;
+  return out;
+}
+
+/**
+ * Validates a parsed manifest document. `base` is the manifest's own URL,
+ * against which a relative package `url` resolves.
+ */
+export function parseManifest(
+  doc: unknown,
+  base: URL,
+  options?: ParseManifestOptions,
+): Manifest {
+  if (!isObject(doc)) throw invalid("top level must be a JSON object");
+  if (isObject(doc.patch) && doc.url === undefined) {
+    const requested = options?.arch ?? Deno.build.arch;
+    const arch = normalizeArch(requested);
+    if (arch === undefined) {
+      throw invalid(
+        `architecture "${requested}" is not one of ${ARCHES.join(", ")}`,
+      );
+    }
+    const entry = doc.patch[arch];
+    if (!isObject(entry)) {
+      const have = ARCHES.filter((a) =>
+        isObject((doc.patch as Record<string, unknown>)[a])
+      );
+      throw invalid(
+        `no patch for architecture "${arch}" (manifest has: ${
+          have.join(", ") || "none"
+        })`,
+      );
+    }
+    const pkg = parsePackage(entry, base, `patch.${arch}`);
+    const version = pkg.version ??
+      optionalString(doc.patch, "version", "patch.version") ??
+      optionalString(doc, "version", "version");
+    const fromVersion = pkg.fromVersion ??
+      optionalString(doc.patch, "from_version", "patch.from_version") ??
+      optionalString(doc, "from_version", "from_version");
+    return { ...pkg, version, fromVersion, arch };
+  }
+  const pkg = parsePackage(doc, base, "");
+  return {
+    ...pkg,
+    version: pkg.version,
+    fromVersion: pkg.fromVersion,
+    arch: undefined,
+  };
+}
+
+/** Turns a command-line manifest argument (path or URL) into a URL. */
+export function manifestUrl(source: string): URL {
+  if (/^(https?|file):/i.test(source)) {
+    try {
+      return new URL(source);
+    } catch {
+      throw invalid(`"${source}" is not a valid URL`);
+    }
+  }
+  const abs = source.startsWith("/") ? source : `${Deno.cwd()}/${source}`;
+  const url = new URL("file://");
+  url.pathname = abs;
+  return url;
+}
+
+/** Options of {@linkcode loadManifest}. */
+export interface LoadManifestOptions extends ParseManifestOptions {
+  /** @default 30 */
+  timeoutSeconds?: number;
+}
+
+/** Reads and validates a manifest from a path or an http(s)/file URL. */
+export async function loadManifest(
+  source: string,
+  options?: LoadManifestOptions,
+): Promise<Manifest> {
+  const url = manifestUrl(source);
+  const bytes = await readSmall(
+    url,
+    options?.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {},
+  );
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw invalid(
+      `not valid JSON (${err instanceof Error ? err.message : err})`,
+    );
+  }
+  return parseManifest(doc, url, options?.arch ? { arch: options.arch } : {});
+}

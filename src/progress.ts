@@ -1,0 +1,33 @@
+/**
+ * Progress events that the library emits and the CLI draws.
+ *
+ * @module
+ */
+
+/** Phases of an apply, in order. */
+export type Phase =
+  | "download"
+  | "verify"
+  | "stage"
+  | "sync"
+  | "commit"
+  | "done";
+
+/** One progress observation. */
+export interface ProgressEvent {
+  phase: Phase;
+  /** Bytes received so far (download). */
+  bytes?: number;
+  /** Total bytes expected, when known. */
+  total?: number;
+  /** Members staged so far. */
+  files?: number;
+  /** Commit steps done and planned. */
+  steps?: number;
+  totalSteps?: number;
+  /** Milliseconds since the operation started. */
+  elapsedMs: number;
+}
+
+/** Receives progress events. */
+export type ProgressCallback = (event: ProgressEvent) => void;
