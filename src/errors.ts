@@ -48,6 +48,7 @@ export class UsageError extends Error {
  * OS errors from Deno carry the path in their message already.
  */
 export function describeError(err: unknown): string {
+  if (err instanceof PatchopsError) return err.message.replaceAll("\n", " ");
   if (err instanceof Error) {
     const parts = [err.message];
     let cause = err.cause;

@@ -47,12 +47,21 @@ function failed(url: URL, why: string, cause?: unknown): PatchopsError {
 }
 
 function describeNetworkError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  let msg = err instanceof Error ? err.message : String(err);
+  for (
+    let c = err instanceof Error ? err.cause : undefined;
+    c instanceof Error;
+    c = c.cause
+  ) {
+    msg += `: ${c.message}`;
+  }
   if (/refused/i.test(msg)) return "connection refused";
   if (/dns|lookup|resolve|name or service/i.test(msg)) return "host not found";
   if (/certificate|tls|ssl/i.test(msg)) {
     return `TLS error (${msg.split("\n")[0]})`;
   }
+  if (/timed out/i.test(msg)) return "connection timed out";
+  if (/reset/i.test(msg)) return "connection reset";
   return msg.split("\n")[0] ?? msg;
 }
 

@@ -112,7 +112,7 @@ export async function receivePackage(
       staged = tree;
     },
     (err) => {
-      extractError = err;
+      extractError ??= err;
     },
   );
   let bytes = 0;

@@ -1,0 +1,362 @@
+/**
+ * Shared test helpers: temp dirs, tree snapshots, archive crafting, real
+ * minisign, a local HTTP server with fault injection, and a CLI runner.
+ */
+
+import { createHash } from "node:crypto";
+import {
+  encodeHeader,
+  endOfArchive,
+  padding,
+  tarMember,
+} from "../src/archive/tar_writer.ts";
+
+export const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Creates a temp dir; the returned function removes it. */
+export async function tempDir(
+  prefix = "patchops-test-",
+): Promise<[string, () => Promise<void>]> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix }));
+  return [dir, () => Deno.remove(dir, { recursive: true }).catch(() => {})];
+}
+
+/** A description of every path below `dir`: type, mode, content hash or link target. */
+export async function snapshot(
+  dir: string,
+  options?: { exclude?: string[] },
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const exclude = new Set(options?.exclude ?? [".patchops"]);
+  async function walk(rel: string) {
+    const abs = rel ? `${dir}/${rel}` : dir;
+    const entries: Deno.DirEntry[] = [];
+    for await (const e of Deno.readDir(abs)) entries.push(e);
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (!rel && exclude.has(e.name)) continue;
+      const info = await Deno.lstat(`${dir}/${p}`);
+      const mode = ((info.mode ?? 0) & 0o7777).toString(8);
+      if (info.isSymlink) {
+        out[p] = `symlink -> ${await Deno.readLink(`${dir}/${p}`)}`;
+      } else if (info.isDirectory) {
+        out[p] = `dir ${mode}`;
+        await walk(p);
+      } else {
+        const h = createHash("sha256").update(
+          await Deno.readFile(`${dir}/${p}`),
+        ).digest("hex").slice(0, 16);
+        out[p] = `file ${mode} ${h}`;
+      }
+    }
+  }
+  await walk("");
+  return out;
+}
+
+/** Writes a tree from a spec: string = file content, {dir} , {link}. */
+export type TreeSpec = Record<
+  string,
+  string | { dir: true; mode?: number } | { link: string } | {
+    content: string;
+    mode: number;
+  }
+>;
+
+export async function writeTree(dir: string, spec: TreeSpec): Promise<void> {
+  for (const [path, v] of Object.entries(spec)) {
+    const abs = `${dir}/${path}`;
+    await Deno.mkdir(abs.slice(0, abs.lastIndexOf("/")), { recursive: true });
+    if (typeof v === "string") await Deno.writeTextFile(abs, v);
+    else if ("dir" in v) {
+      await Deno.mkdir(abs, { recursive: true });
+      if (v.mode !== undefined) await Deno.chmod(abs, v.mode);
+    } else if ("link" in v) await Deno.symlink(v.link, abs);
+    else {
+      await Deno.writeTextFile(abs, v.content);
+      await Deno.chmod(abs, v.mode);
+    }
+  }
+}
+
+/** A member for {@linkcode buildTar}. */
+export interface Member {
+  path: string;
+  type?: "file" | "directory" | "symlink" | "hardlink";
+  data?: string | Uint8Array;
+  mode?: number;
+  link?: string;
+}
+
+/** Builds a tar archive in memory from members or raw blocks. */
+export function buildTar(
+  items: (Member | Uint8Array)[],
+  options?: { end?: boolean },
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const item of items) {
+    if (item instanceof Uint8Array) {
+      parts.push(item);
+      continue;
+    }
+    const data = typeof item.data === "string"
+      ? new TextEncoder().encode(item.data)
+      : item.data ?? new Uint8Array();
+    const type = item.type ?? "file";
+    parts.push(...tarMember({
+      path: item.path,
+      type,
+      mode: item.mode ?? (type === "directory" ? 0o755 : 0o644),
+      ...(item.link !== undefined ? { linkPath: item.link } : {}),
+      size: type === "file" ? data.length : 0,
+    }));
+    if (type === "file") parts.push(data, padding(data.length));
+  }
+  if (options?.end !== false) parts.push(endOfArchive());
+  return concat(parts);
+}
+
+export { encodeHeader, padding };
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Runs a command, returning its exit code and output. */
+export async function exec(
+  cmd: string,
+  args: string[],
+  options?: { cwd?: string; stdin?: string },
+) {
+  const child = new Deno.Command(cmd, {
+    args,
+    ...(options?.cwd ? { cwd: options.cwd } : {}),
+    stdin: options?.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options?.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** Whether the real minisign binary is installed. */
+export const HAVE_MINISIGN = await exec("minisign", ["-v"]).then(
+  () => true,
+  () => false,
+);
+
+/** Generates an unencrypted minisign key pair with the real binary. */
+export async function minisignKeygen(
+  dir: string,
+  name = "key",
+): Promise<{ pub: string; sec: string }> {
+  const pub = `${dir}/${name}.pub`;
+  const sec = `${dir}/${name}.sec`;
+  const r = await exec("minisign", ["-G", "-W", "-f", "-p", pub, "-s", sec]);
+  if (r.code !== 0) throw new Error(`minisign -G failed: ${r.stderr}`);
+  return { pub, sec };
+}
+
+/** Signs `file` with the real binary; returns the .minisig text. */
+export async function minisignSign(
+  file: string,
+  sec: string,
+  options?: { legacy?: boolean },
+): Promise<string> {
+  const args = [
+    "-S",
+    "-s",
+    sec,
+    "-m",
+    file,
+    "-x",
+    `${file}.minisig`,
+    "-t",
+    "test trusted comment",
+  ];
+  if (options?.legacy) args.splice(1, 0, "-l");
+  const r = await exec("minisign", args, { stdin: "" });
+  if (r.code !== 0) throw new Error(`minisign -S failed: ${r.stderr}`);
+  return await Deno.readTextFile(`${file}.minisig`);
+}
+
+/** Fault modes of the test server for one path. */
+export type Fault =
+  | { kind: "status"; status: number }
+  | { kind: "drop"; after: number }
+  | { kind: "stall"; after: number }
+  | { kind: "redirect"; to: string }
+  | { kind: "lie-length"; extra: number };
+
+/** Serves `root` on 127.0.0.1 with optional faults per path. */
+export function serveDir(root: string, faults: Record<string, Fault> = {}) {
+  const controller = new AbortController();
+  const requests: string[] = [];
+  const server = Deno.serve(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      signal: controller.signal,
+      onListen: () => {},
+    },
+    async (req) => {
+      const url = new URL(req.url);
+      requests.push(url.pathname);
+      const fault = faults[url.pathname];
+      if (fault?.kind === "status") {
+        return new Response("nope", { status: fault.status });
+      }
+      if (fault?.kind === "redirect") {
+        return new Response(null, {
+          status: 302,
+          headers: { location: fault.to },
+        });
+      }
+      let data: Uint8Array;
+      try {
+        data = await Deno.readFile(
+          `${root}${decodeURIComponent(url.pathname)}`,
+        );
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+      if (
+        fault?.kind === "drop" || fault?.kind === "stall" ||
+        fault?.kind === "lie-length"
+      ) {
+        const cut = fault.kind === "lie-length"
+          ? data.length
+          : Math.min(fault.after, data.length);
+        const length = fault.kind === "lie-length"
+          ? data.length + fault.extra
+          : data.length;
+        const body = new ReadableStream<Uint8Array>({
+          async start(c) {
+            c.enqueue(data.subarray(0, cut));
+            if (fault.kind === "stall") {
+              await new Promise<void>((resolve) => {
+                const t = setTimeout(resolve, 60_000);
+                controller.signal.addEventListener("abort", () => {
+                  clearTimeout(t);
+                  resolve();
+                });
+              });
+            }
+            c.error(new Error("dropped"));
+          },
+        });
+        return new Response(body, {
+          headers: { "content-length": String(length) },
+        });
+      }
+      return new Response(data as Uint8Array<ArrayBuffer>, {
+        headers: { "content-length": String(data.length) },
+      });
+    },
+  );
+  const addr = server.addr as Deno.NetAddr;
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    requests,
+    async close() {
+      controller.abort();
+      await server.finished.catch(() => {});
+    },
+  };
+}
+
+/** Runs `main.ts` as a subprocess. */
+export async function runCli(
+  args: string[],
+  options?: { permissions?: string[]; cwd?: string },
+) {
+  const perms = options?.permissions ?? ["-A"];
+  return await exec(Deno.execPath(), [
+    "run",
+    "--quiet",
+    ...perms,
+    `${ROOT}/main.ts`,
+    ...args,
+  ], options);
+}
+
+/** Operations in manifest form. */
+export interface Ops {
+  replace?: { files?: string[]; directories?: string[] };
+  delete?: { files?: string[]; directories?: string[] };
+}
+
+/** Options of {@linkcode makePatch}. */
+export interface MakePatchOptions {
+  /** Secret key file to sign with (real minisign). */
+  sec?: string;
+  legacy?: boolean;
+  /** Put the signature in the manifest as base64 of the .minisig text. */
+  base64Signature?: boolean;
+  /** Replace the manifest hash. */
+  hash?: string;
+  name?: string;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Writes `<dir>/<name>.tar.gz` from an archive (members or raw tar bytes)
+ * and `<dir>/<name>.json` describing it; returns the manifest path.
+ */
+export async function makePatch(
+  dir: string,
+  archive: (Member | Uint8Array)[] | Uint8Array,
+  operations: Ops,
+  options?: MakePatchOptions,
+): Promise<string> {
+  const name = options?.name ?? "patch";
+  const tar = archive instanceof Uint8Array ? archive : buildTar(archive);
+  const gz = tar[0] === 0x1f && tar[1] === 0x8b ? tar : await gzip(tar);
+  const pkg = `${dir}/${name}.tar.gz`;
+  await Deno.writeFile(pkg, gz);
+  let signature: string | undefined;
+  if (options?.sec) {
+    const text = await minisignSign(
+      pkg,
+      options.sec,
+      options.legacy ? { legacy: true } : {},
+    );
+    signature = options.base64Signature ? btoa(text) : text;
+  }
+  const manifest = {
+    url: `${name}.tar.gz`,
+    hash: options?.hash ?? `sha256:${sha256(gz)}`,
+    ...(signature ? { signature } : {}),
+    operations,
+    ...options?.extra,
+  };
+  const path = `${dir}/${name}.json`;
+  await Deno.writeTextFile(path, JSON.stringify(manifest, null, 2));
+  return path;
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import {
+  normalizeRelativePath,
+  resolveLinkTarget,
+} from "../src/path_policy.ts";
+
+Deno.test("normalizeRelativePath() accepts ./ prefixes and trailing slashes", () => {
+  assert.equal(normalizeRelativePath("./lib/app.jar"), "lib/app.jar");
+  assert.equal(normalizeRelativePath("front/"), "front");
+  assert.equal(normalizeRelativePath("./"), "");
+});
+
+Deno.test("normalizeRelativePath() refuses escapes, absolute and reserved paths", () => {
+  for (
+    const bad of [
+      "../x",
+      "a/../../x",
+      "a/..",
+      "/etc/passwd",
+      "C:/x",
+      "a\\..\\b",
+      ".patchops/lock",
+      "a\u0000b",
+    ]
+  ) {
+    assert.throws(
+      () => normalizeRelativePath(bad),
+      { code: "UnsafePath" },
+      bad,
+    );
+  }
+});
+
+Deno.test("normalizeRelativePath() refuses unnormalised operation paths but folds them for members", () => {
+  assert.throws(() => normalizeRelativePath("a//b"), /not normalised/);
+  assert.throws(() => normalizeRelativePath("a/./b"), /not normalised/);
+  assert.equal(normalizeRelativePath("a//./b", { lenient: true }), "a/b");
+  assert.throws(
+    () => normalizeRelativePath("a/../b", { lenient: true }),
+    /\.\./,
+  );
+});
+
+Deno.test("resolveLinkTarget() follows earlier links and catches escapes through them", () => {
+  const links = new Map<string, string>([["r", "."]]);
+  assert.equal(resolveLinkTarget("a/l", "../b", links), "b");
+  assert.equal(resolveLinkTarget("a/l", "../../b", links), undefined);
+  assert.equal(resolveLinkTarget("l", "/etc/passwd", links), undefined);
+  // r -> . makes "r/.." the parent of the root.
+  assert.equal(resolveLinkTarget("a/l", "../r/..", links), undefined);
+  const loop = new Map<string, string>([["x", "y"], ["y", "x"]]);
+  assert.equal(resolveLinkTarget("z", "x", loop), undefined);
+});
