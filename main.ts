@@ -8,6 +8,7 @@
 import { describeError, UsageError } from "./src/errors.ts";
 import * as apply from "./src/cli/apply.ts";
 import * as recover from "./src/cli/recover.ts";
+import * as rollback from "./src/cli/rollback.ts";
 import * as status from "./src/cli/status.ts";
 import * as verify from "./src/cli/verify.ts";
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command<unknown>> = {
   apply: command({ ...apply, parse: apply.parseApplyArgs }),
   verify: command({ ...verify, parse: verify.parseVerifyArgs }),
   recover: command({ ...recover, parse: recover.parseRecoverArgs }),
+  rollback: command({ ...rollback, parse: rollback.parseRollbackArgs }),
   status: command({ ...status, parse: status.parseStatusArgs }),
 };
 

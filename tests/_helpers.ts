@@ -209,26 +209,40 @@ export async function minisignSign(
 /** Fault modes of the test server for one path. */
 export type Fault =
   | { kind: "status"; status: number }
-  | { kind: "drop"; after: number }
+  | { kind: "drop"; after: number; times?: number }
+  | { kind: "no-range" }
   | { kind: "stall"; after: number }
   | { kind: "redirect"; to: string }
   | { kind: "lie-length"; extra: number };
 
-/** Serves `root` on 127.0.0.1 with optional faults per path. */
+/** Serves `root` on 127.0.0.1 with optional faults per path, ETags and Range. */
 export function serveDir(root: string, faults: Record<string, Fault> = {}) {
   const controller = new AbortController();
-  const requests: string[] = [];
+  const requests: { path: string; range: string | null }[] = [];
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      controller.signal.addEventListener("abort", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   const server = Deno.serve(
     {
       hostname: "127.0.0.1",
       port: 0,
       signal: controller.signal,
       onListen: () => {},
+      onError: () => new Response(null, { status: 500 }),
     },
     async (req) => {
       const url = new URL(req.url);
-      requests.push(url.pathname);
-      const fault = faults[url.pathname];
+      requests.push({ path: url.pathname, range: req.headers.get("range") });
+      let fault = faults[url.pathname];
+      if (fault?.kind === "drop" && fault.times !== undefined) {
+        if (fault.times <= 0) fault = undefined;
+        else fault.times--;
+      }
       if (fault?.kind === "status") {
         return new Response("nope", { status: fault.status });
       }
@@ -246,37 +260,54 @@ export function serveDir(root: string, faults: Record<string, Fault> = {}) {
       } catch {
         return new Response("not found", { status: 404 });
       }
+      const etag = `"${sha256(data).slice(0, 16)}"`;
+      const range = /^bytes=(\d+)-$/.exec(req.headers.get("range") ?? "");
+      const ifRange = req.headers.get("if-range");
+      if (
+        range && fault?.kind !== "no-range" &&
+        (ifRange === null || ifRange === etag)
+      ) {
+        const from = Number(range[1]);
+        const rest = data.subarray(from);
+        return new Response(rest as Uint8Array<ArrayBuffer>, {
+          status: 206,
+          headers: {
+            etag,
+            "content-length": String(rest.length),
+            "content-range": `bytes ${from}-${data.length - 1}/${data.length}`,
+          },
+        });
+      }
       if (
         fault?.kind === "drop" || fault?.kind === "stall" ||
         fault?.kind === "lie-length"
       ) {
-        const cut = fault.kind === "lie-length"
+        const f = fault;
+        const cut = f.kind === "lie-length"
           ? data.length
-          : Math.min(fault.after, data.length);
-        const length = fault.kind === "lie-length"
-          ? data.length + fault.extra
+          : Math.min(f.after, data.length);
+        const length = f.kind === "lie-length"
+          ? data.length + f.extra
           : data.length;
+        let sent = false;
         const body = new ReadableStream<Uint8Array>({
-          async start(c) {
-            c.enqueue(data.subarray(0, cut));
-            if (fault.kind === "stall") {
-              await new Promise<void>((resolve) => {
-                const t = setTimeout(resolve, 60_000);
-                controller.signal.addEventListener("abort", () => {
-                  clearTimeout(t);
-                  resolve();
-                });
-              });
+          async pull(c) {
+            if (!sent) {
+              sent = true;
+              c.enqueue(data.slice(0, cut));
+              return;
             }
+            // Let the bytes reach the client before the connection breaks.
+            await wait(f.kind === "stall" ? 60_000 : 200);
             c.error(new Error("dropped"));
           },
         });
         return new Response(body, {
-          headers: { "content-length": String(length) },
+          headers: { etag, "content-length": String(length) },
         });
       }
       return new Response(data as Uint8Array<ArrayBuffer>, {
-        headers: { "content-length": String(data.length) },
+        headers: { etag, "content-length": String(data.length) },
       });
     },
   );

@@ -8,7 +8,6 @@ import { PatchopsError } from "../errors.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import { forEachLimit, removeIfExists, syncDir, syncFile } from "./_fs.ts";
-import { DirLock, type LockHolder } from "./lock.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
 import {
   prepareVerifier,
@@ -16,15 +15,13 @@ import {
   type TrustOptions,
 } from "./receive.ts";
 import { readState } from "./state.ts";
-import {
-  commitTransaction,
-  type Journal,
-  recover,
-  type RecoverReport,
-} from "./transaction.ts";
-import { newTxnId, Workspace } from "./workspace.ts";
+import { compareVersions, isComparable } from "./version.ts";
+import { commitTransaction, type Journal } from "./transaction.ts";
+import { openInstallDir, Session } from "./session.ts";
+import { newTxnId } from "./workspace.ts";
 
 export type { TrustOptions } from "./receive.ts";
+export { openInstallDir, Session } from "./session.ts";
 
 /** Options of {@linkcode applyPatch}. */
 export interface ApplyOptions extends TrustOptions {
@@ -42,6 +39,8 @@ export interface ApplyOptions extends TrustOptions {
   onWarning?: (message: string) => void;
   /** Aborts the apply; a commit in progress is undone. */
   signal?: AbortSignal;
+  /** Override the `from_version` and downgrade guards (with a warning). */
+  force?: boolean;
   /** Test hook: fail before commit step `n`. */
   failBeforeStep?: number;
 }
@@ -55,117 +54,45 @@ export interface ApplyResult {
   plan: Plan;
   bytes: number;
   signed: boolean;
+  /** True when the version was installed already and nothing was done. */
+  upToDate: boolean;
 }
 
-/** Resolves and checks the install directory. */
-export async function openInstallDir(dir: string): Promise<Workspace> {
-  let real: string;
-  try {
-    real = await Deno.realPath(dir);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new PatchopsError(
-        "StructureInvalid",
-        `install directory "${dir}" does not exist`,
+/** Refuses a patch for another base version or a downgrade, unless forced. */
+function checkVersion(
+  manifest: Manifest,
+  installed: string | undefined,
+  force: boolean,
+  onWarning: ((m: string) => void) | undefined,
+): void {
+  const problems: string[] = [];
+  if (manifest.fromVersion !== undefined) {
+    if (installed === undefined) {
+      onWarning?.(
+        `installed version is unknown, so "from_version" ${manifest.fromVersion} cannot be checked`,
+      );
+    } else if (installed !== manifest.fromVersion) {
+      problems.push(
+        `the patch is for version ${manifest.fromVersion}, but ${installed} is installed`,
       );
     }
-    throw err;
   }
-  const info = await Deno.stat(real);
-  if (!info.isDirectory) {
-    throw new PatchopsError(
-      "StructureInvalid",
-      `install directory "${dir}" is not a directory`,
+  if (
+    manifest.version !== undefined && isComparable(installed) &&
+    compareVersions(manifest.version, installed) < 0
+  ) {
+    problems.push(
+      `version ${manifest.version} is older than the installed ${installed} (a downgrade)`,
     );
   }
-  return new Workspace(real);
-}
-
-/** A locked workspace with recovery done; {@linkcode Session.close} undoes what opening created. */
-export class Session {
-  readonly ws: Workspace;
-  readonly lock: DirLock;
-  readonly recovered: RecoverReport;
-  #createdBase: boolean;
-
-  private constructor(
-    ws: Workspace,
-    lock: DirLock,
-    recovered: RecoverReport,
-    createdBase: boolean,
-  ) {
-    this.ws = ws;
-    this.lock = lock;
-    this.recovered = recovered;
-    this.#createdBase = createdBase;
+  if (problems.length === 0) return;
+  if (!force) {
+    throw new PatchopsError(
+      "VersionGuard",
+      `${problems.join("; ")}; pass --force to apply anyway`,
+    );
   }
-
-  /**
-   * Creates `.patchops/` if needed, takes the lock and runs recovery,
-   * reporting a stale lock or a repair through `onWarning`.
-   */
-  static async open(
-    ws: Workspace,
-    command: string,
-    options?: { keep?: number; onWarning?: ((m: string) => void) | undefined },
-  ): Promise<Session> {
-    let createdBase = false;
-    try {
-      await Deno.mkdir(ws.base, { mode: 0o755 });
-      createdBase = true;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
-    let lock: DirLock;
-    try {
-      lock = await DirLock.acquire(ws.lockPath, command);
-    } catch (err) {
-      if (createdBase) {
-        await Deno.remove(ws.base, { recursive: true }).catch(() => {});
-      }
-      throw err;
-    }
-    const session = new Session(ws, lock, {
-      rolledBack: [],
-      finished: [],
-      discarded: [],
-    }, createdBase);
-    if (lock.staleHolder) {
-      options?.onWarning?.(
-        `took over a stale lock left by ${describeHolder(lock.staleHolder)}`,
-      );
-    }
-    try {
-      const report = await recover(ws, options?.keep ?? 1);
-      (session as { recovered: RecoverReport }).recovered = report;
-      for (const id of report.rolledBack) {
-        options?.onWarning?.(
-          `recovered: rolled back interrupted transaction ${id}`,
-        );
-      }
-      for (const id of report.finished) {
-        options?.onWarning?.(`recovered: finished committed transaction ${id}`);
-      }
-    } catch (err) {
-      await session.close();
-      throw err;
-    }
-    return session;
-  }
-
-  /** Releases the lock; removes `.patchops/` again if this session created it and left nothing in it. */
-  async close(): Promise<void> {
-    await this.lock.release();
-    if (this.#createdBase) {
-      for (const p of [this.ws.txnBase, this.ws.base]) {
-        await Deno.remove(p).catch(() => {});
-      }
-    }
-  }
-}
-
-function describeHolder(h: LockHolder): string {
-  return `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})`;
+  for (const p of problems) onWarning?.(`--force: ${p}`);
 }
 
 /**
@@ -185,9 +112,10 @@ export async function applyPatch(
     onProgress,
     onWarning,
     signal,
+    force = false,
   } = options ?? {};
   const startedAt = Date.now();
-  const verifier = prepareVerifier(manifest, options ?? {});
+  prepareVerifier(manifest, options ?? {});
   const ws = await openInstallDir(dir);
   const session = await Session.open(ws, dryRun ? "apply --dry-run" : "apply", {
     keep,
@@ -198,9 +126,31 @@ export async function applyPatch(
   let journaled = false;
   try {
     const state = await readState(ws);
+    const version = manifest.version ?? `sha256:${manifest.sha256}`;
+    if (state.version === version && !force) {
+      onWarning?.(
+        `version ${version} is installed already; nothing to do (use --force to apply again)`,
+      );
+      return {
+        id,
+        dryRun,
+        version,
+        previousVersion: state.version,
+        plan: {
+          steps: [],
+          warnings: [],
+          counts: { files: 0, directories: 0, deleted: 0, bytes: 0 },
+        },
+        bytes: 0,
+        signed: false,
+        upToDate: true,
+      };
+    }
+    checkVersion(manifest, state.version, force, onWarning);
     await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
-      verifier,
+      ...(options ?? {}),
+      downloadDir: ws.downloadsBase,
       timeoutSeconds,
       startedAt,
       ...(onProgress ? { onProgress } : {}),
@@ -210,7 +160,6 @@ export async function applyPatch(
     checkStructure(manifest.operations, staged);
     const plan = await planSteps(ws, manifest.operations, staged);
     for (const w of plan.warnings) onWarning?.(w);
-    const version = manifest.version ?? `sha256:${manifest.sha256}`;
     const result: ApplyResult = {
       id,
       dryRun,
@@ -219,6 +168,7 @@ export async function applyPatch(
       plan,
       bytes: received.bytes,
       signed: received.signed,
+      upToDate: false,
     };
     if (dryRun) return result;
 
@@ -301,11 +251,11 @@ export async function verifyPackage(
   manifest: Manifest,
   options?: VerifyOptions,
 ): Promise<VerifyResult> {
-  const verifier = prepareVerifier(manifest, options ?? {});
+  prepareVerifier(manifest, options ?? {});
   const scratch = await Deno.makeTempDir({ prefix: "patchops-verify-" });
   try {
     const received = await receivePackage(manifest, scratch, {
-      verifier,
+      ...(options ?? {}),
       timeoutSeconds: options?.timeoutSeconds ?? 30,
       ...(options?.onProgress ? { onProgress: options.onProgress } : {}),
     });

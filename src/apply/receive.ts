@@ -1,7 +1,9 @@
 /**
  * One pass over the package bytes: download, SHA-256, signature state,
  * gunzip, tar, policy and staging all run on the same stream, so the
- * package is never held in memory and never read twice.
+ * package is never held in memory and never read twice. With a download
+ * directory, the raw bytes are also kept in a `.part` file so that an
+ * interrupted transfer resumes with an HTTP Range request.
  *
  * @module
  */
@@ -9,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { stageArchive, type StagedTree } from "../archive/stage.ts";
 import { PatchopsError } from "../errors.ts";
-import { openBody } from "../fetch.ts";
+import { type Body, openBody } from "../fetch.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import {
@@ -17,6 +19,7 @@ import {
   parseSignature,
   type PublicKey,
 } from "../verify/minisign.ts";
+import { removeIfExists } from "./_fs.ts";
 
 /** How the package's authenticity is to be established. */
 export interface TrustOptions {
@@ -27,24 +30,27 @@ export interface TrustOptions {
 }
 
 /** Options of {@linkcode receivePackage}. */
-export interface ReceiveOptions {
-  /** From {@linkcode prepareVerifier}; `undefined` means unsigned was allowed. */
-  verifier?: MinisignVerifier | undefined;
+export interface ReceiveOptions extends TrustOptions {
   /** Aborts the download; staging stops and the caller cleans up. */
   signal?: AbortSignal;
+  /** @default 30 */
   timeoutSeconds?: number;
   onProgress?: ProgressCallback;
   /** Reserved archive members to capture instead of staging. */
   capture?: ReadonlySet<string>;
   /** Milliseconds timestamp the caller's operation started at. */
   startedAt?: number;
+  /** Where to keep a resumable copy of an http(s) download. */
+  downloadDir?: string;
 }
 
 /** What {@linkcode receivePackage} produced. */
 export interface Received {
   staged: StagedTree;
-  /** Bytes of the package as downloaded. */
+  /** Bytes of the package. */
   bytes: number;
+  /** Bytes taken from an earlier, interrupted download. */
+  resumedFrom: number;
   /** Whether a signature was verified. */
   signed: boolean;
   trustedComment: string | undefined;
@@ -77,27 +83,198 @@ export function prepareVerifier(
   );
 }
 
+/** Validator of a partial download, saved beside it. */
+interface PartMeta {
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** A partial download that may be resumed. */
+interface Part {
+  path: string;
+  metaPath: string;
+  size: number;
+  meta: PartMeta | undefined;
+}
+
+async function findPart(dir: string, manifest: Manifest): Promise<Part> {
+  const path = `${dir}/${manifest.sha256}.part`;
+  const metaPath = `${path}.json`;
+  let size = 0;
+  let meta: PartMeta | undefined;
+  try {
+    size = (await Deno.stat(path)).size;
+    meta = JSON.parse(await Deno.readTextFile(metaPath)) as PartMeta;
+    if (meta.url !== manifest.url.href || (!meta.etag && !meta.lastModified)) {
+      meta = undefined;
+    }
+  } catch {
+    meta = undefined;
+  }
+  if (meta === undefined) size = 0;
+  return { path, metaPath, size, meta };
+}
+
+/** Opens the body, resuming from `part` when the server honours the Range. */
+async function openResumable(
+  manifest: Manifest,
+  part: Part | undefined,
+  timeoutSeconds: number,
+): Promise<{ body: Body; resumeFrom: number }> {
+  if (part && part.size > 0 && part.meta) {
+    const validator = part.meta.etag ?? part.meta.lastModified!;
+    const body = await openBody(manifest.url, {
+      timeoutSeconds,
+      headers: { range: `bytes=${part.size}-`, "if-range": validator },
+    });
+    const range = body.headers.get("content-range");
+    if (
+      body.status === 206 && range !== null &&
+      range.startsWith(`bytes ${part.size}-`)
+    ) {
+      return { body, resumeFrom: part.size };
+    }
+    // The server ignored the range or the file changed: start over.
+    if (body.status === 206) {
+      await body.stream.cancel();
+      return {
+        body: await openBody(manifest.url, { timeoutSeconds }),
+        resumeFrom: 0,
+      };
+    }
+    return { body, resumeFrom: 0 };
+  }
+  return {
+    body: await openBody(manifest.url, { timeoutSeconds }),
+    resumeFrom: 0,
+  };
+}
+
 /**
  * Downloads the package into `stagingDir`, verifying as it goes. The hash
  * and signature are judged over every byte even when extraction fails
  * early, so a tampered package is reported as tampered rather than as a
- * corrupt archive. Throws `HashMismatch`, `SignatureInvalid`, `FetchFailed`,
- * `ArchiveCorrupt` or `UnsafeMember`.
+ * corrupt archive. A resumed download that fails the hash is discarded and
+ * fetched again in full, once. Throws `HashMismatch`, `SignatureInvalid`,
+ * `FetchFailed`, `ArchiveCorrupt` or `UnsafeMember`.
  */
 export async function receivePackage(
   manifest: Manifest,
   stagingDir: string,
   options?: ReceiveOptions,
 ): Promise<Received> {
+  const { downloadDir } = options ?? {};
+  const resumable = downloadDir !== undefined &&
+    manifest.url.protocol !== "file:";
+  for (let attempt = 0;; attempt++) {
+    const part = resumable ? await findPart(downloadDir, manifest) : undefined;
+    try {
+      const received = await receiveOnce(
+        manifest,
+        stagingDir,
+        part,
+        options ?? {},
+      );
+      if (part) {
+        await Promise.all([
+          removeIfExists(part.path),
+          removeIfExists(part.metaPath),
+        ]);
+      }
+      return received;
+    } catch (err) {
+      const code = err instanceof PatchopsError ? err.code : undefined;
+      // Keep what was received only when the transfer itself broke off.
+      if (part && code !== "FetchFailed") {
+        await Promise.all([
+          removeIfExists(part.path),
+          removeIfExists(part.metaPath),
+        ]);
+      }
+      if (
+        code === "HashMismatch" && (err as { resumed?: boolean }).resumed &&
+        attempt === 0
+      ) {
+        await removeIfExists(stagingDir);
+        await Deno.mkdir(stagingDir, { recursive: true, mode: 0o700 });
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function* chunksOf(
+  path: string,
+  limit: number,
+): AsyncGenerator<Uint8Array> {
+  const file = await Deno.open(path);
+  try {
+    let left = limit;
+    const buf = new Uint8Array(1 << 20);
+    while (left > 0) {
+      const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
+      if (n === null) {
+        throw new PatchopsError(
+          "FetchFailed",
+          `partial download "${path}" shrank`,
+        );
+      }
+      left -= n;
+      yield buf.slice(0, n);
+    }
+  } finally {
+    file.close();
+  }
+}
+
+async function receiveOnce(
+  manifest: Manifest,
+  stagingDir: string,
+  part: Part | undefined,
+  options: ReceiveOptions,
+): Promise<Received> {
   const {
-    verifier,
     signal,
     timeoutSeconds = 30,
     onProgress,
     capture,
     startedAt = Date.now(),
-  } = options ?? {};
-  const body = await openBody(manifest.url, { timeoutSeconds });
+  } = options;
+  const verifier = prepareVerifier(manifest, options);
+  const { body, resumeFrom } = await openResumable(
+    manifest,
+    part,
+    timeoutSeconds,
+  );
+  let partFile: Deno.FsFile | undefined;
+  if (part) {
+    const etag = body.headers.get("etag");
+    const lastModified = body.headers.get("last-modified");
+    if (resumeFrom === 0 && (etag || lastModified)) {
+      const meta: PartMeta = { url: manifest.url.href, etag, lastModified };
+      await Deno.mkdir(part.path.slice(0, part.path.lastIndexOf("/")), {
+        recursive: true,
+        mode: 0o700,
+      });
+      await Deno.writeTextFile(part.metaPath, JSON.stringify(meta));
+      partFile = await Deno.open(part.path, {
+        write: true,
+        create: true,
+        truncate: true,
+        mode: 0o600,
+      });
+    } else if (resumeFrom > 0) {
+      partFile = await Deno.open(part.path, { write: true, append: true });
+    } else {
+      await Promise.all([
+        removeIfExists(part.path),
+        removeIfExists(part.metaPath),
+      ]);
+    }
+  }
+  const total = body.size !== undefined ? body.size + resumeFrom : undefined;
   const sha = createHash("sha256");
   const inflate = new DecompressionStream("gzip");
   const writer = inflate.writable.getWriter();
@@ -118,46 +295,63 @@ export async function receivePackage(
   let bytes = 0;
   let fetchError: unknown;
   let lastReport = 0;
-  let checkedMagic = false;
-  try {
-    for await (const chunk of body.stream) {
-      if (signal?.aborted) {
-        throw new PatchopsError(
-          "FetchFailed",
-          "download interrupted by a signal",
+  const head: number[] = [];
+  const feed = async (chunk: Uint8Array) => {
+    if (signal?.aborted) {
+      throw new PatchopsError(
+        "FetchFailed",
+        "download interrupted by a signal",
+      );
+    }
+    sha.update(chunk);
+    verifier?.update(chunk);
+    bytes += chunk.length;
+    if (head.length < 2) {
+      head.push(...chunk.subarray(0, 2 - head.length));
+      if (head.length === 2 && (head[0] !== 0x1f || head[1] !== 0x8b)) {
+        extractError ??= new PatchopsError(
+          "ArchiveCorrupt",
+          "package is not gzip-compressed",
         );
       }
-      sha.update(chunk);
-      verifier?.update(chunk);
-      bytes += chunk.length;
-      if (!checkedMagic && bytes >= 2) {
-        checkedMagic = true;
-        if (chunk[0] !== 0x1f || chunk[1] !== 0x8b) {
-          extractError ??= new PatchopsError(
-            "ArchiveCorrupt",
-            "package is not gzip-compressed",
-          );
+    }
+    if (extractError === undefined) {
+      await writer.write(chunk as Uint8Array<ArrayBuffer>).catch(() => {});
+    }
+    const now = Date.now();
+    if (onProgress && now - lastReport >= 100) {
+      lastReport = now;
+      onProgress({
+        phase: "download",
+        bytes,
+        ...(total !== undefined ? { total } : {}),
+        files: staged?.files ?? 0,
+        elapsedMs: now - startedAt,
+      });
+    }
+  };
+  try {
+    if (resumeFrom > 0) {
+      for await (const chunk of chunksOf(part!.path, resumeFrom)) {
+        await feed(chunk);
+      }
+    }
+    for await (const chunk of body.stream) {
+      if (partFile) {
+        let off = 0;
+        while (off < chunk.length) {
+          off += await partFile.write(chunk.subarray(off));
         }
       }
-      if (extractError === undefined) {
-        await writer.write(chunk as Uint8Array<ArrayBuffer>).catch(() => {});
-      }
-      const now = Date.now();
-      if (onProgress && now - lastReport >= 100) {
-        lastReport = now;
-        onProgress({
-          phase: "download",
-          bytes,
-          ...(body.size !== undefined ? { total: body.size } : {}),
-          files: staged?.files ?? 0,
-          elapsedMs: now - startedAt,
-        });
-      }
+      await feed(chunk);
     }
     await writer.close().catch(() => {});
   } catch (err) {
     fetchError = err;
+    await body.stream.cancel().catch(() => {});
     await writer.abort(err).catch(() => {});
+  } finally {
+    partFile?.close();
   }
   await staging;
   if (fetchError !== undefined) throw fetchError;
@@ -169,15 +363,23 @@ export async function receivePackage(
   });
   const actual = sha.digest("hex");
   if (actual !== manifest.sha256) {
-    throw new PatchopsError(
+    const err = new PatchopsError(
       "HashMismatch",
-      `package hash mismatch: manifest says sha256:${manifest.sha256}, downloaded ${bytes} bytes hash to sha256:${actual}`,
+      `package hash mismatch: manifest says sha256:${manifest.sha256}, the ${bytes} bytes received hash to sha256:${actual}`,
     );
+    Object.assign(err, { resumed: resumeFrom > 0 });
+    throw err;
   }
   const trustedComment = verifier ? await verifier.verify() : undefined;
   if (extractError !== undefined) throw extractError;
   if (staged === undefined) {
     throw new PatchopsError("ArchiveCorrupt", "archive produced no result");
   }
-  return { staged, bytes, signed: verifier !== undefined, trustedComment };
+  return {
+    staged,
+    bytes,
+    resumedFrom: resumeFrom,
+    signed: verifier !== undefined,
+    trustedComment,
+  };
 }

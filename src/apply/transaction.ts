@@ -34,6 +34,11 @@ export interface Step {
   hadTarget: boolean;
   /** Missing parents this step creates, outermost first. */
   parents: CreatedParent[];
+  /**
+   * Directories a delete leaves empty and removes, outermost first (a
+   * rollback removing what a patch created).
+   */
+  prune?: CreatedParent[];
 }
 
 /** The journal of one transaction: `.patchops/txn/<id>/journal.json`. */
@@ -142,6 +147,22 @@ async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
     for (const p of step.parents) await mkdirp(ws.target(p.path), p.mode);
     await Deno.rename(sourceOf(ws, j, step), target);
   }
+  for (const p of [...(step.prune ?? [])].reverse()) {
+    await removeEmptyDir(ws.target(p.path));
+  }
+}
+
+/** Removes a directory if it exists and is empty. */
+async function removeEmptyDir(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    // Not there (never created) or not empty (not ours to remove).
+    const code = (err as { code?: string }).code;
+    if (!(err instanceof Deno.errors.NotFound) && code !== "ENOTEMPTY") {
+      throw err;
+    }
+  }
 }
 
 /** Undoes one step from whatever state a crash left it in. */
@@ -184,7 +205,9 @@ async function syncAffected(ws: Workspace, j: Journal): Promise<void> {
     dirs.add(parentOf(ws.target(step.path)) || "/");
     if (step.hadTarget) dirs.add(parentOf(backupOf(ws, j, step)));
     if (step.action === "replace") dirs.add(parentOf(sourceOf(ws, j, step)));
-    for (const p of step.parents) dirs.add(parentOf(ws.target(p.path)) || "/");
+    for (const p of [...step.parents, ...(step.prune ?? [])]) {
+      dirs.add(parentOf(ws.target(p.path)) || "/");
+    }
   }
   await forEachLimit([...dirs], 16, syncDir);
 }

@@ -18,7 +18,7 @@ import { createProgressReporter } from "./_progress.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>]";
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force]";
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -31,6 +31,7 @@ export interface ApplyFlags {
   json: boolean;
   keep: number;
   timeoutSeconds: number;
+  force: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -44,6 +45,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     json: { type: "boolean" },
     keep: { type: "string" },
     timeout: { type: "string" },
+    force: { type: "boolean" },
   });
   const [manifest] = positionals(pos, ["manifest"]);
   return {
@@ -56,6 +58,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     json: values.json === true,
     keep: intFlag(values, "keep", 1, 0),
     timeoutSeconds: intFlag(values, "timeout", 30, 1),
+    force: values.force === true,
   };
 }
 
@@ -96,6 +99,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
         console.error(`warning: ${m}`);
       },
       signal: abort.signal,
+      force: flags.force,
     });
     reporter.finish();
     const { counts, steps } = result.plan;
@@ -103,6 +107,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
       console.log(JSON.stringify({
         event: "result",
         dryRun: result.dryRun,
+        upToDate: result.upToDate,
         id: result.id,
         version: result.version,
         previousVersion: result.previousVersion ?? null,
@@ -114,6 +119,10 @@ export async function run(flags: ApplyFlags): Promise<number> {
         signed: result.signed,
         steps,
       }));
+    } else if (result.upToDate) {
+      console.log(
+        `${flags.dir} is at ${result.version} already: nothing applied`,
+      );
     } else if (flags.dryRun) {
       console.log(`plan for ${result.version} (dry run, nothing changed):`);
       for (const s of steps) {

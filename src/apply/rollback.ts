@@ -1,0 +1,160 @@
+/**
+ * Rollback: restores the tree from before the last committed patch, using
+ * that patch's kept backup, as a transaction of its own.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import { ancestorsOf } from "../path_policy.ts";
+import { lstatOrUndefined } from "./_fs.ts";
+import { openInstallDir, Session } from "./session.ts";
+import {
+  commitTransaction,
+  type CreatedParent,
+  type Journal,
+  listBackups,
+  readBackupJournal,
+  type Step,
+} from "./transaction.ts";
+import { readState } from "./state.ts";
+import { newTxnId, type Workspace } from "./workspace.ts";
+
+/** Options of {@linkcode rollbackLast}. */
+export interface RollbackOptions {
+  /** @default 1 */
+  keep?: number;
+  onWarning?: (message: string) => void;
+  onStep?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Test hook: fail before commit step `n`. */
+  failBeforeStep?: number;
+}
+
+/** What {@linkcode rollbackLast} did. */
+export interface RollbackResult {
+  id: string;
+  /** The transaction that was undone. */
+  undone: string;
+  /** Version now installed. */
+  version: string | undefined;
+  /** Version that was installed before. */
+  from: string | undefined;
+  steps: number;
+}
+
+async function missingParents(
+  ws: Workspace,
+  path: string,
+  planned: Set<string>,
+): Promise<CreatedParent[]> {
+  const out: CreatedParent[] = [];
+  for (const a of ancestorsOf(path)) {
+    if (planned.has(a)) continue;
+    if ((await lstatOrUndefined(ws.target(a))) === undefined) {
+      planned.add(a);
+      out.push({ path: a, mode: 0o755 });
+    }
+  }
+  return out;
+}
+
+/** Inverts a committed apply's steps against the tree as it is now. */
+async function inverseSteps(
+  ws: Workspace,
+  orig: Journal,
+  source: string,
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  const planned = new Set<string>();
+  for (const s of [...orig.steps].reverse()) {
+    const exists = (await lstatOrUndefined(ws.target(s.path))) !== undefined;
+    if (s.hadTarget) {
+      if ((await lstatOrUndefined(`${source}/${s.path}`)) === undefined) {
+        throw new PatchopsError(
+          "StateInvalid",
+          `backup of "${s.path}" is missing from "${source}"`,
+        );
+      }
+      steps.push({
+        action: "replace",
+        path: s.path,
+        hadTarget: exists,
+        parents: await missingParents(ws, s.path, planned),
+      });
+    } else {
+      const prune: CreatedParent[] = [];
+      for (const p of s.parents) {
+        if (await lstatOrUndefined(ws.target(p.path))) prune.push(p);
+      }
+      if (exists || prune.length > 0) {
+        steps.push({
+          action: "delete",
+          path: s.path,
+          hadTarget: exists,
+          parents: [],
+          prune,
+        });
+      }
+    }
+  }
+  return steps;
+}
+
+/**
+ * Rolls the install directory back to the version before the last
+ * committed patch. Throws `NothingToRollBack` when no backup is kept.
+ */
+export async function rollbackLast(
+  dir: string,
+  options?: RollbackOptions,
+): Promise<RollbackResult> {
+  const { keep = 1, onWarning, onStep, signal } = options ?? {};
+  const ws = await openInstallDir(dir);
+  const session = await Session.open(ws, "rollback", { keep, onWarning });
+  try {
+    const backups = await listBackups(ws);
+    const last = backups.at(-1);
+    if (last === undefined) {
+      throw new PatchopsError(
+        "NothingToRollBack",
+        `no backup is kept in "${ws.base}", so there is nothing to roll back to`,
+      );
+    }
+    const orig = await readBackupJournal(ws, last);
+    const state = await readState(ws);
+    const id = newTxnId();
+    const source = `backups/${last}/tree`;
+    const journal: Journal = {
+      format: 1,
+      id,
+      kind: "rollback",
+      state: "prepared",
+      source,
+      backup: `txn/${id}/backup`,
+      origin: last,
+      version: orig.previousVersion,
+      previousVersion: state.version,
+      createdAt: new Date().toISOString(),
+      steps: await inverseSteps(ws, orig, `${ws.base}/${source}`),
+    };
+    await Deno.mkdir(ws.txnDir(id), { recursive: true, mode: 0o700 });
+    await commitTransaction(ws, journal, {
+      keep,
+      ...(onStep ? { onStep } : {}),
+      ...(signal ? { interrupted: () => signal.aborted } : {}),
+      ...(options?.failBeforeStep !== undefined
+        ? { failBeforeStep: options.failBeforeStep }
+        : {}),
+    });
+    return {
+      id,
+      undone: last,
+      version: orig.previousVersion,
+      from: state.version,
+      steps: journal.steps.length,
+    };
+  } finally {
+    await session.close();
+  }
+}

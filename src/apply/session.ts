@@ -1,0 +1,121 @@
+/**
+ * A locked install directory with recovery done: what every command that
+ * changes a directory opens first.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import { DirLock, type LockHolder } from "./lock.ts";
+import { recover, type RecoverReport } from "./transaction.ts";
+import { Workspace } from "./workspace.ts";
+
+/** Resolves and checks the install directory. */
+export async function openInstallDir(dir: string): Promise<Workspace> {
+  let real: string;
+  try {
+    real = await Deno.realPath(dir);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new PatchopsError(
+        "StructureInvalid",
+        `install directory "${dir}" does not exist`,
+      );
+    }
+    throw err;
+  }
+  const info = await Deno.stat(real);
+  if (!info.isDirectory) {
+    throw new PatchopsError(
+      "StructureInvalid",
+      `install directory "${dir}" is not a directory`,
+    );
+  }
+  return new Workspace(real);
+}
+
+/** A locked workspace with recovery done; {@linkcode Session.close} undoes what opening created. */
+export class Session {
+  readonly ws: Workspace;
+  readonly lock: DirLock;
+  readonly recovered: RecoverReport;
+  #createdBase: boolean;
+
+  private constructor(
+    ws: Workspace,
+    lock: DirLock,
+    recovered: RecoverReport,
+    createdBase: boolean,
+  ) {
+    this.ws = ws;
+    this.lock = lock;
+    this.recovered = recovered;
+    this.#createdBase = createdBase;
+  }
+
+  /**
+   * Creates `.patchops/` if needed, takes the lock and runs recovery,
+   * reporting a stale lock or a repair through `onWarning`.
+   */
+  static async open(
+    ws: Workspace,
+    command: string,
+    options?: { keep?: number; onWarning?: ((m: string) => void) | undefined },
+  ): Promise<Session> {
+    let createdBase = false;
+    try {
+      await Deno.mkdir(ws.base, { mode: 0o755 });
+      createdBase = true;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    let lock: DirLock;
+    try {
+      lock = await DirLock.acquire(ws.lockPath, command);
+    } catch (err) {
+      if (createdBase) {
+        await Deno.remove(ws.base, { recursive: true }).catch(() => {});
+      }
+      throw err;
+    }
+    const session = new Session(ws, lock, {
+      rolledBack: [],
+      finished: [],
+      discarded: [],
+    }, createdBase);
+    if (lock.staleHolder) {
+      options?.onWarning?.(
+        `took over a stale lock left by ${describeHolder(lock.staleHolder)}`,
+      );
+    }
+    try {
+      const report = await recover(ws, options?.keep ?? 1);
+      (session as { recovered: RecoverReport }).recovered = report;
+      for (const id of report.rolledBack) {
+        options?.onWarning?.(
+          `recovered: rolled back interrupted transaction ${id}`,
+        );
+      }
+      for (const id of report.finished) {
+        options?.onWarning?.(`recovered: finished committed transaction ${id}`);
+      }
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  /** Releases the lock; removes `.patchops/` again if this session created it and left nothing in it. */
+  async close(): Promise<void> {
+    await this.lock.release();
+    // Only empty directories go: non-recursive removal fails on anything else.
+    const empty = [this.ws.txnBase, this.ws.downloadsBase];
+    if (this.#createdBase) empty.push(this.ws.base);
+    for (const p of empty) await Deno.remove(p).catch(() => {});
+  }
+}
+
+function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})`;
+}

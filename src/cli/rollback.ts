@@ -1,0 +1,58 @@
+/**
+ * `patchops rollback --dir <dir>`.
+ *
+ * @module
+ */
+
+import { rollbackLast } from "../apply/rollback.ts";
+import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+
+/** Usage line of the command. */
+export const usage = "patchops rollback --dir <dir> [--keep <n>]";
+
+/** Parsed flags of `rollback`. */
+export interface RollbackFlags {
+  dir: string;
+  keep: number;
+}
+
+/** Parses `rollback`'s arguments. Pure; throws `UsageError`. */
+export function parseRollbackArgs(args: string[]): RollbackFlags {
+  const { values, positionals: pos } = parseFlags(args, {
+    dir: { type: "string" },
+    keep: { type: "string" },
+  });
+  positionals(pos, []);
+  return {
+    dir: stringFlag(values, "dir", true),
+    keep: intFlag(values, "keep", 1, 0),
+  };
+}
+
+/** What the command was doing, for its error line. */
+export function describe(flags: RollbackFlags): string {
+  return `cannot roll back "${flags.dir}"`;
+}
+
+/** Runs `rollback`; returns the exit code. */
+export async function run(flags: RollbackFlags): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    const r = await rollbackLast(flags.dir, {
+      keep: flags.keep,
+      onWarning: (m) => console.error(`warning: ${m}`),
+      signal: abort.signal,
+    });
+    console.log(
+      `rolled back ${flags.dir} from ${r.from ?? "(unknown)"} to ${
+        r.version ?? "(unrecorded)"
+      }: ${r.steps} steps (undid ${r.undone})`,
+    );
+    return 0;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Resumable downloads: an interrupted transfer continues with HTTP Range.
+ */
+
+import assert from "node:assert/strict";
+import {
+  concat,
+  type Fault,
+  makePatch,
+  runCli,
+  serveDir,
+  snapshot,
+  tempDir,
+  writeTree,
+} from "../_helpers.ts";
+
+function noise(kib: number): Uint8Array {
+  return concat(
+    Array.from(
+      { length: Math.ceil(kib / 64) },
+      () => crypto.getRandomValues(new Uint8Array(65_536)),
+    ),
+  );
+}
+
+async function setup(faults: Record<string, Fault>) {
+  const [base, done] = await tempDir();
+  await writeTree(`${base}/app`, { "big.bin": "old" });
+  await Deno.mkdir(`${base}/srv`);
+  const data = noise(1024);
+  await makePatch(`${base}/srv`, [{ path: "big.bin", data }], {
+    replace: { files: ["big.bin"] },
+  });
+  const server = serveDir(`${base}/srv`, faults);
+  return {
+    base,
+    data,
+    server,
+    apply: () =>
+      runCli([
+        "apply",
+        `${server.url}/patch.json`,
+        "--dir",
+        `${base}/app`,
+        "--allow-unsigned",
+      ]),
+    async cleanup() {
+      await server.close();
+      await done();
+    },
+  };
+}
+
+async function partSize(app: string): Promise<number> {
+  const dir = await Deno.stat(`${app}/.patchops/downloads`).catch(() =>
+    undefined
+  );
+  if (dir === undefined) return 0;
+  for await (const e of Deno.readDir(`${app}/.patchops/downloads`)) {
+    if (e.name.endsWith(".part")) {
+      return (await Deno.stat(`${app}/.patchops/downloads/${e.name}`)).size;
+    }
+  }
+  return 0;
+}
+
+Deno.test("apply resumes an interrupted download with a Range request", async () => {
+  const s = await setup({
+    "/patch.tar.gz": { kind: "drop", after: 400_000, times: 1 },
+  });
+  try {
+    const first = await s.apply();
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /connection (closed|lost) after/);
+    assert.equal(await Deno.readTextFile(`${s.base}/app/big.bin`), "old");
+    const kept = await partSize(`${s.base}/app`);
+    assert.ok(kept > 0 && kept <= 400_000, `partial download kept: ${kept}`);
+
+    const second = await s.apply();
+    assert.equal(second.code, 0, second.stderr);
+    const ranged = s.server.requests.filter((r) => r.path === "/patch.tar.gz")
+      .at(-1)!;
+    assert.equal(ranged.range, `bytes=${kept}-`);
+    assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
+    assert.equal(
+      await partSize(`${s.base}/app`),
+      0,
+      "partial removed after success",
+    );
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("apply downloads in full when the server ignores Range", async () => {
+  const s = await setup({
+    "/patch.tar.gz": { kind: "drop", after: 300_000, times: 1 },
+  });
+  try {
+    assert.equal((await s.apply()).code, 1);
+    await s.server.close();
+    const again = serveDir(`${s.base}/srv`, {
+      "/patch.tar.gz": { kind: "no-range" },
+    });
+    try {
+      const r = await runCli([
+        "apply",
+        `${again.url}/patch.json`,
+        "--dir",
+        `${s.base}/app`,
+        "--allow-unsigned",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("apply discards a partial download whose bytes no longer match and fetches again", async () => {
+  const s = await setup({
+    "/patch.tar.gz": { kind: "drop", after: 300_000, times: 1 },
+  });
+  try {
+    assert.equal((await s.apply()).code, 1);
+    const dir = `${s.base}/app/.patchops/downloads`;
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.name.endsWith(".part")) continue;
+      const f = await Deno.open(`${dir}/${e.name}`, { write: true });
+      await f.write(new Uint8Array(4096).fill(7));
+      f.close();
+    }
+    const r = await s.apply();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
+    const fetches = s.server.requests.filter((q) => q.path === "/patch.tar.gz");
+    assert.equal(fetches.length, 3, "drop, resumed (bad), full");
+    assert.equal(fetches[2]!.range, null);
+    assert.deepEqual(Object.keys(await snapshot(`${s.base}/app`)), ["big.bin"]);
+  } finally {
+    await s.cleanup();
+  }
+});
