@@ -14,9 +14,14 @@ import {
   receivePackage,
   type TrustOptions,
 } from "./receive.ts";
+import { asNoSpace, SpaceGuard } from "./space.ts";
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
-import { commitTransaction, type Journal } from "./transaction.ts";
+import {
+  commitTransaction,
+  type Journal,
+  type PointHook,
+} from "./transaction.ts";
 import { openInstallDir, Session } from "./session.ts";
 import { newTxnId } from "./workspace.ts";
 
@@ -43,6 +48,8 @@ export interface ApplyOptions extends TrustOptions {
   force?: boolean;
   /** Test hook: fail before commit step `n`. */
   failBeforeStep?: number;
+  /** Test hook: called at named points of the transaction and of recovery. */
+  onPoint?: PointHook;
 }
 
 /** What {@linkcode applyPatch} did (or, with `dryRun`, would do). */
@@ -120,6 +127,7 @@ export async function applyPatch(
   const session = await Session.open(ws, dryRun ? "apply --dry-run" : "apply", {
     keep,
     onWarning,
+    onPoint: options?.onPoint,
   });
   const id = newTxnId();
   const txnDir = ws.txnDir(id);
@@ -148,9 +156,17 @@ export async function applyPatch(
     }
     checkVersion(manifest, state.version, force, onWarning);
     await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
+    const space = new SpaceGuard(ws.base);
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
+      // The compressed size is a floor for what staging needs; a kept
+      // download copy needs as much again.
+      onSize: (bytes, keepsCopy) =>
+        bytes === undefined
+          ? Promise.resolve()
+          : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
+      beforeFile: (size) => space.beforeFile(size),
       timeoutSeconds,
       startedAt,
       ...(onProgress ? { onProgress } : {}),
@@ -213,6 +229,7 @@ export async function applyPatch(
       ...(options?.failBeforeStep !== undefined
         ? { failBeforeStep: options.failBeforeStep }
         : {}),
+      ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
     });
     onProgress?.({
       phase: "done",
@@ -220,6 +237,8 @@ export async function applyPatch(
       elapsedMs: Date.now() - startedAt,
     });
     return result;
+  } catch (err) {
+    throw asNoSpace(err);
   } finally {
     // Before the journal exists the working area is only staging; after,
     // commitTransaction has either finished or undone it.

@@ -42,6 +42,10 @@ export interface ReceiveOptions extends TrustOptions {
   startedAt?: number;
   /** Where to keep a resumable copy of an http(s) download. */
   downloadDir?: string;
+  /** Called once the package's size is known (`undefined` if the server does not say). */
+  onSize?: (bytes: number | undefined, keepsCopy: boolean) => Promise<void>;
+  /** Passed on to staging: called before each file is written. */
+  beforeFile?: (size: number) => Promise<void>;
 }
 
 /** What {@linkcode receivePackage} produced. */
@@ -241,6 +245,8 @@ async function receiveOnce(
     onProgress,
     capture,
     startedAt = Date.now(),
+    onSize,
+    beforeFile,
   } = options;
   const verifier = prepareVerifier(manifest, options);
   const { body, resumeFrom } = await openResumable(
@@ -248,6 +254,13 @@ async function receiveOnce(
     part,
     timeoutSeconds,
   );
+  const total = body.size !== undefined ? body.size + resumeFrom : undefined;
+  try {
+    await onSize?.(body.size, part !== undefined);
+  } catch (err) {
+    await body.stream.cancel().catch(() => {});
+    throw err;
+  }
   let partFile: Deno.FsFile | undefined;
   if (part) {
     const etag = body.headers.get("etag");
@@ -274,17 +287,15 @@ async function receiveOnce(
       ]);
     }
   }
-  const total = body.size !== undefined ? body.size + resumeFrom : undefined;
   const sha = createHash("sha256");
   const inflate = new DecompressionStream("gzip");
   const writer = inflate.writable.getWriter();
   let extractError: unknown;
   let staged: StagedTree | undefined;
-  const staging = stageArchive(
-    inflate.readable,
-    stagingDir,
-    capture ? { capture } : {},
-  ).then(
+  const staging = stageArchive(inflate.readable, stagingDir, {
+    ...(capture ? { capture } : {}),
+    ...(beforeFile ? { beforeFile } : {}),
+  }).then(
     (tree) => {
       staged = tree;
     },

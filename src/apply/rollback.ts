@@ -14,6 +14,7 @@ import {
   type CreatedParent,
   type Journal,
   listBackups,
+  type PointHook,
   readBackupJournal,
   type Step,
 } from "./transaction.ts";
@@ -29,6 +30,8 @@ export interface RollbackOptions {
   signal?: AbortSignal;
   /** Test hook: fail before commit step `n`. */
   failBeforeStep?: number;
+  /** Test hook: called at named points of the transaction. */
+  onPoint?: PointHook;
 }
 
 /** What {@linkcode rollbackLast} did. */
@@ -146,6 +149,7 @@ export async function rollbackLast(
       ...(options?.failBeforeStep !== undefined
         ? { failBeforeStep: options.failBeforeStep }
         : {}),
+      ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
     });
     return {
       id,

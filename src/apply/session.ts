@@ -7,7 +7,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import { DirLock, type LockHolder } from "./lock.ts";
-import { recover, type RecoverReport } from "./transaction.ts";
+import { type PointHook, recover, type RecoverReport } from "./transaction.ts";
 import { Workspace } from "./workspace.ts";
 
 /** Resolves and checks the install directory. */
@@ -60,7 +60,11 @@ export class Session {
   static async open(
     ws: Workspace,
     command: string,
-    options?: { keep?: number; onWarning?: ((m: string) => void) | undefined },
+    options?: {
+      keep?: number;
+      onWarning?: ((m: string) => void) | undefined;
+      onPoint?: PointHook | undefined;
+    },
   ): Promise<Session> {
     let createdBase = false;
     try {
@@ -89,7 +93,7 @@ export class Session {
       );
     }
     try {
-      const report = await recover(ws, options?.keep ?? 1);
+      const report = await recover(ws, options?.keep ?? 1, options?.onPoint);
       (session as { recovered: RecoverReport }).recovered = report;
       for (const id of report.rolledBack) {
         options?.onWarning?.(

@@ -76,10 +76,60 @@ export interface CommitOptions {
   keep?: number;
   /** Test hook: fail before step `n` (0-based) to exercise undo. */
   failBeforeStep?: number;
+  /** Test hook: called at each named point (`step:3`, `committed`, ...), e.g. to kill the process there. */
+  onPoint?: PointHook;
 }
+
+/** Called at named points of a transaction; tests use it to crash there. */
+export type PointHook = (point: string) => void;
 
 function journalPath(ws: Workspace, id: string): string {
   return `${ws.txnDir(id)}/journal.json`;
+}
+
+/**
+ * An append-only record of completed steps (`progress.log`) for `status`.
+ * Recovery does not need it (undo is derived from the disk), so it is
+ * synced in batches rather than once per step.
+ */
+async function openProgressLog(ws: Workspace, id: string) {
+  const file = await Deno.open(`${ws.txnDir(id)}/progress.log`, {
+    append: true,
+    create: true,
+    mode: 0o600,
+  });
+  const encoder = new TextEncoder();
+  let pending = 0;
+  let closed = false;
+  return {
+    async record(done: number) {
+      await file.write(encoder.encode(`${done}\n`));
+      if (++pending >= 256) {
+        pending = 0;
+        await file.syncData();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await file.syncData();
+      } finally {
+        file.close();
+      }
+    },
+  };
+}
+
+/** Reads how many steps a transaction's progress log records as done. */
+export async function readProgress(ws: Workspace, id: string): Promise<number> {
+  try {
+    const lines = (await Deno.readTextFile(`${ws.txnDir(id)}/progress.log`))
+      .trim().split("\n");
+    return Number(lines.at(-1)) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Writes the journal durably. */
@@ -183,19 +233,12 @@ async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
       await Deno.rename(target, source);
     }
   }
+  for (const p of step.prune ?? []) await mkdirp(ws.target(p.path), p.mode);
   if (step.hadTarget && backupThere) {
     await Deno.rename(backup, target);
   }
   for (const p of [...step.parents].reverse()) {
-    try {
-      await Deno.remove(ws.target(p.path));
-    } catch (err) {
-      // Not there (never created) or not empty (not ours to remove).
-      const code = (err as { code?: string }).code;
-      if (!(err instanceof Deno.errors.NotFound) && code !== "ENOTEMPTY") {
-        throw err;
-      }
-    }
+    await removeEmptyDir(ws.target(p.path));
   }
 }
 
@@ -223,25 +266,31 @@ export async function commitTransaction(
   journal: Journal,
   options?: CommitOptions,
 ): Promise<void> {
-  const { onStep, interrupted, failBeforeStep } = options ?? {};
+  const { onStep, interrupted, failBeforeStep, onPoint } = options ?? {};
   await writeJournal(ws, journal);
   let done = 0;
+  const progress = await openProgressLog(ws, journal.id);
   try {
     for (const step of journal.steps) {
       if (interrupted?.()) throw new Error("interrupted by a signal");
       if (failBeforeStep === done) throw new Error("injected failure");
       await doStep(ws, journal, step);
       done++;
+      await progress.record(done);
       onStep?.(done, journal.steps.length);
+      onPoint?.(`step:${done}`);
     }
+    await progress.close();
     await syncAffected(ws, journal);
     journal.state = "committed";
     await writeJournal(ws, journal);
+    onPoint?.("committed");
   } catch (err) {
+    await progress.close().catch(() => {});
     const step = journal.steps[done];
     const what = step ? `${step.action} "${step.path}"` : "the commit";
     try {
-      await undoTransaction(ws, journal);
+      await undoTransaction(ws, journal, onPoint);
     } catch (undoErr) {
       throw new PatchopsError(
         "CommitFailed",
@@ -259,16 +308,19 @@ export async function commitTransaction(
       },
     );
   }
-  await finishTransaction(ws, journal, options?.keep ?? 1);
+  await finishTransaction(ws, journal, options?.keep ?? 1, onPoint);
 }
 
 /** Undoes every step in reverse, then removes the transaction's working area. */
 export async function undoTransaction(
   ws: Workspace,
   journal: Journal,
+  onPoint?: PointHook,
 ): Promise<void> {
+  let undone = 0;
   for (const step of [...journal.steps].reverse()) {
     await undoStep(ws, journal, step);
+    onPoint?.(`undo:${++undone}`);
   }
   await syncAffected(ws, journal);
   await removeIfExists(ws.txnDir(journal.id));
@@ -283,6 +335,7 @@ export async function finishTransaction(
   ws: Workspace,
   journal: Journal,
   keep: number,
+  onPoint?: PointHook,
 ): Promise<void> {
   const state = await readState(ws);
   if (journal.kind === "apply") {
@@ -296,6 +349,7 @@ export async function finishTransaction(
     if (await lstatOrUndefined(txnBackup)) {
       await Deno.rename(txnBackup, `${kept}/tree`);
     } else await Deno.mkdir(`${kept}/tree`, { recursive: true, mode: 0o700 });
+    onPoint?.("finish:backup");
   } else {
     // The rolled-back transaction's backup was the source: its items are now in place.
     await removeIfExists(ws.backupDir(journal.origin));
@@ -316,6 +370,7 @@ export async function finishTransaction(
       }],
     };
     await writeState(ws, next);
+    onPoint?.("finish:state");
   }
   await pruneBackups(ws, keep);
   await removeIfExists(ws.txnDir(journal.id));
@@ -363,7 +418,11 @@ export interface RecoverReport {
  * undone, committed ones finished, and working areas without a journal
  * (staging that never reached commit) removed.
  */
-export async function recover(ws: Workspace, keep = 1): Promise<RecoverReport> {
+export async function recover(
+  ws: Workspace,
+  keep = 1,
+  onPoint?: PointHook,
+): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: [], finished: [], discarded: [] };
   const ids: string[] = [];
   try {
@@ -380,10 +439,10 @@ export async function recover(ws: Workspace, keep = 1): Promise<RecoverReport> {
       await removeIfExists(ws.txnDir(id));
       report.discarded.push(id);
     } else if (journal.state === "committed") {
-      await finishTransaction(ws, journal, keep);
+      await finishTransaction(ws, journal, keep, onPoint);
       report.finished.push(id);
     } else {
-      await undoTransaction(ws, journal);
+      await undoTransaction(ws, journal, onPoint);
       report.rolledBack.push(id);
     }
   }

@@ -45,6 +45,8 @@ export interface StageOptions {
   capture?: ReadonlySet<string>;
   /** Called after each member is staged. */
   onEntry?: (path: string, tree: StagedTree) => void;
+  /** Called before a file of `size` bytes is written; may throw to stop staging. */
+  beforeFile?: (size: number) => Promise<void>;
 }
 
 const CAPTURE_LIMIT = 4 << 20;
@@ -72,7 +74,7 @@ export async function stageArchive(
   root: string,
   options?: StageOptions,
 ): Promise<StagedTree> {
-  const { capture = new Set<string>(), onEntry } = options ?? {};
+  const { capture = new Set<string>(), onEntry, beforeFile } = options ?? {};
   const tree: StagedTree = {
     entries: new Map(),
     captured: new Map(),
@@ -189,6 +191,7 @@ export async function stageArchive(
         break;
       }
       case "file": {
+        await beforeFile?.(header.size);
         const file = await Deno.open(target, {
           write: true,
           createNew: true,

@@ -120,15 +120,4 @@ export async function loadPublicKey(value: string): Promise<PublicKey> {
   return parsePublicKey(text);
 }
 
-/** Formats a byte count for people. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+export { formatBytes } from "../format.ts";

@@ -1,0 +1,33 @@
+/**
+ * Test child: runs apply, rollback or recover through the library and kills
+ * itself with SIGKILL at a named point, leaving the state a crash leaves.
+ *
+ * usage: _crash_child.ts <apply|rollback|recover> <manifest|-> <dir> <point>
+ */
+
+import { applyPatch, openInstallDir, Session } from "../../src/apply/mod.ts";
+import { rollbackLast } from "../../src/apply/rollback.ts";
+import { loadManifest } from "../../src/manifest.ts";
+
+const [mode, manifest, dir, point] = Deno.args as [
+  string,
+  string,
+  string,
+  string,
+];
+const onPoint = (p: string) => {
+  if (p === point) Deno.kill(Deno.pid, "SIGKILL");
+};
+if (mode === "apply") {
+  await applyPatch(await loadManifest(manifest), dir, {
+    allowUnsigned: true,
+    onPoint,
+  });
+} else if (mode === "rollback") {
+  await rollbackLast(dir, { onPoint });
+} else {
+  const session = await Session.open(await openInstallDir(dir), "recover", {
+    onPoint,
+  });
+  await session.close();
+}
