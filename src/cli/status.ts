@@ -7,7 +7,7 @@
 import { openInstallDir } from "../apply/mod.ts";
 import { isLockHeld, readHolder } from "../apply/lock.ts";
 import { readState } from "../apply/state.ts";
-import { listBackups } from "../apply/transaction.ts";
+import { listBackups, readProgress } from "../apply/transaction.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
@@ -39,19 +39,31 @@ export async function run(flags: StatusFlags): Promise<number> {
   const ws = await openInstallDir(flags.dir);
   const state = await readState(ws);
   const backups = await listBackups(ws);
-  const pending: { id: string; state: string }[] = [];
+  const pending: {
+    id: string;
+    kind: string | null;
+    state: string;
+    stepsDone: number;
+    steps: number;
+  }[] = [];
   try {
     for await (const e of Deno.readDir(ws.txnBase)) {
       if (!e.isDirectory) continue;
-      let st = "staging";
+      let journal: { state?: string; kind?: string; steps?: unknown[] } = {};
       try {
-        st = JSON.parse(
+        journal = JSON.parse(
           await Deno.readTextFile(`${ws.txnDir(e.name)}/journal.json`),
-        ).state;
+        );
       } catch {
         // No journal yet: staging only.
       }
-      pending.push({ id: e.name, state: st });
+      pending.push({
+        id: e.name,
+        kind: journal.kind ?? null,
+        state: journal.state ?? "staging",
+        stepsDone: await readProgress(ws, e.name),
+        steps: journal.steps?.length ?? 0,
+      });
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -84,7 +96,11 @@ export async function run(flags: StatusFlags): Promise<number> {
   console.log(
     `pending:   ${
       pending.length
-        ? pending.map((p) => `${p.id} (${p.state})`).join(", ")
+        ? pending.map((p) =>
+          `${p.id} (${
+            p.kind ?? "apply"
+          } ${p.state}, ${p.stepsDone}/${p.steps} steps)`
+        ).join(", ")
         : "none"
     }`,
   );

@@ -17,6 +17,7 @@ import {
   minisignKeygen,
   type Ops,
   padding,
+  ROOT,
   runCli,
   serveDir,
   snapshot,
@@ -598,6 +599,36 @@ test("apply works with only scoped permissions", async (w) => {
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), "scoped");
+});
+
+test("apply works under the permission flags that deno task compile bakes in", async (w) => {
+  const task: string =
+    JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile;
+  const flags = task.split(/\s+/).filter((f) =>
+    /^--(allow-|no-prompt)/.test(f)
+  );
+  assert.ok(
+    flags.includes("--no-prompt") &&
+      flags.some((f) => f.startsWith("--allow-net")),
+    task,
+  );
+  await makePatch(w.srv, [{ path: "lib/core.jar", data: "compiled" }], {
+    replace: { files: ["lib/core.jar"] },
+  }, {
+    sec: w.sec,
+  });
+  const r = await runCli([
+    "apply",
+    `${w.url}/patch.json`,
+    "--dir",
+    w.app,
+    "--public-key",
+    w.pub,
+  ], {
+    permissions: flags,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), "compiled");
 });
 
 Deno.test("command-line misuse exits 2 with a usage hint", async () => {
