@@ -7,6 +7,9 @@
 
 import { describeError, UsageError } from "./src/errors.ts";
 import * as apply from "./src/cli/apply.ts";
+import * as create from "./src/cli/create.ts";
+import * as keygen from "./src/cli/keygen.ts";
+import * as sign from "./src/cli/sign.ts";
 import * as recover from "./src/cli/recover.ts";
 import * as rollback from "./src/cli/rollback.ts";
 import * as status from "./src/cli/status.ts";
@@ -29,6 +32,9 @@ const COMMANDS: Record<string, Command<unknown>> = {
   recover: command({ ...recover, parse: recover.parseRecoverArgs }),
   rollback: command({ ...rollback, parse: rollback.parseRollbackArgs }),
   status: command({ ...status, parse: status.parseStatusArgs }),
+  create: command({ ...create, parse: create.parseCreateArgs }),
+  keygen: command({ ...keygen, parse: keygen.parseKeygenArgs }),
+  sign: command({ ...sign, parse: sign.parseSignArgs }),
 };
 
 function help(): string {

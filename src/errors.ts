@@ -21,7 +21,10 @@ export type ErrorCode =
   | "StateInvalid"
   | "NoSpace"
   | "VersionGuard"
-  | "NothingToRollBack";
+  | "NothingToRollBack"
+  | "OperationsMismatch"
+  | "OperationsUnsigned"
+  | "TreeInvalid";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

@@ -93,36 +93,47 @@ export function isWithin(inner: string, outer: string): boolean {
   return outer === "" || inner === outer || inner.startsWith(outer + "/");
 }
 
+/** Where a symlink leads, lexically. */
+export type LinkResolution =
+  | { kind: "inside"; path: string }
+  | { kind: "outside" }
+  | { kind: "loop" };
+
+/**
+ * More symlink hops than any kernel follows (Linux stops at 40), so a chain
+ * this long cannot be followed by the system either and counts as a loop.
+ */
+const HOP_LIMIT = 100;
+
 /**
  * Resolves a symlink's `target` as seen from the link at `linkPath`, purely
  * lexically, consulting `links` for symlinks met on the way (so `a -> .`
- * followed by `a/..` is caught). Returns the normalised path inside the root,
- * or `undefined` when the target leaves it or loops.
+ * followed by `a/..` is caught).
  */
 export function resolveLinkTarget(
   linkPath: string,
   target: string,
   links: ReadonlyMap<string, string>,
-): string | undefined {
-  if (target.startsWith("/") || target.length === 0) return undefined;
-  let budget = 40;
-  const walk = (base: string[], rel: string): string[] | undefined => {
+): LinkResolution {
+  if (target.startsWith("/") || target.length === 0) return { kind: "outside" };
+  let budget = HOP_LIMIT;
+  const walk = (base: string[], rel: string): string[] | "outside" | "loop" => {
     const stack = [...base];
     for (const part of rel.split("/")) {
       if (part === "" || part === ".") continue;
       if (part === "..") {
-        if (stack.length === 0) return undefined;
+        if (stack.length === 0) return "outside";
         stack.pop();
         continue;
       }
       stack.push(part);
-      const here = stack.join("/");
-      const next = links.get(here);
+      const next = links.get(stack.join("/"));
       if (next !== undefined) {
-        if (--budget < 0 || next.startsWith("/")) return undefined;
+        if (next.startsWith("/")) return "outside";
+        if (--budget < 0) return "loop";
         stack.pop();
         const resolved = walk(stack, next);
-        if (resolved === undefined) return undefined;
+        if (typeof resolved === "string") return resolved;
         stack.length = 0;
         stack.push(...resolved);
       }
@@ -131,5 +142,20 @@ export function resolveLinkTarget(
   };
   const parent = parentOf(linkPath);
   const result = walk(parent === "" ? [] : parent.split("/"), target);
-  return result?.join("/");
+  if (typeof result === "string") return { kind: result };
+  return { kind: "inside", path: result.join("/") };
+}
+
+/**
+ * Whether a symlink leads out of the root or into the reserved directory;
+ * a loop leads nowhere and is harmless.
+ */
+export function linkEscapes(
+  linkPath: string,
+  target: string,
+  links: ReadonlyMap<string, string>,
+): boolean {
+  const r = resolveLinkTarget(linkPath, target, links);
+  return r.kind === "outside" ||
+    (r.kind === "inside" && r.path.split("/")[0] === RESERVED_DIR);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  linkEscapes,
   normalizeRelativePath,
   resolveLinkTarget,
 } from "../src/path_policy.ts";
@@ -43,11 +44,22 @@ Deno.test("normalizeRelativePath() refuses unnormalised operation paths but fold
 
 Deno.test("resolveLinkTarget() follows earlier links and catches escapes through them", () => {
   const links = new Map<string, string>([["r", "."]]);
-  assert.equal(resolveLinkTarget("a/l", "../b", links), "b");
-  assert.equal(resolveLinkTarget("a/l", "../../b", links), undefined);
-  assert.equal(resolveLinkTarget("l", "/etc/passwd", links), undefined);
+  assert.deepEqual(resolveLinkTarget("a/l", "../b", links), {
+    kind: "inside",
+    path: "b",
+  });
+  assert.deepEqual(resolveLinkTarget("a/l", "../../b", links), {
+    kind: "outside",
+  });
+  assert.deepEqual(resolveLinkTarget("l", "/etc/passwd", links), {
+    kind: "outside",
+  });
   // r -> . makes "r/.." the parent of the root.
-  assert.equal(resolveLinkTarget("a/l", "../r/..", links), undefined);
+  assert.deepEqual(resolveLinkTarget("a/l", "../r/..", links), {
+    kind: "outside",
+  });
   const loop = new Map<string, string>([["x", "y"], ["y", "x"]]);
-  assert.equal(resolveLinkTarget("z", "x", loop), undefined);
+  assert.deepEqual(resolveLinkTarget("z", "x", loop), { kind: "loop" });
+  assert.equal(linkEscapes("self", "self", new Map([["self", "self"]])), false);
+  assert.equal(linkEscapes("l", ".patchops/lock", new Map()), true);
 });

@@ -15,6 +15,9 @@ import {
   type TrustOptions,
 } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
+import { checkEmbeddedOperations, OPERATIONS_MEMBER } from "../signed_ops.ts";
+
+const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER]);
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
 import {
@@ -46,6 +49,8 @@ export interface ApplyOptions extends TrustOptions {
   signal?: AbortSignal;
   /** Override the `from_version` and downgrade guards (with a warning). */
   force?: boolean;
+  /** Refuse packages that do not carry their operations list (see `signed_ops.ts`). */
+  requireSignedOperations?: boolean;
   /** Test hook: fail before commit step `n`. */
   failBeforeStep?: number;
   /** Test hook: called at named points of the transaction and of recovery. */
@@ -160,6 +165,7 @@ export async function applyPatch(
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
+      capture: CAPTURED,
       // The compressed size is a floor for what staging needs; a kept
       // download copy needs as much again.
       onSize: (bytes, keepsCopy) =>
@@ -173,6 +179,10 @@ export async function applyPatch(
       ...(signal ? { signal } : {}),
     });
     const { staged } = received;
+    checkEmbeddedOperations(manifest, staged.captured, {
+      require: options?.requireSignedOperations ?? false,
+      onWarning,
+    });
     checkStructure(manifest.operations, staged);
     const plan = await planSteps(ws, manifest.operations, staged);
     for (const w of plan.warnings) onWarning?.(w);
@@ -249,6 +259,8 @@ export async function applyPatch(
 
 /** Options of {@linkcode verifyPackage}. */
 export interface VerifyOptions extends TrustOptions {
+  requireSignedOperations?: boolean;
+  onWarning?: (message: string) => void;
   timeoutSeconds?: number;
   onProgress?: ProgressCallback;
 }
@@ -275,8 +287,13 @@ export async function verifyPackage(
   try {
     const received = await receivePackage(manifest, scratch, {
       ...(options ?? {}),
+      capture: CAPTURED,
       timeoutSeconds: options?.timeoutSeconds ?? 30,
       ...(options?.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    checkEmbeddedOperations(manifest, received.staged.captured, {
+      require: options?.requireSignedOperations ?? false,
+      onWarning: options?.onWarning,
     });
     checkStructure(manifest.operations, received.staged);
     return {

@@ -9,9 +9,9 @@
 import { PatchopsError } from "../errors.ts";
 import {
   ancestorsOf,
+  linkEscapes,
   normalizeRelativePath,
   RESERVED_DIR,
-  resolveLinkTarget,
 } from "../path_policy.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 
@@ -156,8 +156,7 @@ export async function stageArchive(
       }
       case "symlink": {
         links.set(path, header.linkPath);
-        const resolved = resolveLinkTarget(path, header.linkPath, links);
-        if (resolved === undefined || resolved.split("/")[0] === RESERVED_DIR) {
+        if (linkEscapes(path, header.linkPath, links)) {
           throw refuse(
             header,
             `is a symlink to "${header.linkPath}", which leaves the install directory`,
@@ -228,8 +227,7 @@ export async function stageArchive(
   // A symlink added later can change where an earlier one leads, so check
   // every link again against the complete set.
   for (const [path, target] of links) {
-    const resolved = resolveLinkTarget(path, target, links);
-    if (resolved === undefined || resolved.split("/")[0] === RESERVED_DIR) {
+    if (linkEscapes(path, target, links)) {
       throw new PatchopsError(
         "UnsafeMember",
         `member "${path}" is a symlink to "${target}", which leaves the install directory`,

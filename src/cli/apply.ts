@@ -18,7 +18,7 @@ import { createProgressReporter } from "./_progress.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force]";
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force]";
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -26,6 +26,7 @@ export interface ApplyFlags {
   dir: string;
   publicKey: string | undefined;
   allowUnsigned: boolean;
+  requireSignedOperations: boolean;
   arch: string | undefined;
   dryRun: boolean;
   json: boolean;
@@ -40,6 +41,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     dir: { type: "string" },
     "public-key": { type: "string" },
     "allow-unsigned": { type: "boolean" },
+    "require-signed-operations": { type: "boolean" },
     arch: { type: "string" },
     "dry-run": { type: "boolean" },
     json: { type: "boolean" },
@@ -53,6 +55,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     dir: stringFlag(values, "dir", true),
     publicKey: stringFlag(values, "public-key"),
     allowUnsigned: values["allow-unsigned"] === true,
+    requireSignedOperations: values["require-signed-operations"] === true,
     arch: stringFlag(values, "arch"),
     dryRun: values["dry-run"] === true,
     json: values.json === true,
@@ -90,6 +93,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
     const result = await applyPatch(manifest, flags.dir, {
       publicKey,
       allowUnsigned: flags.allowUnsigned,
+      requireSignedOperations: flags.requireSignedOperations,
       dryRun: flags.dryRun,
       keep: flags.keep,
       timeoutSeconds: flags.timeoutSeconds,

@@ -17,13 +17,14 @@ import {
 
 /** Usage line of the command. */
 export const usage =
-  "patchops verify <manifest> [--public-key <file|key>] [--allow-unsigned] [--arch <arch>] [--timeout <s>]";
+  "patchops verify <manifest> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--timeout <s>]";
 
 /** Parsed flags of `verify`. */
 export interface VerifyFlags {
   manifest: string;
   publicKey: string | undefined;
   allowUnsigned: boolean;
+  requireSignedOperations: boolean;
   arch: string | undefined;
   timeoutSeconds: number;
 }
@@ -33,6 +34,7 @@ export function parseVerifyArgs(args: string[]): VerifyFlags {
   const { values, positionals: pos } = parseFlags(args, {
     "public-key": { type: "string" },
     "allow-unsigned": { type: "boolean" },
+    "require-signed-operations": { type: "boolean" },
     arch: { type: "string" },
     timeout: { type: "string" },
   });
@@ -41,6 +43,7 @@ export function parseVerifyArgs(args: string[]): VerifyFlags {
     manifest: manifest!,
     publicKey: stringFlag(values, "public-key"),
     allowUnsigned: values["allow-unsigned"] === true,
+    requireSignedOperations: values["require-signed-operations"] === true,
     arch: stringFlag(values, "arch"),
     timeoutSeconds: intFlag(values, "timeout", 30, 1),
   };
@@ -68,6 +71,8 @@ export async function run(flags: VerifyFlags): Promise<number> {
   const result = await verifyPackage(manifest, {
     publicKey,
     allowUnsigned: flags.allowUnsigned,
+    requireSignedOperations: flags.requireSignedOperations,
+    onWarning: (m) => console.error(`warning: ${m}`),
     timeoutSeconds: flags.timeoutSeconds,
   });
   const how = result.signed

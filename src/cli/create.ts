@@ -1,0 +1,92 @@
+/**
+ * `patchops create --from <old> --to <new> --out <dir>`.
+ *
+ * @module
+ */
+
+import { createPatch } from "../create/mod.ts";
+import { formatBytes, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { loadSecretKey } from "./_secret.ts";
+import { UsageError } from "../errors.ts";
+
+/** Usage line of the command. */
+export const usage =
+  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>]";
+
+/** Parsed flags of `create`. */
+export interface CreateFlags {
+  from: string;
+  to: string;
+  out: string;
+  url: string | undefined;
+  secretKey: string | undefined;
+  version: string | undefined;
+  fromVersion: string | undefined;
+  notes: string | undefined;
+  mtime: number;
+}
+
+/** Parses `create`'s arguments. Pure; throws `UsageError`. */
+export function parseCreateArgs(args: string[]): CreateFlags {
+  const { values, positionals: pos } = parseFlags(args, {
+    from: { type: "string" },
+    to: { type: "string" },
+    out: { type: "string" },
+    url: { type: "string" },
+    "secret-key": { type: "string" },
+    version: { type: "string" },
+    "from-version": { type: "string" },
+    notes: { type: "string" },
+    mtime: { type: "string" },
+  });
+  positionals(pos, []);
+  const mtime = stringFlag(values, "mtime");
+  if (mtime !== undefined && !/^[0-9]+$/.test(mtime)) {
+    throw new UsageError(`--mtime must be seconds since 1970, got "${mtime}"`);
+  }
+  return {
+    from: stringFlag(values, "from", true),
+    to: stringFlag(values, "to", true),
+    out: stringFlag(values, "out", true),
+    url: stringFlag(values, "url"),
+    secretKey: stringFlag(values, "secret-key"),
+    version: stringFlag(values, "version"),
+    fromVersion: stringFlag(values, "from-version"),
+    notes: stringFlag(values, "notes"),
+    mtime: mtime === undefined ? 0 : Number(mtime),
+  };
+}
+
+/** What the command was doing, for its error line. */
+export function describe(flags: CreateFlags): string {
+  return `cannot create a patch from "${flags.from}" to "${flags.to}"`;
+}
+
+/** Runs `create`; returns the exit code. */
+export async function run(flags: CreateFlags): Promise<number> {
+  const secretKey = flags.secretKey
+    ? await loadSecretKey(flags.secretKey)
+    : undefined;
+  const r = await createPatch(flags.from, flags.to, flags.out, {
+    ...(flags.url ? { url: flags.url } : {}),
+    ...(secretKey ? { secretKey } : {}),
+    ...(flags.version ? { version: flags.version } : {}),
+    ...(flags.fromVersion ? { fromVersion: flags.fromVersion } : {}),
+    ...(flags.notes ? { notes: flags.notes } : {}),
+    mtime: flags.mtime,
+  });
+  const o = r.operations;
+  if (!r.signed) {
+    console.error(
+      "warning: no --secret-key: the manifest carries no signature",
+    );
+  }
+  console.log(
+    `wrote ${r.manifestPath} and ${r.packagePath} (${
+      formatBytes(r.bytes)
+    }, ${r.members} members): ${o.replaceFiles.length} files and ${o.replaceDirectories.length} directories replaced, ${
+      o.deleteFiles.length + o.deleteDirectories.length
+    } paths deleted`,
+  );
+  return 0;
+}

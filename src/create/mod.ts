@@ -1,0 +1,112 @@
+/**
+ * `create`: the publisher's side. Diffs two trees, writes the package with
+ * its operations embedded, signs it, and writes a duck_client manifest.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import type { Operations } from "../manifest.ts";
+import {
+  encodeSignedOperations,
+  OPERATIONS_MEMBER,
+  toPatchOperations,
+} from "../signed_ops.ts";
+import { encodeBase64 } from "../verify/base64.ts";
+import { formatSignature } from "../verify/minisign.ts";
+import { type SecretKey, signDigest } from "../verify/secret_key.ts";
+import { writePackage } from "./archive.ts";
+import { type DiffOptions, diffTrees } from "./diff.ts";
+import { checkLinks, scanTree } from "./tree.ts";
+
+/** Options of {@linkcode createPatch}. */
+export interface CreateOptions extends DiffOptions {
+  /** Package URL written in the manifest. @default "patch.tar.gz" */
+  url?: string;
+  secretKey?: SecretKey;
+  version?: string;
+  fromVersion?: string;
+  notes?: string;
+  /** Member mtime (seconds). @default 0 */
+  mtime?: number;
+}
+
+/** What {@linkcode createPatch} wrote. */
+export interface CreateResult {
+  operations: Operations;
+  packagePath: string;
+  manifestPath: string;
+  bytes: number;
+  sha256: string;
+  members: number;
+  signed: boolean;
+}
+
+/**
+ * Writes `<out>/patch.tar.gz`, `<out>/patch.tar.gz.minisig` (when a key is
+ * given) and `<out>/manifest.json` such that applying the manifest to
+ * `fromDir` gives exactly `toDir`.
+ */
+export async function createPatch(
+  fromDir: string,
+  toDir: string,
+  outDir: string,
+  options?: CreateOptions,
+): Promise<CreateResult> {
+  const [from, to] = await Promise.all([scanTree(fromDir), scanTree(toDir)]);
+  checkLinks(to);
+  const ops = await diffTrees(from, to, options);
+  await Deno.mkdir(outDir, { recursive: true });
+  const realOut = await Deno.realPath(outDir);
+  for (const root of [from.root, to.root]) {
+    const real = await Deno.realPath(root);
+    if (realOut === real || realOut.startsWith(real + "/")) {
+      throw new PatchopsError(
+        "TreeInvalid",
+        `output directory "${outDir}" lies inside "${root}"`,
+      );
+    }
+  }
+  const packagePath = `${outDir}/patch.tar.gz`;
+  const written = await writePackage(to, ops, packagePath, {
+    mtime: options?.mtime ?? 0,
+    extra: new Map([[
+      OPERATIONS_MEMBER,
+      encodeSignedOperations(ops, options?.version, options?.fromVersion),
+    ]]),
+  });
+  let signature: string | undefined;
+  if (options?.secretKey) {
+    const sig = signDigest(options.secretKey, written.blake2b, {
+      fileName: "patch.tar.gz",
+    });
+    const text = formatSignature(sig);
+    await Deno.writeTextFile(`${packagePath}.minisig`, text);
+    signature = encodeBase64(new TextEncoder().encode(text));
+  }
+  const manifest: Record<string, unknown> = {
+    url: options?.url ?? "patch.tar.gz",
+    hash: `sha256:${written.sha256}`,
+    signature: signature ?? "",
+    operations: toPatchOperations(ops),
+  };
+  if (options?.notes !== undefined) manifest.notes = options.notes;
+  if (options?.version !== undefined) manifest.version = options.version;
+  if (options?.fromVersion !== undefined) {
+    manifest.from_version = options.fromVersion;
+  }
+  const manifestPath = `${outDir}/manifest.json`;
+  await Deno.writeTextFile(
+    manifestPath,
+    JSON.stringify(manifest, null, 2) + "\n",
+  );
+  return {
+    operations: ops,
+    packagePath,
+    manifestPath,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    members: written.members,
+    signed: signature !== undefined,
+  };
+}
