@@ -114,7 +114,12 @@ export function mutate(old: Spec, r: () => number): Spec {
       // Type change: file <-> dir <-> link.
       removeSubtree(spec, path);
       if (node.type === "dir") {
-        spec.set(path, { type: "file", mode: 0o644, content: "was a dir\n" });
+        spec.set(
+          path,
+          r() < 0.3
+            ? { type: "link", target: "a" }
+            : { type: "file", mode: 0o644, content: "was a dir\n" },
+        );
       } else if (node.type === "file" && r() < 0.5) {
         spec.set(path, { type: "dir", mode: 0o755 });
         addRandom(spec, r, path, depth + 1);
