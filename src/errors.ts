@@ -57,9 +57,7 @@ export function describeError(err: unknown): string {
     let cause = err.cause;
     while (cause instanceof Error && parts.length < 4) {
       if (
-        !parts.some((p) =>
-          p.includes(cause instanceof Error ? cause.message : "")
-        )
+        !parts.some((p) => p.includes(cause instanceof Error ? cause.message : ""))
       ) {
         parts.push(cause.message);
       }

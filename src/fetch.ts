@@ -136,9 +136,7 @@ export async function openBody(
       );
     }
     const lengthHeader = response.headers.get("content-length");
-    const size = lengthHeader !== null && /^[0-9]+$/.test(lengthHeader)
-      ? Number(lengthHeader)
-      : undefined;
+    const size = lengthHeader !== null && /^[0-9]+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (response.body === null) throw failed(current, "response has no body");
     const stream = guard(response.body, {
       url: current,
@@ -161,9 +159,7 @@ async function openFile(url: URL): Promise<Body> {
   try {
     file = await Deno.open(url);
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "no such file"
-      : describeNetworkError(err);
+    const why = err instanceof Deno.errors.NotFound ? "no such file" : describeNetworkError(err);
     throw failed(url, why, err);
   }
   const info = await file.stat();

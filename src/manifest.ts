@@ -214,9 +214,7 @@ function parsePackage(
   const m = /^sha256:([0-9a-fA-F]{64})$/.exec(hash.trim());
   if (!m) {
     throw invalid(
-      `field "${
-        field("hash")
-      }" must be "sha256:" and 64 hex digits, got "${hash}"`,
+      `field "${field("hash")}" must be "sha256:" and 64 hex digits, got "${hash}"`,
     );
   }
   const signature = optionalString(pkg, "signature", field("signature"));
@@ -226,9 +224,7 @@ function parsePackage(
   const out: ReturnType<typeof parsePackage> = {
     url: resolved,
     sha256: m[1]!.toLowerCase(),
-    signature: signature === undefined || signature.trim() === ""
-      ? undefined
-      : signature,
+    signature: signature === undefined || signature.trim() === "" ? undefined : signature,
     operations: parseOperations(pkg.operations, field("operations")),
     notes: optionalString(pkg, "notes", field("notes")),
   };
@@ -263,13 +259,9 @@ export function parseManifest(
     }
     const entry = doc.patch[arch];
     if (!isObject(entry)) {
-      const have = ARCHES.filter((a) =>
-        isObject((doc.patch as Record<string, unknown>)[a])
-      );
+      const have = ARCHES.filter((a) => isObject((doc.patch as Record<string, unknown>)[a]));
       throw invalid(
-        `no patch for architecture "${arch}" (manifest has: ${
-          have.join(", ") || "none"
-        })`,
+        `no patch for architecture "${arch}" (manifest has: ${have.join(", ") || "none"})`,
       );
     }
     const pkg = parsePackage(entry, base, `patch.${arch}`);

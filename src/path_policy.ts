@@ -41,8 +41,7 @@ export function normalizeRelativePath(
   options?: NormalizeOptions,
 ): string {
   const { lenient = false, allowReserved = false } = options ?? {};
-  const refuse = (why: string) =>
-    new PatchopsError("UnsafePath", `path "${input}" ${why}`);
+  const refuse = (why: string) => new PatchopsError("UnsafePath", `path "${input}" ${why}`);
   if (input.length === 0) throw refuse("is empty");
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(input)) {

@@ -6,12 +6,7 @@
  */
 
 import { PatchopsError } from "./errors.ts";
-import {
-  type Manifest,
-  type Operations,
-  parseOperations,
-  type PatchOperations,
-} from "./manifest.ts";
+import { type Manifest, type Operations, parseOperations, type PatchOperations } from "./manifest.ts";
 
 /** Archive member that carries the signed operations. */
 export const OPERATIONS_MEMBER = ".patchops/operations.json";
@@ -107,9 +102,7 @@ export function checkSignedOperations(
     if ((a ?? null) !== (b ?? null)) {
       throw new PatchopsError(
         "OperationsMismatch",
-        `the manifest's ${name} ${
-          JSON.stringify(a ?? null)
-        } differs from the signed ${JSON.stringify(b ?? null)}`,
+        `the manifest's ${name} ${JSON.stringify(a ?? null)} differs from the signed ${JSON.stringify(b ?? null)}`,
       );
     }
   }

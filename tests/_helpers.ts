@@ -4,12 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
-import {
-  encodeHeader,
-  endOfArchive,
-  padding,
-  tarMember,
-} from "../src/archive/tar_writer.ts";
+import { encodeHeader, endOfArchive, padding, tarMember } from "../src/archive/tar_writer.ts";
 
 export const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -100,9 +95,7 @@ export function buildTar(
       parts.push(item);
       continue;
     }
-    const data = typeof item.data === "string"
-      ? new TextEncoder().encode(item.data)
-      : item.data ?? new Uint8Array();
+    const data = typeof item.data === "string" ? new TextEncoder().encode(item.data) : item.data ?? new Uint8Array();
     const type = item.type ?? "file";
     parts.push(...tarMember({
       path: item.path,
@@ -283,12 +276,8 @@ export function serveDir(root: string, faults: Record<string, Fault> = {}) {
         fault?.kind === "lie-length"
       ) {
         const f = fault;
-        const cut = f.kind === "lie-length"
-          ? data.length
-          : Math.min(f.after, data.length);
-        const length = f.kind === "lie-length"
-          ? data.length + f.extra
-          : data.length;
+        const cut = f.kind === "lie-length" ? data.length : Math.min(f.after, data.length);
+        const length = f.kind === "lie-length" ? data.length + f.extra : data.length;
         let sent = false;
         const body = new ReadableStream<Uint8Array>({
           async pull(c) {

@@ -40,8 +40,7 @@ Deno.test("parseManifest() picks the architecture from an enhanced manifest", ()
   assert.equal(arm.url.pathname, "/arm/a.tar.gz");
   assert.equal(arm.version, "1.2.0");
   assert.throws(
-    () =>
-      parseManifest({ patch: { x86_64: pkg() } }, base, { arch: "aarch64" }),
+    () => parseManifest({ patch: { x86_64: pkg() } }, base, { arch: "aarch64" }),
     /no patch for architecture "aarch64" \(manifest has: x86_64\)/,
   );
 });

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  linkEscapes,
-  normalizeRelativePath,
-  resolveLinkTarget,
-} from "../src/path_policy.ts";
+import { linkEscapes, normalizeRelativePath, resolveLinkTarget } from "../src/path_policy.ts";
 
 Deno.test("normalizeRelativePath() accepts ./ prefixes and trailing slashes", () => {
   assert.equal(normalizeRelativePath("./lib/app.jar"), "lib/app.jar");

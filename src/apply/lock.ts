@@ -150,8 +150,7 @@ export async function isLockHeld(path: string): Promise<boolean> {
 /** The host name, or "unknown" when the permission to read it was not granted. */
 export function hostname(): string {
   try {
-    const state =
-      Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state;
+    const state = Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state;
     if (state !== "granted") return "unknown";
     return Deno.hostname();
   } catch {

@@ -9,22 +9,14 @@ import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import { forEachLimit, removeIfExists, syncDir, syncFile } from "./_fs.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
-import {
-  prepareVerifier,
-  receivePackage,
-  type TrustOptions,
-} from "./receive.ts";
+import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER } from "../signed_ops.ts";
 
 const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER]);
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
-import {
-  commitTransaction,
-  type Journal,
-  type PointHook,
-} from "./transaction.ts";
+import { commitTransaction, type Journal, type PointHook } from "./transaction.ts";
 import { openInstallDir, Session } from "./session.ts";
 import { newTxnId } from "./workspace.ts";
 
@@ -169,9 +161,7 @@ export async function applyPatch(
       // The compressed size is a floor for what staging needs; a kept
       // download copy needs as much again.
       onSize: (bytes, keepsCopy) =>
-        bytes === undefined
-          ? Promise.resolve()
-          : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
+        bytes === undefined ? Promise.resolve() : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
       beforeFile: (size) => space.beforeFile(size),
       timeoutSeconds,
       startedAt,
@@ -236,9 +226,7 @@ export async function applyPatch(
           elapsedMs: Date.now() - startedAt,
         }),
       ...(signal ? { interrupted: () => signal.aborted } : {}),
-      ...(options?.failBeforeStep !== undefined
-        ? { failBeforeStep: options.failBeforeStep }
-        : {}),
+      ...(options?.failBeforeStep !== undefined ? { failBeforeStep: options.failBeforeStep } : {}),
       ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
     });
     onProgress?.({

@@ -121,15 +121,11 @@ export async function planSteps(
 
   const deletes: [string, "file" | "directory"][] = [
     ...ops.deleteFiles.map((p) => [p, "file"] as [string, "file"]),
-    ...ops.deleteDirectories.map((p) =>
-      [p, "directory"] as [string, "directory"]
-    ),
+    ...ops.deleteDirectories.map((p) => [p, "directory"] as [string, "directory"]),
   ];
   for (const [path, kind] of deletes) {
     const parents = await checkAncestors(ws, path, realRoot);
-    const info = parents === "missing"
-      ? undefined
-      : await lstatOrUndefined(ws.target(path));
+    const info = parents === "missing" ? undefined : await lstatOrUndefined(ws.target(path));
     if (info === undefined) {
       warnings.push(`nothing to delete at "${path}" (already absent)`);
       continue;
@@ -162,9 +158,7 @@ export async function planSteps(
         parents.push({ path: a, mode: staged.entries.get(a)?.mode ?? 0o755 });
       }
     }
-    const info = state === "missing"
-      ? undefined
-      : await lstatOrUndefined(ws.target(path));
+    const info = state === "missing" ? undefined : await lstatOrUndefined(ws.target(path));
     steps.push({
       action: "replace",
       path,

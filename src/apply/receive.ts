@@ -14,11 +14,7 @@ import { PatchopsError } from "../errors.ts";
 import { type Body, openBody } from "../fetch.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
-import {
-  MinisignVerifier,
-  parseSignature,
-  type PublicKey,
-} from "../verify/minisign.ts";
+import { MinisignVerifier, parseSignature, type PublicKey } from "../verify/minisign.ts";
 import { removeIfExists } from "./_fs.ts";
 
 /** How the package's authenticity is to be established. */

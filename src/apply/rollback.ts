@@ -146,9 +146,7 @@ export async function rollbackLast(
       keep,
       ...(onStep ? { onStep } : {}),
       ...(signal ? { interrupted: () => signal.aborted } : {}),
-      ...(options?.failBeforeStep !== undefined
-        ? { failBeforeStep: options.failBeforeStep }
-        : {}),
+      ...(options?.failBeforeStep !== undefined ? { failBeforeStep: options.failBeforeStep } : {}),
       ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
     });
     return {

@@ -54,9 +54,7 @@ export class SpaceGuard {
     if (free !== undefined && free - this.#reserve < bytes) {
       throw new PatchopsError(
         "NoSpace",
-        `not enough space for ${what}: it needs ${
-          formatBytes(bytes)
-        }, and the file system of "${this.#path}" has ${
+        `not enough space for ${what}: it needs ${formatBytes(bytes)}, and the file system of "${this.#path}" has ${
           formatBytes(Math.max(0, free))
         } free (keeping ${formatBytes(this.#reserve)} in reserve)`,
       );

@@ -8,13 +8,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import {
-  forEachLimit,
-  lstatOrUndefined,
-  removeIfExists,
-  syncDir,
-  writeFileAtomic,
-} from "./_fs.ts";
+import { forEachLimit, lstatOrUndefined, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
 import { readState, type State, writeState } from "./state.ts";
 import type { Workspace } from "./workspace.ts";
 import { parentOf } from "../path_policy.ts";
@@ -163,9 +157,7 @@ async function readJournal(
   } catch (err) {
     throw new PatchopsError(
       "StateInvalid",
-      `journal "${journalPath(ws, id)}" is unreadable (${
-        (err as Error).message
-      }); recovery needs a person`,
+      `journal "${journalPath(ws, id)}" is unreadable (${(err as Error).message}); recovery needs a person`,
     );
   }
 }

@@ -43,9 +43,7 @@ export class Workspace {
   }
   /** Absolute path of a relative install path. */
   target(rel: string): string {
-    return rel === ""
-      ? this.root
-      : `${this.root === "/" ? "" : this.root}/${rel}`;
+    return rel === "" ? this.root : `${this.root === "/" ? "" : this.root}/${rel}`;
   }
 }
 
@@ -56,7 +54,5 @@ export function newTxnId(): string {
     "Z",
   );
   const r = crypto.getRandomValues(new Uint8Array(4));
-  return `${t}-${
-    Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("")
-  }`;
+  return `${t}-${Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

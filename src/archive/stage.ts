@@ -7,12 +7,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import {
-  ancestorsOf,
-  linkEscapes,
-  normalizeRelativePath,
-  RESERVED_DIR,
-} from "../path_policy.ts";
+import { ancestorsOf, linkEscapes, normalizeRelativePath, RESERVED_DIR } from "../path_policy.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 
 /** What a staged path is. Hard links are staged as files. */

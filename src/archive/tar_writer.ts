@@ -130,11 +130,8 @@ function fitsUstar(value: string, limit: number): boolean {
  * and its {@linkcode padding} follow from the caller.
  */
 export function tarMember(spec: MemberSpec): Uint8Array[] {
-  const typeflag =
-    { file: "0", directory: "5", symlink: "2", hardlink: "1" }[spec.type];
-  let name = spec.type === "directory" && !spec.path.endsWith("/")
-    ? `${spec.path}/`
-    : spec.path;
+  const typeflag = { file: "0", directory: "5", symlink: "2", hardlink: "1" }[spec.type];
+  let name = spec.type === "directory" && !spec.path.endsWith("/") ? `${spec.path}/` : spec.path;
   let linkname = spec.linkPath ?? "";
   const size = spec.size ?? 0;
   const pax: Record<string, string> = {};

@@ -12,9 +12,8 @@ import { UsageError } from "../errors.ts";
 export const PASSWORD_ENV = "PATCHOPS_KEY_PASSWORD";
 
 function fromEnv(): string | undefined {
-  const granted =
-    Deno.permissions.querySync({ name: "env", variable: PASSWORD_ENV })
-      .state === "granted";
+  const granted = Deno.permissions.querySync({ name: "env", variable: PASSWORD_ENV })
+    .state === "granted";
   return granted ? Deno.env.get(PASSWORD_ENV) : undefined;
 }
 

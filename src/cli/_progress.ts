@@ -16,15 +16,11 @@ export function renderProgress(e: ProgressEvent): string {
     case "download": {
       const rate = secs > 0 && e.bytes ? e.bytes / secs : 0;
       const total = e.total !== undefined ? ` of ${formatBytes(e.total)}` : "";
-      const pct = e.total
-        ? ` ${Math.floor((100 * (e.bytes ?? 0)) / e.total)}%`
-        : "";
-      const eta = e.total && rate > 0
-        ? `, ETA ${Math.ceil((e.total - (e.bytes ?? 0)) / rate)} s`
-        : "";
-      return `download${pct} ${formatBytes(e.bytes ?? 0)}${total} at ${
-        formatBytes(rate)
-      }/s${eta}, ${e.files ?? 0} files staged`;
+      const pct = e.total ? ` ${Math.floor((100 * (e.bytes ?? 0)) / e.total)}%` : "";
+      const eta = e.total && rate > 0 ? `, ETA ${Math.ceil((e.total - (e.bytes ?? 0)) / rate)} s` : "";
+      return `download${pct} ${formatBytes(e.bytes ?? 0)}${total} at ${formatBytes(rate)}/s${eta}, ${
+        e.files ?? 0
+      } files staged`;
     }
     case "verify":
       return `verify ${formatBytes(e.bytes ?? 0)}: hash and signature`;
@@ -60,8 +56,7 @@ const encoder = new TextEncoder();
 export function createProgressReporter(options?: ReporterOptions): Reporter {
   if (options?.json) {
     return {
-      onProgress: (e) =>
-        console.log(JSON.stringify({ event: "progress", ...e })),
+      onProgress: (e) => console.log(JSON.stringify({ event: "progress", ...e })),
       finish: () => {},
     };
   }

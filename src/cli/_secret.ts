@@ -6,11 +6,7 @@
  */
 
 import { PatchopsError, UsageError } from "../errors.ts";
-import {
-  isEncrypted,
-  parseSecretKey,
-  type SecretKey,
-} from "../verify/secret_key.ts";
+import { isEncrypted, parseSecretKey, type SecretKey } from "../verify/secret_key.ts";
 import { PASSWORD_ENV, readPassword } from "./_password.ts";
 
 /** Reads and decrypts `--secret-key`. */

@@ -6,14 +6,7 @@
 
 import { applyPatch } from "../apply/mod.ts";
 import { loadManifest } from "../manifest.ts";
-import {
-  formatBytes,
-  intFlag,
-  loadPublicKey,
-  parseFlags,
-  positionals,
-  stringFlag,
-} from "./_common.ts";
+import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, stringFlag } from "./_common.ts";
 import { createProgressReporter } from "./_progress.ts";
 
 /** Usage line of the command. */
@@ -72,9 +65,7 @@ export function describe(flags: ApplyFlags): string {
 
 /** Runs `apply`; returns the exit code. */
 export async function run(flags: ApplyFlags): Promise<number> {
-  const publicKey = flags.publicKey
-    ? await loadPublicKey(flags.publicKey)
-    : undefined;
+  const publicKey = flags.publicKey ? await loadPublicKey(flags.publicKey) : undefined;
   const manifest = await loadManifest(flags.manifest, {
     timeoutSeconds: flags.timeoutSeconds,
     ...(flags.arch ? { arch: flags.arch } : {}),
@@ -130,11 +121,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
     } else if (flags.dryRun) {
       console.log(`plan for ${result.version} (dry run, nothing changed):`);
       for (const s of steps) {
-        const verb = s.action === "delete"
-          ? "delete "
-          : s.hadTarget
-          ? "replace"
-          : "create ";
+        const verb = s.action === "delete" ? "delete " : s.hadTarget ? "replace" : "create ";
         console.log(`  ${verb} ${s.path}`);
       }
       console.log(summary(counts));

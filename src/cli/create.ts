@@ -64,9 +64,7 @@ export function describe(flags: CreateFlags): string {
 
 /** Runs `create`; returns the exit code. */
 export async function run(flags: CreateFlags): Promise<number> {
-  const secretKey = flags.secretKey
-    ? await loadSecretKey(flags.secretKey)
-    : undefined;
+  const secretKey = flags.secretKey ? await loadSecretKey(flags.secretKey) : undefined;
   const r = await createPatch(flags.from, flags.to, flags.out, {
     ...(flags.url ? { url: flags.url } : {}),
     ...(secretKey ? { secretKey } : {}),

@@ -6,17 +6,12 @@
 
 import { PatchopsError, UsageError } from "../errors.ts";
 import { formatKeyId, formatPublicKey } from "../verify/minisign.ts";
-import {
-  formatSecretKey,
-  generateSecretKey,
-  publicKeyOf,
-} from "../verify/secret_key.ts";
+import { formatSecretKey, generateSecretKey, publicKeyOf } from "../verify/secret_key.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
 import { PASSWORD_ENV, readPassword } from "./_password.ts";
 
 /** Usage line of the command. */
-export const usage =
-  `patchops keygen --out <prefix> [--unencrypted] [--force]   (password: stdin or ${PASSWORD_ENV})`;
+export const usage = `patchops keygen --out <prefix> [--unencrypted] [--force]   (password: stdin or ${PASSWORD_ENV})`;
 
 /** Parsed flags of `keygen`. */
 export interface KeygenFlags {
@@ -86,9 +81,7 @@ export async function run(flags: KeygenFlags): Promise<number> {
     flags.force,
   );
   console.log(
-    `key ${
-      formatKeyId(sk.keyId)
-    }: public key ${flags.out}.pub, secret key ${flags.out}.key${
+    `key ${formatKeyId(sk.keyId)}: public key ${flags.out}.pub, secret key ${flags.out}.key${
       password === undefined ? " (unencrypted)" : " (encrypted)"
     }`,
   );

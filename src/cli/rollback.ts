@@ -46,11 +46,8 @@ export async function run(flags: RollbackFlags): Promise<number> {
       onWarning: (m) => console.error(`warning: ${m}`),
       signal: abort.signal,
     });
-    console.log(
-      `rolled back ${flags.dir} from ${r.from ?? "(unknown)"} to ${
-        r.version ?? "(unrecorded)"
-      }: ${r.steps} steps (undid ${r.undone})`,
-    );
+    const to = r.version ?? `the tree before ${r.undone} (no version recorded)`;
+    console.log(`rolled back ${flags.dir} from ${r.from ?? "(no version recorded)"} to ${to}: ${r.steps} steps`);
     return 0;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);

@@ -11,8 +11,7 @@ import { parseFlags, positionals, stringFlag } from "./_common.ts";
 import { loadSecretKey } from "./_secret.ts";
 
 /** Usage line of the command. */
-export const usage =
-  "patchops sign <file> --secret-key <file> [--trusted-comment <text>]";
+export const usage = "patchops sign <file> --secret-key <file> [--trusted-comment <text>]";
 
 /** Parsed flags of `sign`. */
 export interface SignFlags {

@@ -88,30 +88,20 @@ export async function run(flags: StatusFlags): Promise<number> {
   console.log(`version:   ${state.version ?? "(none recorded)"}`);
   if (state.appliedAt) {
     console.log(
-      `applied:   ${state.appliedAt}${
-        last ? ` (${last.kind} ${last.id})` : ""
-      }`,
+      `applied:   ${state.appliedAt}${last ? ` (${last.kind} ${last.id})` : ""}`,
     );
   }
   console.log(
     `pending:   ${
       pending.length
-        ? pending.map((p) =>
-          `${p.id} (${
-            p.kind ?? "apply"
-          } ${p.state}, ${p.stepsDone}/${p.steps} steps)`
-        ).join(", ")
+        ? pending.map((p) => `${p.id} (${p.kind ?? "apply"} ${p.state}, ${p.stepsDone}/${p.steps} steps)`).join(", ")
         : "none"
     }`,
   );
   console.log(`backups:   ${backups.length ? backups.join(", ") : "none"}`);
   console.log(
     `lock:      ${
-      held
-        ? (holder
-          ? `held by pid ${holder.pid} on ${holder.host} (${holder.command})`
-          : "held")
-        : "free"
+      held ? (holder ? `held by pid ${holder.pid} on ${holder.host} (${holder.command})` : "held") : "free"
     }`,
   );
   console.log(`history:   ${state.history.length} transaction(s)`);

@@ -6,14 +6,7 @@
 
 import { verifyPackage } from "../apply/mod.ts";
 import { loadManifest } from "../manifest.ts";
-import {
-  formatBytes,
-  intFlag,
-  loadPublicKey,
-  parseFlags,
-  positionals,
-  stringFlag,
-} from "./_common.ts";
+import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
 export const usage =
@@ -56,9 +49,7 @@ export function describe(flags: VerifyFlags): string {
 
 /** Runs `verify`; returns the exit code. */
 export async function run(flags: VerifyFlags): Promise<number> {
-  const publicKey = flags.publicKey
-    ? await loadPublicKey(flags.publicKey)
-    : undefined;
+  const publicKey = flags.publicKey ? await loadPublicKey(flags.publicKey) : undefined;
   const manifest = await loadManifest(flags.manifest, {
     timeoutSeconds: flags.timeoutSeconds,
     ...(flags.arch ? { arch: flags.arch } : {}),
@@ -75,13 +66,9 @@ export async function run(flags: VerifyFlags): Promise<number> {
     onWarning: (m) => console.error(`warning: ${m}`),
     timeoutSeconds: flags.timeoutSeconds,
   });
-  const how = result.signed
-    ? `signature ok (trusted comment: ${result.trustedComment})`
-    : "unsigned, hash ok";
+  const how = result.signed ? `signature ok (trusted comment: ${result.trustedComment})` : "unsigned, hash ok";
   console.log(
-    `verified ${manifest.url.href}: ${
-      formatBytes(result.bytes)
-    }, ${result.files} files, ${how}`,
+    `verified ${manifest.url.href}: ${formatBytes(result.bytes)}, ${result.files} files, ${how}`,
   );
   return 0;
 }

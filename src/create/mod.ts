@@ -7,11 +7,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import type { Operations } from "../manifest.ts";
-import {
-  encodeSignedOperations,
-  OPERATIONS_MEMBER,
-  toPatchOperations,
-} from "../signed_ops.ts";
+import { encodeSignedOperations, OPERATIONS_MEMBER, toPatchOperations } from "../signed_ops.ts";
 import { encodeBase64 } from "../verify/base64.ts";
 import { formatSignature } from "../verify/minisign.ts";
 import { type SecretKey, signDigest } from "../verify/secret_key.ts";

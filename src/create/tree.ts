@@ -7,11 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { PatchopsError } from "../errors.ts";
-import {
-  linkEscapes,
-  normalizeRelativePath,
-  RESERVED_DIR,
-} from "../path_policy.ts";
+import { linkEscapes, normalizeRelativePath, RESERVED_DIR } from "../path_policy.ts";
 
 /** One scanned path. */
 export interface TreeNode {

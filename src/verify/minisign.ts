@@ -50,9 +50,7 @@ function keyInvalid(why: string): PatchopsError {
  * bare base64 line.
  */
 export function parsePublicKey(text: string): PublicKey {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) =>
-    l.length > 0
-  );
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   const keyLine = lines.find((l) => !l.startsWith(UNTRUSTED));
   if (keyLine === undefined) throw keyInvalid("no key line");
   const raw = decodeBase64(keyLine);
@@ -74,9 +72,7 @@ export function formatPublicKey(key: PublicKey): string {
   raw.set([0x45, 0x64]);
   raw.set(key.keyId, 2);
   raw.set(key.key, 10);
-  return `${UNTRUSTED}minisign public key ${formatKeyId(key.keyId)}\n${
-    encodeBase64(raw)
-  }\n`;
+  return `${UNTRUSTED}minisign public key ${formatKeyId(key.keyId)}\n${encodeBase64(raw)}\n`;
 }
 
 function sigInvalid(why: string): PatchopsError {
@@ -143,9 +139,9 @@ export function formatSignature(sig: Signature): string {
   raw.set([sig.algorithm.charCodeAt(0), sig.algorithm.charCodeAt(1)]);
   raw.set(sig.keyId, 2);
   raw.set(sig.signature, 10);
-  return `${UNTRUSTED}${sig.untrustedComment}\n${
-    encodeBase64(raw)
-  }\n${TRUSTED}${sig.trustedComment}\n${encodeBase64(sig.globalSignature)}\n`;
+  return `${UNTRUSTED}${sig.untrustedComment}\n${encodeBase64(raw)}\n${TRUSTED}${sig.trustedComment}\n${
+    encodeBase64(sig.globalSignature)
+  }\n`;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -201,9 +197,7 @@ export class MinisignVerifier {
     if (!equalBytes(key.keyId, sig.keyId)) {
       throw new PatchopsError(
         "SignatureInvalid",
-        `signature was made with key ${
-          formatKeyId(sig.keyId)
-        }, but the trusted key is ${formatKeyId(key.keyId)}`,
+        `signature was made with key ${formatKeyId(sig.keyId)}, but the trusted key is ${formatKeyId(key.keyId)}`,
       );
     }
     this.#key = key;
@@ -235,9 +229,7 @@ export class MinisignVerifier {
     if (!ok) {
       throw new PatchopsError(
         "SignatureInvalid",
-        `signature does not match the package (key ${
-          formatKeyId(this.#key.keyId)
-        })`,
+        `signature does not match the package (key ${formatKeyId(this.#key.keyId)})`,
       );
     }
     const comment = new TextEncoder().encode(this.#sig.trustedComment);

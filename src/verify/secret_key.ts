@@ -138,9 +138,7 @@ export async function formatSecretKey(
     for (let i = 0; i < 104; i++) keynum[i]! ^= stream[i]!;
   }
   raw.set(keynum, 54);
-  const comment = password === undefined
-    ? "minisign secret key (unencrypted)"
-    : "minisign encrypted secret key";
+  const comment = password === undefined ? "minisign secret key (unencrypted)" : "minisign encrypted secret key";
   return `${UNTRUSTED}${comment}\n${encodeBase64(raw)}\n`;
 }
 
@@ -151,9 +149,7 @@ export function isEncrypted(text: string): boolean {
 }
 
 function rawSecret(text: string): Uint8Array {
-  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) =>
-    l && !l.startsWith(UNTRUSTED)
-  );
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith(UNTRUSTED));
   const raw = line === undefined ? undefined : decodeBase64(line);
   if (raw === undefined || raw.length !== 158) {
     throw new PatchopsError(

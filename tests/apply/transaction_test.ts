@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import { applyPatch } from "../../src/apply/mod.ts";
 import { DirLock } from "../../src/apply/lock.ts";
 import { parseManifest } from "../../src/manifest.ts";
-import {
-  buildTar,
-  gzip,
-  sha256,
-  snapshot,
-  tempDir,
-  writeTree,
-} from "../_helpers.ts";
+import { buildTar, gzip, sha256, snapshot, tempDir, writeTree } from "../_helpers.ts";
 
 async function fixture(dir: string) {
   await writeTree(`${dir}/app`, {

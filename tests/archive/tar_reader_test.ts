@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { readTar } from "../../src/archive/tar_reader.ts";
 import { encodePax } from "../../src/archive/tar_writer.ts";
-import {
-  buildTar,
-  concat,
-  encodeHeader,
-  exec,
-  padding,
-  tempDir,
-} from "../_helpers.ts";
+import { buildTar, concat, encodeHeader, exec, padding, tempDir } from "../_helpers.ts";
 
 async function list(bytes: Uint8Array) {
   const out: {
@@ -136,9 +129,7 @@ Deno.test("readTar() reads what GNU tar and bsdtar write (pax, long names, links
       assert.equal(r.code, 0, r.stderr);
       const out = args[2];
       const entries = await list(await Deno.readFile(out));
-      const paths = entries.map((e) =>
-        e.path.replace(/^\.\//, "").replace(/\/$/, "")
-      ).sort();
+      const paths = entries.map((e) => e.path.replace(/^\.\//, "").replace(/\/$/, "")).sort();
       assert.ok(
         paths.includes(`deep/${"n".repeat(120)}/файл.txt`),
         `${tool} ${out}: ${paths}`,

@@ -48,9 +48,7 @@ function pick<T>(r: () => number, list: readonly T[]): T {
 
 function childrenOf(spec: Spec, dir: string): string[] {
   const prefix = dir ? dir + "/" : "";
-  return [...spec.keys()].filter((p) =>
-    p.startsWith(prefix) && !p.slice(prefix.length).includes("/")
-  );
+  return [...spec.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"));
 }
 
 function addRandom(
@@ -76,9 +74,7 @@ function addRandom(
     const n = Math.floor(r() * 4);
     for (let i = 0; i < n; i++) addRandom(spec, r, path, depth + 1);
   } else {
-    const siblings = childrenOf(spec, dir).filter((p) => p !== path).map((p) =>
-      p.slice(p.lastIndexOf("/") + 1)
-    );
+    const siblings = childrenOf(spec, dir).filter((p) => p !== path).map((p) => p.slice(p.lastIndexOf("/") + 1));
     const target = siblings.length && r() < 0.7
       ? pick(r, siblings)
       : depth > 0 && r() < 0.5
@@ -116,24 +112,18 @@ export function mutate(old: Spec, r: () => number): Spec {
       if (node.type === "dir") {
         spec.set(
           path,
-          r() < 0.3
-            ? { type: "link", target: "a" }
-            : { type: "file", mode: 0o644, content: "was a dir\n" },
+          r() < 0.3 ? { type: "link", target: "a" } : { type: "file", mode: 0o644, content: "was a dir\n" },
         );
       } else if (node.type === "file" && r() < 0.5) {
         spec.set(path, { type: "dir", mode: 0o755 });
         addRandom(spec, r, path, depth + 1);
       } else {spec.set(
           path,
-          node.type === "link"
-            ? { type: "file", mode: 0o600, content: "was a link\n" }
-            : { type: "link", target: "z" },
+          node.type === "link" ? { type: "file", mode: 0o600, content: "was a link\n" } : { type: "link", target: "z" },
         );}
     } else if (node.type === "file" && roll < 0.45) node.content += "changed\n";
     else if (node.type !== "link" && roll < 0.52) {
-      node.mode = node.type === "dir"
-        ? pick(r, DIR_MODES)
-        : pick(r, FILE_MODES);
+      node.mode = node.type === "dir" ? pick(r, DIR_MODES) : pick(r, FILE_MODES);
     } else if (node.type === "link" && roll < 0.55) node.target = "a";
   }
   const adds = Math.floor(r() * 4);

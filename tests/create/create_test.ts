@@ -3,11 +3,7 @@ import { applyPatch } from "../../src/apply/mod.ts";
 import { createPatch } from "../../src/create/mod.ts";
 import { loadManifest } from "../../src/manifest.ts";
 import { formatPublicKey, parsePublicKey } from "../../src/verify/minisign.ts";
-import {
-  generateSecretKey,
-  parseSecretKey,
-  publicKeyOf,
-} from "../../src/verify/secret_key.ts";
+import { generateSecretKey, parseSecretKey, publicKeyOf } from "../../src/verify/secret_key.ts";
 import {
   exec,
   HAVE_MINISIGN,
@@ -78,8 +74,7 @@ Deno.test("create writes byte-identical packages for the same trees", async () =
 });
 
 Deno.test({
-  name:
-    "keygen, create and sign through the CLI interoperate with the real minisign",
+  name: "keygen, create and sign through the CLI interoperate with the real minisign",
   ignore: !HAVE_MINISIGN,
   async fn() {
     const [dir, done] = await tempDir();

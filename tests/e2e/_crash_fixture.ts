@@ -3,16 +3,7 @@
  * replacement, with its old and new trees, for the crash tests.
  */
 
-import {
-  buildTar,
-  concat,
-  exec,
-  gzip,
-  type Member,
-  sha256,
-  snapshot,
-  writeTree,
-} from "../_helpers.ts";
+import { buildTar, concat, exec, gzip, type Member, sha256, snapshot, writeTree } from "../_helpers.ts";
 
 export interface CrashFixture {
   /** Pristine old tree, copied for each trial. */

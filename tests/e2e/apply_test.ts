@@ -602,11 +602,8 @@ test("apply works with only scoped permissions", async (w) => {
 });
 
 test("apply works under the permission flags that deno task compile bakes in", async (w) => {
-  const task: string =
-    JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile;
-  const flags = task.split(/\s+/).filter((f) =>
-    /^--(allow-|no-prompt)/.test(f)
-  );
+  const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile;
+  const flags = task.split(/\s+/).filter((f) => /^--(allow-|no-prompt)/.test(f));
   assert.ok(
     flags.includes("--no-prompt") &&
       flags.some((f) => f.startsWith("--allow-net")),

@@ -6,11 +6,7 @@
 
 import assert from "node:assert/strict";
 import { exec, ROOT, runCli, snapshot, tempDir } from "../_helpers.ts";
-import {
-  buildCrashFixture,
-  type CrashFixture,
-  freshCopy,
-} from "./_crash_fixture.ts";
+import { buildCrashFixture, type CrashFixture, freshCopy } from "./_crash_fixture.ts";
 
 const CHILD = `${ROOT}/tests/e2e/_crash_child.ts`;
 
@@ -60,13 +56,9 @@ async function which(fx: CrashFixture, dir: string): Promise<"old" | "new"> {
   const snap = await snapshot(dir);
   if (JSON.stringify(snap) === JSON.stringify(fx.oldSnap)) return "old";
   if (JSON.stringify(snap) === JSON.stringify(fx.newSnap)) return "new";
-  const diff = Object.keys({ ...snap, ...fx.oldSnap }).filter((k) =>
-    snap[k] !== fx.oldSnap[k]
-  ).slice(0, 5);
+  const diff = Object.keys({ ...snap, ...fx.oldSnap }).filter((k) => snap[k] !== fx.oldSnap[k]).slice(0, 5);
   throw new assert.AssertionError({
-    message: `tree is a mix of versions; differs from old at ${
-      diff.join(", ")
-    }`,
+    message: `tree is a mix of versions; differs from old at ${diff.join(", ")}`,
   });
 }
 

@@ -3,16 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  concat,
-  type Fault,
-  makePatch,
-  runCli,
-  serveDir,
-  snapshot,
-  tempDir,
-  writeTree,
-} from "../_helpers.ts";
+import { concat, type Fault, makePatch, runCli, serveDir, snapshot, tempDir, writeTree } from "../_helpers.ts";
 
 function noise(kib: number): Uint8Array {
   return concat(
@@ -52,9 +43,7 @@ async function setup(faults: Record<string, Fault>) {
 }
 
 async function partSize(app: string): Promise<number> {
-  const dir = await Deno.stat(`${app}/.patchops/downloads`).catch(() =>
-    undefined
-  );
+  const dir = await Deno.stat(`${app}/.patchops/downloads`).catch(() => undefined);
   if (dir === undefined) return 0;
   for await (const e of Deno.readDir(`${app}/.patchops/downloads`)) {
     if (e.name.endsWith(".part")) {

@@ -4,15 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  concat,
-  exec,
-  makePatch,
-  runCli,
-  snapshot,
-  tempDir,
-  writeTree,
-} from "../_helpers.ts";
+import { concat, exec, makePatch, runCli, snapshot, tempDir, writeTree } from "../_helpers.ts";
 
 async function canMount(): Promise<boolean> {
   const [dir, done] = await tempDir();
@@ -81,8 +73,7 @@ async function refusedUnchanged(app: string, manifest: string, re: RegExp) {
 }
 
 Deno.test({
-  name:
-    "apply refuses a package larger than the free space before staging (tmpfs)",
+  name: "apply refuses a package larger than the free space before staging (tmpfs)",
   ignore: !MOUNTABLE,
   async fn() {
     await withSmallFs(4, async (mnt, work) => {
@@ -98,8 +89,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "apply stops when staging fills the file system and leaves the tree unchanged (tmpfs)",
+  name: "apply stops when staging fills the file system and leaves the tree unchanged (tmpfs)",
   ignore: !MOUNTABLE,
   async fn() {
     await withSmallFs(12, async (mnt, work) => {

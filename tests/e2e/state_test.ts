@@ -95,9 +95,7 @@ Deno.test("the version guard refuses another base version and downgrades unless 
     );
 
     const older = await s.patch("p15", "v1.5", { version: "1.10" });
-    await s.apply(await s.patch("p10", "v10", { version: "1.9" })).then((x) =>
-      assert.equal(x.code, 1)
-    );
+    await s.apply(await s.patch("p10", "v10", { version: "1.9" })).then((x) => assert.equal(x.code, 1));
     r = await s.apply(older);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /older than the installed 2\.0 \(a downgrade\)/);

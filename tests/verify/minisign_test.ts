@@ -6,12 +6,7 @@ import {
   parsePublicKey,
   parseSignature,
 } from "../../src/verify/minisign.ts";
-import {
-  HAVE_MINISIGN,
-  minisignKeygen,
-  minisignSign,
-  tempDir,
-} from "../_helpers.ts";
+import { HAVE_MINISIGN, minisignKeygen, minisignSign, tempDir } from "../_helpers.ts";
 
 async function verifyBytes(
   pubText: string,
@@ -32,8 +27,7 @@ async function verifyBytes(
 for (const legacy of [false, true]) {
   const kind = legacy ? "legacy Ed" : "prehashed ED";
   Deno.test({
-    name:
-      `MinisignVerifier accepts real minisign ${kind} signatures and refuses tampering`,
+    name: `MinisignVerifier accepts real minisign ${kind} signatures and refuses tampering`,
     ignore: !HAVE_MINISIGN,
     async fn() {
       const [dir, done] = await tempDir();

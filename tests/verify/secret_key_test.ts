@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  formatPublicKey,
-  formatSignature,
-  MinisignVerifier,
-  parsePublicKey,
-} from "../../src/verify/minisign.ts";
+import { formatPublicKey, formatSignature, MinisignVerifier, parsePublicKey } from "../../src/verify/minisign.ts";
 import {
   formatSecretKey,
   generateSecretKey,
@@ -17,8 +12,7 @@ import { exec, HAVE_MINISIGN, minisignKeygen, tempDir } from "../_helpers.ts";
 import { parseSignature } from "../../src/verify/minisign.ts";
 
 Deno.test({
-  name:
-    "our unencrypted keys and signatures are accepted by the real minisign, and its keys by us",
+  name: "our unencrypted keys and signatures are accepted by the real minisign, and its keys by us",
   ignore: !HAVE_MINISIGN,
   async fn() {
     const [dir, done] = await tempDir();
@@ -89,8 +83,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "encrypted secret keys interoperate with minisign both ways and a wrong password is refused",
+  name: "encrypted secret keys interoperate with minisign both ways and a wrong password is refused",
   ignore: !HAVE_MINISIGN,
   async fn() {
     const [dir, done] = await tempDir();
