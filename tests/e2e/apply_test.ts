@@ -646,3 +646,35 @@ Deno.test("command-line misuse exits 2 with a usage hint", async () => {
     assert.match(r.stderr, /usage/);
   }
 });
+
+test("apply accepts archives written by Python's tarfile (PAX and GNU, unicode, hard links)", async (w) => {
+  const script = `
+import io, tarfile, sys
+for fmt, name in ((tarfile.PAX_FORMAT, "pax"), (tarfile.GNU_FORMAT, "gnu")):
+    with tarfile.open(sys.argv[1] + "/" + name + ".tar.gz", "w:gz", format=fmt) as t:
+        d = tarfile.TarInfo("lib/"); d.type = tarfile.DIRTYPE; d.mode = 0o750; t.addfile(d)
+        data = b"python " + name.encode()
+        f = tarfile.TarInfo("lib/" + "ü" * 60 + "/" + "long" * 30 + ".jar"); f.size = len(data); f.mode = 0o640
+        t.addfile(f, io.BytesIO(data))
+        e = tarfile.TarInfo("lib/empty.txt"); e.size = 0; t.addfile(e)
+        h = tarfile.TarInfo("lib/hard.jar"); h.type = tarfile.LNKTYPE; h.linkname = f.name; t.addfile(h)
+        s = tarfile.TarInfo("lib/sym"); s.type = tarfile.SYMTYPE; s.linkname = "empty.txt"; t.addfile(s)
+`;
+  const made = await exec("python3", ["-c", script, w.base]);
+  assert.equal(made.code, 0, made.stderr);
+  for (const name of ["pax", "gnu"]) {
+    await makePatch(w.srv, await Deno.readFile(`${w.base}/${name}.tar.gz`), { replace: { directories: ["lib"] } }, {
+      sec: w.sec,
+      name,
+    });
+    const r = await runCli(["apply", `${w.url}/${name}.json`, "--dir", w.app, "--public-key", w.pub, "--force"]);
+    assert.equal(r.code, 0, r.stderr);
+    const long = `${w.app}/lib/${"ü".repeat(60)}/${"long".repeat(30)}.jar`;
+    assert.equal(await Deno.readTextFile(long), `python ${name}`);
+    assert.equal(((await Deno.stat(long)).mode ?? 0) & 0o777, 0o640);
+    assert.equal(((await Deno.stat(`${w.app}/lib`)).mode ?? 0) & 0o777, 0o750);
+    assert.equal((await Deno.stat(`${w.app}/lib/hard.jar`)).ino, (await Deno.stat(long)).ino);
+    assert.equal(await Deno.readLink(`${w.app}/lib/sym`), "empty.txt");
+    assert.equal((await Deno.stat(`${w.app}/lib/empty.txt`)).size, 0);
+  }
+});

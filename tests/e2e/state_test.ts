@@ -119,3 +119,15 @@ Deno.test("the version guard refuses another base version and downgrades unless 
     await s.done();
   }
 });
+
+Deno.test("recover on a clean directory is a no-op that exits 0 and leaves nothing behind", async () => {
+  const s = await setup();
+  try {
+    const r = await runCli(["recover", "--dir", s.app]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /nothing to recover/);
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(s.app))).map((e) => e.name), ["a.txt"]);
+  } finally {
+    await s.done();
+  }
+});
