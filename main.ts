@@ -10,6 +10,7 @@ import * as apply from "./src/cli/apply.ts";
 import * as create from "./src/cli/create.ts";
 import * as keygen from "./src/cli/keygen.ts";
 import * as sign from "./src/cli/sign.ts";
+import * as sqlCmd from "./src/cli/sql.ts";
 import * as recover from "./src/cli/recover.ts";
 import * as rollback from "./src/cli/rollback.ts";
 import * as status from "./src/cli/status.ts";
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, Command<unknown>> = {
   create: command({ ...create, parse: create.parseCreateArgs }),
   keygen: command({ ...keygen, parse: keygen.parseKeygenArgs }),
   sign: command({ ...sign, parse: sign.parseSignArgs }),
+  sql: command({ ...sqlCmd, parse: sqlCmd.parseSqlArgs }),
 };
 
 function help(): string {

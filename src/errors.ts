@@ -24,7 +24,9 @@ export type ErrorCode =
   | "NothingToRollBack"
   | "OperationsMismatch"
   | "OperationsUnsigned"
-  | "TreeInvalid";
+  | "TreeInvalid"
+  | "SqlInvalid"
+  | "SqlUnsupported";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

@@ -1,0 +1,83 @@
+/**
+ * The SQL module's entry point: diff two schema versions into DDL.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import { type Change, diffMysqlSchemas } from "./mysql/diff.ts";
+import { type MysqlDialect, parseMysqlSchema } from "./mysql/parse.ts";
+import type { Schema } from "./model.ts";
+
+export type { Change } from "./mysql/diff.ts";
+
+/** Dialects `sql diff` knows. */
+export type Dialect = MysqlDialect | "postgres" | "sqlite";
+
+/** Options of {@linkcode generateSchemaDiff}. */
+export interface SchemaDiffOptions {
+  /** @default "mysql" */
+  dialect?: Dialect;
+  /** Emit data-losing statements as statements rather than comments. */
+  allowDestructive?: boolean;
+}
+
+/** What {@linkcode generateSchemaDiff} returns. */
+export interface SchemaDiff {
+  /** The script: a header comment, then one statement per change. */
+  sql: string;
+  /** One line per change. */
+  description: string;
+  changes: Change[];
+  /** Destructive changes that were commented out (empty with `allowDestructive`). */
+  withheld: Change[];
+}
+
+function parse(sql: string, dialect: Dialect): Schema {
+  if (dialect === "mysql" || dialect === "mariadb") return parseMysqlSchema(sql, { dialect });
+  throw new PatchopsError("SqlUnsupported", `dialect "${dialect}" is not supported yet`);
+}
+
+/** A statement with its terminator; trigger bodies with semicolons get the client's DELIMITER dance. */
+function terminate(c: Change): string {
+  if (c.kind === "create_trigger" && c.sql.includes(";")) return `DELIMITER ;;\n${c.sql};;\nDELIMITER ;`;
+  return `${c.sql};`;
+}
+
+function commentOut(sql: string): string {
+  return sql.split("\n").map((l) => `-- ${l}`).join("\n");
+}
+
+/**
+ * Generates the SQL that turns schema `fromSql` into `toSql`. Without
+ * `fromSql`, the full CREATE script of `toSql`. Destructive changes are
+ * commented out with their reason unless `allowDestructive` is set.
+ */
+export function generateSchemaDiff(
+  fromSql: string | undefined,
+  toSql: string,
+  options?: SchemaDiffOptions,
+): SchemaDiff {
+  const { dialect = "mysql", allowDestructive = false } = options ?? {};
+  const from = fromSql === undefined ? { tables: [], views: [], triggers: [] } : parse(fromSql, dialect);
+  const to = parse(toSql, dialect);
+  const changes = diffMysqlSchemas(from, to);
+  const withheld = allowDestructive ? [] : changes.filter((c) => c.destructive);
+  const count = changes.length;
+  const header = count === 0
+    ? "-- patchops sql diff: the schemas are equal; nothing to do"
+    : `-- patchops sql diff (${dialect}): ${count} change${count === 1 ? "" : "s"}` +
+      (withheld.length ? `, ${withheld.length} destructive withheld (commented out; pass --allow-destructive)` : "") +
+      (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
+  const body = changes.map((c) => {
+    const stmt = terminate(c);
+    if (c.destructive && !allowDestructive) return `-- withheld, destructive: ${c.destructive}\n${commentOut(stmt)}`;
+    return c.destructive ? `-- destructive: ${c.destructive}\n${stmt}` : stmt;
+  });
+  return {
+    sql: [header, ...body].join("\n") + "\n",
+    description: changes.map((c) => `${c.destructive ? "! " : ""}${c.description}`).join("\n"),
+    changes,
+    withheld,
+  };
+}

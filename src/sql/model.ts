@@ -1,0 +1,128 @@
+/**
+ * The schema model the SQL module diffs: dialect-neutral shapes, filled by
+ * each dialect's parser and already normalised, so that two schemas that
+ * mean the same compare equal field by field.
+ *
+ * @module
+ */
+
+/** A column's data type. */
+export interface ColumnType {
+  /** Lower-case base name after synonyms: `int`, `varchar`, `decimal`, `enum`. */
+  base: string;
+  /** Arguments as written canonically: `["191"]`, `["10", "2"]`, enum values quoted. */
+  args: string[];
+  unsigned: boolean;
+  zerofill: boolean;
+}
+
+/** A column default. */
+export type ColumnDefault =
+  | { kind: "literal"; value: string; quoted: boolean }
+  | { kind: "expr"; sql: string };
+
+/** One column. */
+export interface Column {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+  default: ColumnDefault | undefined;
+  onUpdate: string | undefined;
+  autoIncrement: boolean;
+  charset: string | undefined;
+  collate: string | undefined;
+  comment: string | undefined;
+  generated: { sql: string; stored: boolean } | undefined;
+  /** Unnamed column-level CHECK (MariaDB keeps these on the column). */
+  check: string | undefined;
+  /** Extra attributes kept verbatim (e.g. `SRID 4326`). */
+  extra: string[];
+  renamedFrom: string | undefined;
+  line: number;
+}
+
+/** One part of an index. */
+export interface IndexPart {
+  column: string;
+  length: number | undefined;
+  desc: boolean;
+}
+
+/** A primary key, unique key, plain, fulltext or spatial index. */
+export interface Index {
+  name: string;
+  kind: "primary" | "unique" | "index" | "fulltext" | "spatial";
+  parts: IndexPart[];
+  comment: string | undefined;
+  invisible: boolean;
+  /** `hash` etc. when not the engine default. */
+  using: string | undefined;
+  /** Created implicitly for a foreign key (not written in the schema). */
+  implicit: boolean;
+  renamedFrom: string | undefined;
+}
+
+/** A foreign key. */
+export interface ForeignKey {
+  name: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete: string;
+  onUpdate: string;
+}
+
+/** A table-level CHECK constraint. */
+export interface Check {
+  name: string;
+  sql: string;
+}
+
+/** Table options that patchops manages. */
+export interface TableOptions {
+  engine: string | undefined;
+  charset: string | undefined;
+  collate: string | undefined;
+  comment: string | undefined;
+  rowFormat: string | undefined;
+  /** Other options, upper-case key to canonical value. */
+  other: Record<string, string>;
+}
+
+/** A table. */
+export interface Table {
+  name: string;
+  columns: Column[];
+  indexes: Index[];
+  foreignKeys: ForeignKey[];
+  checks: Check[];
+  options: TableOptions;
+  renamedFrom: string | undefined;
+  line: number;
+}
+
+/** A view, compared by its canonical SELECT text. */
+export interface View {
+  name: string;
+  /** Canonical text used for comparison. */
+  canonical: string;
+  /** The statement as written, for output. */
+  sql: string;
+  line: number;
+}
+
+/** A trigger, compared by its canonical text. */
+export interface Trigger {
+  name: string;
+  table: string;
+  canonical: string;
+  sql: string;
+  line: number;
+}
+
+/** A whole schema. */
+export interface Schema {
+  tables: Table[];
+  views: View[];
+  triggers: Trigger[];
+}

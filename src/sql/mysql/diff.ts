@@ -1,0 +1,482 @@
+/**
+ * Diffs two MySQL/MariaDB schemas into an ordered list of typed changes
+ * that the server accepts in sequence:
+ *
+ * 1. drop changed or removed triggers and removed views;
+ * 2. drop changed or removed foreign keys (before the indexes they use);
+ * 3. rename tables (by `@renamed` annotation);
+ * 4. create new tables, referenced ones first;
+ * 5. one ALTER TABLE per changed table with its safe changes;
+ * 6. the destructive changes, each in its own statement;
+ * 7. drop removed tables, referencing ones first;
+ * 8. add new or changed foreign keys;
+ * 9. create or replace views, then create triggers.
+ *
+ * @module
+ */
+
+import { quoteIdent, quoteString } from "../expr.ts";
+import type { Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { printCheck, printColumn, printCreateTable, printForeignKey, printIndex, printTableOptions } from "./print.ts";
+import { INTEGER_TYPES, printType, resolveCharset } from "./types.ts";
+
+/** One change, ready to print. */
+export interface Change {
+  kind:
+    | "drop_trigger"
+    | "drop_view"
+    | "drop_foreign_key"
+    | "rename_table"
+    | "create_table"
+    | "alter_table"
+    | "drop_column"
+    | "modify_column"
+    | "drop_table"
+    | "add_foreign_key"
+    | "create_view"
+    | "create_trigger";
+  table?: string;
+  /** One statement, without a terminating semicolon. */
+  sql: string;
+  /** A short human description. */
+  description: string;
+  /** Why this change loses data, when it does. */
+  destructive?: string;
+}
+
+/** Options of {@linkcode diffMysqlSchemas}. */
+export interface MysqlDiffOptions {
+  /** Server default charset/collation for tables that name none. */
+  serverCharset?: { charset: string; collate: string };
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+function findBy<T extends { name: string }>(list: T[], name: string): T | undefined {
+  const n = lower(name);
+  return list.find((x) => lower(x.name) === n);
+}
+
+function sameIndex(a: Index, b: Index): boolean {
+  return a.kind === b.kind && a.comment === b.comment && a.invisible === b.invisible &&
+    (a.using ?? "") === (b.using ?? "") &&
+    a.parts.length === b.parts.length &&
+    a.parts.every((p, i) =>
+      lower(p.column) === lower(b.parts[i]!.column) && p.length === b.parts[i]!.length && p.desc === b.parts[i]!.desc
+    );
+}
+
+function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
+  return a.refTable === b.refTable && a.onDelete === b.onDelete && a.onUpdate === b.onUpdate &&
+    a.columns.map(lower).join() === b.columns.map(lower).join() &&
+    a.refColumns.map(lower).join() === b.refColumns.map(lower).join();
+}
+
+function effectiveCharset(t: Table, server: { charset: string; collate: string }) {
+  return resolveCharset(t.options.charset, t.options.collate) ?? server;
+}
+
+/** A column's charset with inheritance resolved. */
+function columnCharset(c: Column, t: Table, server: { charset: string; collate: string }) {
+  if (c.charset !== undefined) return { charset: c.charset, collate: c.collate! };
+  return effectiveCharset(t, server);
+}
+
+function sameColumn(a: Column, b: Column, ta: Table, tb: Table, server: { charset: string; collate: string }): boolean {
+  const textual = a.charset !== undefined || b.charset !== undefined ||
+    ["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"].includes(a.type.base);
+  if (textual) {
+    const ca = columnCharset(a, ta, server);
+    const cb = columnCharset(b, tb, server);
+    if (ca.charset !== cb.charset || ca.collate !== cb.collate) return false;
+  }
+  return printType(a.type) === printType(b.type) && a.nullable === b.nullable &&
+    JSON.stringify(a.default) === JSON.stringify(b.default) && a.onUpdate === b.onUpdate &&
+    a.autoIncrement === b.autoIncrement && a.comment === b.comment &&
+    JSON.stringify(a.generated) === JSON.stringify(b.generated) && a.check === b.check &&
+    a.extra.join(" ") === b.extra.join(" ");
+}
+
+const INT_RANK: Record<string, number> = { tinyint: 1, smallint: 2, mediumint: 3, int: 4, bigint: 5 };
+const TEXT_RANK: Record<string, number> = { tinytext: 1, text: 2, mediumtext: 3, longtext: 4 };
+const BLOB_RANK: Record<string, number> = { tinyblob: 1, blob: 2, mediumblob: 3, longblob: 4 };
+
+/** Why changing `from` into `to` may lose data, or undefined when it cannot. */
+export function narrowing(from: Column, to: Column, fromCs: string, toCs: string): string | undefined {
+  const a = from.type;
+  const b = to.type;
+  const what = `column ${quoteIdent(to.name)} from ${printType(a)} to ${printType(b)}`;
+  if (fromCs !== toCs) return `changes the charset of ${quoteIdent(to.name)} from ${fromCs} to ${toCs}`;
+  if (from.generated === undefined && to.generated !== undefined) {
+    return `turns ${quoteIdent(to.name)} into a generated column`;
+  }
+  if (a.base === b.base) {
+    if (a.base === "enum" || a.base === "set") {
+      const gone = a.args.filter((v) => !b.args.includes(v));
+      return gone.length
+        ? `drops ${a.base} value${gone.length > 1 ? "s" : ""} ${gone.join(", ")} of ${quoteIdent(to.name)}`
+        : undefined;
+    }
+    if (a.unsigned !== b.unsigned) return `changes the signedness of ${what}`;
+    if (a.base === "decimal") {
+      const [m1, d1] = a.args.map(Number) as [number, number];
+      const [m2, d2] = b.args.map(Number) as [number, number];
+      return m2 - d2 < m1 - d1 || d2 < d1 ? `narrows ${what}` : undefined;
+    }
+    if (a.args.length && b.args.length && Number(b.args[0]) < Number(a.args[0])) return `narrows ${what}`;
+    if (a.args.length && !b.args.length && ["datetime", "timestamp", "time"].includes(a.base)) return `narrows ${what}`;
+    return undefined;
+  }
+  if (INTEGER_TYPES.has(a.base) && INTEGER_TYPES.has(b.base)) {
+    if (a.unsigned !== b.unsigned) return `changes the signedness of ${what}`;
+    return INT_RANK[b.base]! < INT_RANK[a.base]! ? `narrows ${what}` : undefined;
+  }
+  if ((a.base === "char" || a.base === "varchar") && (b.base === "char" || b.base === "varchar")) {
+    return Number(b.args[0]) < Number(a.args[0]) ? `narrows ${what}` : undefined;
+  }
+  if ((a.base === "char" || a.base === "varchar") && TEXT_RANK[b.base]) return undefined;
+  if (TEXT_RANK[a.base] && TEXT_RANK[b.base]) {
+    return TEXT_RANK[b.base]! < TEXT_RANK[a.base]! ? `narrows ${what}` : undefined;
+  }
+  if ((a.base === "binary" || a.base === "varbinary") && (b.base === "binary" || b.base === "varbinary")) {
+    return Number(b.args[0]) < Number(a.args[0]) ? `narrows ${what}` : undefined;
+  }
+  if (BLOB_RANK[a.base] && BLOB_RANK[b.base]) {
+    return BLOB_RANK[b.base]! < BLOB_RANK[a.base]! ? `narrows ${what}` : undefined;
+  }
+  if (a.base === "float" && b.base === "double") return undefined;
+  if (INTEGER_TYPES.has(a.base) && b.base === "decimal") {
+    const digits = { tinyint: 3, smallint: 5, mediumint: 8, int: 10, bigint: 20 }[a.base]!;
+    return Number(b.args[0]) - Number(b.args[1]) >= digits ? undefined : `narrows ${what}`;
+  }
+  return `changes the type of ${what}`;
+}
+
+/** Topological order of tables by foreign keys (referenced first); cycles keep input order. */
+function topoOrder(tables: Table[]): Table[] {
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  const out: Table[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (t: Table) => {
+    if (state.get(t.name)) return;
+    state.set(t.name, "visiting");
+    for (const fk of t.foreignKeys) {
+      const ref = byName.get(fk.refTable);
+      if (ref && ref !== t && !state.get(ref.name)) visit(ref);
+    }
+    state.set(t.name, "done");
+    out.push(t);
+  };
+  for (const t of tables) visit(t);
+  return out;
+}
+
+/** Diffs `from` into `to`. */
+export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOptions): Change[] {
+  const server = options?.serverCharset ?? { charset: "utf8mb4", collate: "utf8mb4_general_ci" };
+  const changes: Change[] = [];
+  const t = (name: string) => quoteIdent(name);
+
+  // Pair tables, honouring renames.
+  const pairs: [Table, Table][] = [];
+  const created: Table[] = [];
+  const usedFrom = new Set<Table>();
+  const renames: Change[] = [];
+  for (const desired of to.tables) {
+    let current = from.tables.find((x) => x.name === desired.name);
+    if (!current && desired.renamedFrom) {
+      current = from.tables.find((x) => x.name === desired.renamedFrom);
+      if (current) {
+        renames.push({
+          kind: "rename_table",
+          table: desired.name,
+          sql: `RENAME TABLE ${t(current.name)} TO ${t(desired.name)}`,
+          description: `rename table ${current.name} to ${desired.name}`,
+        });
+      }
+    }
+    if (current && !usedFrom.has(current)) {
+      usedFrom.add(current);
+      pairs.push([current, desired]);
+    } else created.push(desired);
+  }
+  const dropped = from.tables.filter((x) => !usedFrom.has(x));
+
+  // 1. Triggers and views that go away or change.
+  for (const tr of from.triggers) {
+    const next = to.triggers.find((x) => x.name === tr.name);
+    if (!next || next.canonical !== tr.canonical) {
+      changes.push({
+        kind: "drop_trigger",
+        table: tr.table,
+        sql: `DROP TRIGGER ${t(tr.name)}`,
+        description: `drop trigger ${tr.name}`,
+      });
+    }
+  }
+  for (const v of from.views) {
+    if (!to.views.some((x) => x.name === v.name)) {
+      changes.push({ kind: "drop_view", sql: `DROP VIEW ${t(v.name)}`, description: `drop view ${v.name}` });
+    }
+  }
+
+  // 2. Foreign keys that go away or change, on tables that stay.
+  const fkAdds: { table: Table; fk: ForeignKey }[] = [];
+  for (const [cur, des] of pairs) {
+    for (const fk of cur.foreignKeys) {
+      const next = findBy(des.foreignKeys, fk.name);
+      if (!next || !sameForeignKey(fk, next)) {
+        changes.push({
+          kind: "drop_foreign_key",
+          table: des.name,
+          sql: `ALTER TABLE ${t(cur.name)} DROP FOREIGN KEY ${t(fk.name)}`,
+          description: `drop foreign key ${fk.name} on ${cur.name}`,
+        });
+      }
+    }
+    for (const fk of des.foreignKeys) {
+      const prev = findBy(cur.foreignKeys, fk.name);
+      if (!prev || !sameForeignKey(prev, fk)) fkAdds.push({ table: des, fk });
+    }
+  }
+
+  // 3. Renames.
+  changes.push(...renames);
+
+  // 4. New tables, referenced ones first; a foreign key goes inline when its target exists by then.
+  const existing = new Set(pairs.map(([, d]) => d.name));
+  for (const table of topoOrder(created)) {
+    const deferred: ForeignKey[] = [];
+    const inline = (fk: ForeignKey) => {
+      const ok = existing.has(fk.refTable) || fk.refTable === table.name;
+      if (!ok) deferred.push(fk);
+      return ok;
+    };
+    changes.push({
+      kind: "create_table",
+      table: table.name,
+      sql: printCreateTable(table, inline).replace(/;$/, ""),
+      description: `create table ${table.name}`,
+    });
+    existing.add(table.name);
+    for (const fk of deferred) fkAdds.push({ table, fk });
+  }
+
+  // 5 and 6. Changed tables.
+  const destructiveLater: Change[] = [];
+  for (const [cur, des] of pairs) {
+    const { safe, destructive } = alterTable(cur, des, server);
+    if (safe.length) {
+      changes.push({
+        kind: "alter_table",
+        table: des.name,
+        sql: `ALTER TABLE ${t(des.name)}\n  ${safe.map((c) => c.clause).join(",\n  ")}`,
+        description: `alter table ${des.name}: ${safe.map((c) => c.description).join("; ")}`,
+      });
+    }
+    destructiveLater.push(...destructive);
+  }
+  changes.push(...destructiveLater);
+
+  // 7. Dropped tables, referencing ones first.
+  for (const table of topoOrder(dropped).reverse()) {
+    changes.push({
+      kind: "drop_table",
+      table: table.name,
+      sql: `DROP TABLE ${t(table.name)}`,
+      description: `drop table ${table.name}`,
+      destructive: `drops table ${t(table.name)} and its rows`,
+    });
+  }
+
+  // 8. Foreign keys last.
+  for (const { table, fk } of fkAdds) {
+    changes.push({
+      kind: "add_foreign_key",
+      table: table.name,
+      sql: `ALTER TABLE ${t(table.name)} ADD ${printForeignKey(fk)}`,
+      description: `add foreign key ${fk.name} on ${table.name}`,
+    });
+  }
+
+  // 9. Views and triggers.
+  for (const v of to.views) {
+    const prev = from.views.find((x) => x.name === v.name);
+    if (prev && prev.canonical === v.canonical) continue;
+    const sql = v.sql.replace(/^CREATE\s+(OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE ");
+    changes.push({ kind: "create_view", sql: `${sql}`, description: `${prev ? "replace" : "create"} view ${v.name}` });
+  }
+  for (const tr of to.triggers) {
+    const prev = from.triggers.find((x) => x.name === tr.name);
+    if (prev && prev.canonical === tr.canonical) continue;
+    changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
+  }
+  return changes;
+}
+
+interface Clause {
+  clause: string;
+  description: string;
+}
+
+function alterTable(
+  cur: Table,
+  des: Table,
+  server: { charset: string; collate: string },
+): { safe: Clause[]; destructive: Change[] } {
+  const safe: Clause[] = [];
+  const destructive: Change[] = [];
+  const tn = quoteIdent(des.name);
+  const dropClauses: Clause[] = [];
+  const addIndexClauses: Clause[] = [];
+
+  // Indexes: renamed by annotation, dropped, changed (drop + add), added.
+  const curIdx = [...cur.indexes];
+  for (const idx of des.indexes) {
+    let prev = findBy(curIdx, idx.name);
+    if (!prev && idx.renamedFrom) {
+      const old = findBy(curIdx, idx.renamedFrom);
+      if (old && sameIndex(old, idx) && !findBy(des.indexes, old.name)) {
+        dropClauses.push({
+          clause: `RENAME INDEX ${quoteIdent(old.name)} TO ${quoteIdent(idx.name)}`,
+          description: `rename index ${old.name} to ${idx.name}`,
+        });
+        curIdx.splice(curIdx.indexOf(old), 1);
+        continue;
+      }
+    }
+    if (prev && sameIndex(prev, idx)) continue;
+    if (prev) {
+      dropClauses.push({
+        clause: prev.kind === "primary" ? "DROP PRIMARY KEY" : `DROP INDEX ${quoteIdent(prev.name)}`,
+        description: `drop ${prev.kind === "primary" ? "primary key" : `index ${prev.name}`} (changed)`,
+      });
+      prev = undefined;
+    }
+    addIndexClauses.push({
+      clause: `ADD ${printIndex(idx)}`,
+      description: `add ${idx.kind === "primary" ? "primary key" : `index ${idx.name}`}`,
+    });
+  }
+  for (const prev of curIdx) {
+    if (findBy(des.indexes, prev.name)) continue;
+    if (des.indexes.some((i) => i.renamedFrom && lower(i.renamedFrom) === lower(prev.name) && sameIndex(prev, i))) {
+      continue;
+    }
+    dropClauses.push({
+      clause: prev.kind === "primary" ? "DROP PRIMARY KEY" : `DROP INDEX ${quoteIdent(prev.name)}`,
+      description: `drop ${prev.kind === "primary" ? "primary key" : `index ${prev.name}`}`,
+    });
+  }
+
+  // Checks: changed ones are dropped and added.
+  const addCheckClauses: Clause[] = [];
+  for (const c of cur.checks) {
+    const next = findBy(des.checks, c.name);
+    if (!next || next.sql !== c.sql) {
+      dropClauses.push({ clause: `DROP CONSTRAINT ${quoteIdent(c.name)}`, description: `drop check ${c.name}` });
+    }
+  }
+  for (const c of des.checks) {
+    const prev: Check | undefined = findBy(cur.checks, c.name);
+    if (!prev || prev.sql !== c.sql) {
+      addCheckClauses.push({ clause: `ADD ${printCheck(c)}`, description: `add check ${c.name}` });
+    }
+  }
+
+  // Columns.
+  const columnClauses: Clause[] = [];
+  const matched = new Map<Column, Column>();
+  for (const c of des.columns) {
+    let prev = findBy(cur.columns, c.name);
+    if (!prev && c.renamedFrom) prev = findBy(cur.columns, c.renamedFrom);
+    if (prev && !matched.has(prev)) matched.set(prev, c);
+  }
+  const desOf = new Map([...matched].map(([p, d]) => [d, p]));
+  for (const prev of cur.columns) {
+    if (matched.has(prev)) continue;
+    destructive.push({
+      kind: "drop_column",
+      table: des.name,
+      sql: `ALTER TABLE ${tn} DROP COLUMN ${quoteIdent(prev.name)}`,
+      description: `drop column ${prev.name} of ${des.name}`,
+      destructive: `drops column ${quoteIdent(prev.name)} of ${tn} and its data`,
+    });
+  }
+  // Simulated order after drops; columns are moved into the desired order.
+  const order = cur.columns.filter((c) => matched.has(c)).map((c) => matched.get(c)!);
+  des.columns.forEach((c, i) => {
+    const prev = desOf.get(c);
+    const position = i === 0 ? " FIRST" : ` AFTER ${quoteIdent(des.columns[i - 1]!.name)}`;
+    if (!prev) {
+      order.splice(i, 0, c);
+      columnClauses.push({ clause: `ADD COLUMN ${printColumn(c)}${position}`, description: `add column ${c.name}` });
+      return;
+    }
+    const moved = order[i] !== c;
+    if (moved) {
+      order.splice(order.indexOf(c), 1);
+      order.splice(i, 0, c);
+    }
+    const renamed = prev.name !== c.name;
+    const differs = !sameColumn(prev, c, cur, des, server);
+    if (!moved && !renamed && !differs) return;
+    const fromCs = columnCharset(prev, cur, server);
+    const toCs = columnCharset(c, des, server);
+    const textual = prev.charset !== undefined || c.charset !== undefined ||
+      ["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"].includes(c.type.base);
+    const csChanged = textual && (fromCs.charset !== toCs.charset || fromCs.collate !== toCs.collate);
+    const def = printColumn(c, csChanged ? { charset: toCs } : {});
+    const genChanged = differs && JSON.stringify(prev.generated) !== JSON.stringify(c.generated) &&
+      prev.generated !== undefined;
+    if (genChanged) {
+      // A generated column's expression cannot be altered in place everywhere: drop and add it.
+      const loses = prev.generated === undefined;
+      const clause = `DROP COLUMN ${quoteIdent(prev.name)}, ADD COLUMN ${def}${position}`;
+      if (loses) {
+        destructive.push({
+          kind: "modify_column",
+          table: des.name,
+          sql: `ALTER TABLE ${tn} ${clause}`,
+          description: `recreate column ${c.name}`,
+          destructive: `recreates column ${quoteIdent(c.name)}`,
+        });
+      } else columnClauses.push({ clause, description: `recreate generated column ${c.name}` });
+      return;
+    }
+    const verb = renamed ? `CHANGE COLUMN ${quoteIdent(prev.name)} ${def}` : `MODIFY COLUMN ${def}`;
+    const why = differs ? narrowing(prev, c, textual ? fromCs.charset : "", textual ? toCs.charset : "") : undefined;
+    const description = renamed ? `rename column ${prev.name} to ${c.name}` : `modify column ${c.name}`;
+    if (why) {
+      destructive.push({
+        kind: "modify_column",
+        table: des.name,
+        sql: `ALTER TABLE ${tn} ${verb}${moved ? position : ""}`,
+        description,
+        destructive: why,
+      });
+    } else columnClauses.push({ clause: `${verb}${moved || renamed ? position : ""}`, description });
+  });
+
+  // Table options: what a schema does not state is the server's default, as the server would make it.
+  const optionParts: string[] = [];
+  const o = des.options;
+  const p = cur.options;
+  if (lower(o.engine ?? "InnoDB") !== lower(p.engine ?? "InnoDB")) optionParts.push(`ENGINE=${o.engine ?? "InnoDB"}`);
+  const dc = effectiveCharset(des, server);
+  const cc = effectiveCharset(cur, server);
+  if (dc.charset !== cc.charset || dc.collate !== cc.collate) {
+    optionParts.push(`DEFAULT CHARSET=${dc.charset}`, `COLLATE=${dc.collate}`);
+  }
+  if ((o.rowFormat ?? "DEFAULT") !== (p.rowFormat ?? "DEFAULT")) {
+    optionParts.push(`ROW_FORMAT=${o.rowFormat ?? "DEFAULT"}`);
+  }
+  for (const [k, v] of Object.entries(o.other)) if (p.other[k] !== v) optionParts.push(`${k}=${v}`);
+  if ((o.comment ?? "") !== (p.comment ?? "")) optionParts.push(`COMMENT=${quoteString(o.comment ?? "")}`);
+  const optionClauses = optionParts.length
+    ? [{ clause: optionParts.join(" "), description: `table options ${printTableOptions({ ...des, options: o })}` }]
+    : [];
+
+  safe.push(...dropClauses, ...columnClauses, ...addIndexClauses, ...addCheckClauses, ...optionClauses);
+  return { safe, destructive };
+}
