@@ -454,6 +454,70 @@ function normalizeTable(
   }
 }
 
+/** Type spellings MySQL accepts and node-sql-parser does not, with the ones it does. */
+const PARSER_SYNONYMS: [RegExp, string][] = [
+  [/^bool\b/i, "boolean"],
+  [/^dec\b/i, "decimal"],
+  [/^fixed\b/i, "decimal"],
+  [/^numeric\b/i, "decimal"],
+  [/^int1\b/i, "tinyint"],
+  [/^int2\b/i, "smallint"],
+  [/^int3\b/i, "mediumint"],
+  [/^int4\b/i, "int"],
+  [/^int8\b/i, "bigint"],
+  [/^middleint\b/i, "mediumint"],
+  [/^float4\b/i, "float"],
+  [/^float8\b/i, "double"],
+  [/^double\s+precision\b/i, "double"],
+  [/^real\b/i, "double"],
+  [/^character\s+varying\b/i, "varchar"],
+  [/^long\s+varchar\b/i, "mediumtext"],
+  [/^long\b(?!\s*(varbinary|blob))/i, "mediumtext"],
+];
+
+/** Rewrites column types node-sql-parser does not know into synonyms it does, item by item. */
+function rewriteTypeSynonyms(text: string): string {
+  const open = text.indexOf("(");
+  if (open < 0) return text;
+  let out = text.slice(0, open + 1);
+  let depth = 1;
+  let quote = "";
+  let itemStart = open + 1;
+  const flush = (end: number) => {
+    const item = text.slice(itemStart, end);
+    const m = /^(\s*(?:`[^`]+`|"[^"]+"|[\w$]+)\s+)([\s\S]*)$/.exec(item);
+    if (m && !/^(KEY|INDEX|UNIQUE|PRIMARY|FULLTEXT|SPATIAL|CONSTRAINT|FOREIGN|CHECK)\b/i.test(item.trim())) {
+      let rest = m[2]!;
+      for (const [re, rep] of PARSER_SYNONYMS) {
+        if (re.test(rest)) {
+          rest = rest.replace(re, rep);
+          break;
+        }
+      }
+      out += m[1] + rest;
+    } else out += item;
+  };
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && quote !== "`") i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) {
+      flush(i);
+      return out + text.slice(i);
+    } else if (c === "," && depth === 1) {
+      flush(i);
+      out += ",";
+      itemStart = i + 1;
+    }
+  }
+  return text;
+}
+
 function canonicalText(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
@@ -494,7 +558,7 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
       }
       let ast: Expr;
       try {
-        ast = parser.astify(stmt.text, { database: o.dialect });
+        ast = parser.astify(rewriteTypeSynonyms(stmt.text), { database: o.dialect });
       } catch (err) {
         throw new PatchopsError(
           "SqlInvalid",
