@@ -89,5 +89,11 @@ export async function exportSchema(conn: Conn, db: string): Promise<string> {
     const [c] = await conn.query(`SHOW CREATE VIEW \`${db}\`.\`${String(Object.values(v)[0])}\``) as [Row[], unknown];
     parts.push(`${c[0]!["Create View"]};`);
   }
+  const [triggers] = await conn.query(`SHOW TRIGGERS FROM \`${db}\``) as [Row[], unknown];
+  for (const tr of triggers) {
+    const [c] = await conn.query(`SHOW CREATE TRIGGER \`${db}\`.\`${String(tr.Trigger)}\``) as [Row[], unknown];
+    const body = String(c[0]!["SQL Original Statement"]);
+    parts.push(body.includes(";") ? `DELIMITER ;;\n${body};;\nDELIMITER ;` : `${body};`);
+  }
   return parts.join("\n");
 }

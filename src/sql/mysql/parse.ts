@@ -518,6 +518,57 @@ function rewriteTypeSynonyms(text: string): string {
   return text;
 }
 
+/**
+ * A view's SELECT in a form that survives the server's rewriting: MariaDB
+ * qualifies every column, names every expression and drops the database;
+ * those are undone here before printing (single-table queries only for
+ * column qualifiers, where no name can become ambiguous).
+ */
+function canonicalView(select: string, dialect: MysqlDialect): string {
+  let ast: Expr;
+  try {
+    ast = parser.astify(select.trim(), { database: dialect });
+  } catch {
+    return canonicalText(select).toLowerCase().replace(/`/g, "");
+  }
+  const root = Array.isArray(ast) ? ast[0] : ast;
+  const normalize = (node: Expr, singleTable: boolean): void => {
+    if (node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const n of node) normalize(n, singleTable);
+      return;
+    }
+    if (node.type === "select") {
+      const from = (Array.isArray(node.from) ? node.from : []) as Expr[];
+      const single = from.length === 1 && !from[0].join && !from[0].expr;
+      for (const f of from) if (f && typeof f === "object") f.db = null;
+      for (const col of (node.columns ?? []) as Expr[]) {
+        const e = col?.expr;
+        if (!col?.as) continue;
+        const alias = String(col.as);
+        if (e?.type === "column_ref" && identOf(e.column) === alias) col.as = null;
+        else if (e?.type !== "column_ref" && /[^\w$]/.test(alias)) col.as = null;
+      }
+      for (const [k, v] of Object.entries(node)) if (k !== "type") normalize(v, single);
+      return;
+    }
+    if (node.type === "column_ref" && singleTable) node.table = null;
+    if (
+      node.type === "aggr_func" && String(node.name).toUpperCase() === "COUNT" && node.args?.expr?.type === "number" &&
+      node.args.expr.value === 0
+    ) {
+      node.args.expr = { type: "star", value: "*" };
+    }
+    for (const v of Object.values(node)) normalize(v, singleTable);
+  };
+  normalize(root, false);
+  try {
+    return String(parser.sqlify(root, { database: dialect }));
+  } catch {
+    return canonicalText(select).toLowerCase().replace(/`/g, "");
+  }
+}
+
 function canonicalText(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
@@ -579,9 +630,10 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
     if (view) {
       const name = view[5]!.replace(/`/g, "").replace(/^.*\./, "");
       const as = /\bAS\b([\s\S]*)$/i.exec(stmt.text.slice(view[0].length));
+      const security = (view[4] ?? "SQL SECURITY DEFINER").trim().toUpperCase();
       schema.views.push({
         name,
-        canonical: canonicalText(as ? as[1]! : stmt.text).toLowerCase().replace(/`/g, ""),
+        canonical: `${security} ${canonicalView(as ? as[1]! : stmt.text, o.dialect)}`,
         sql: stmt.text,
         line: stmt.line,
       });
