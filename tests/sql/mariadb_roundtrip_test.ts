@@ -178,6 +178,18 @@ const CASES: Case[] = [
       CREATE TRIGGER t_ai AFTER INSERT ON t FOR EACH ROW SET @last = NEW.a;`,
   },
   {
+    name: "indexes and keys given by ALTER TABLE ... ADD and CREATE INDEX",
+    from:
+      `CREATE TABLE users (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(40), created_at datetime);
+      ALTER TABLE users ADD UNIQUE INDEX index_name (name);`,
+    to:
+      `CREATE TABLE users (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(40), created_at datetime);
+      ALTER TABLE users ADD INDEX index_name (name, created_at), ADD COLUMN note text;
+      CREATE UNIQUE INDEX by_created ON users (created_at);
+      CREATE TABLE posts (id int PRIMARY KEY, user_id BIGINT UNSIGNED);
+      ALTER TABLE posts ADD CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id);`,
+  },
+  {
     name: "versioned comments and SET lines in a dump",
     from: "",
     to: `/*!40101 SET NAMES utf8mb4 */;

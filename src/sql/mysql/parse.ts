@@ -199,7 +199,20 @@ const TABLE_OPTION_KEYS: Record<string, string> = {
   "row_format": "rowFormat",
 };
 
-function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[], o: Required<ParseMysqlOptions>): Table {
+/** A CREATE TABLE and the definitions later ALTER TABLE ... ADD and CREATE INDEX statements add to it. */
+interface PendingTable {
+  ast: Expr;
+  stmt: Statement;
+  /** Definitions added after the CREATE TABLE, with the line they came from. */
+  extra: { def: Expr; line: number }[];
+}
+
+function buildTable(
+  pending: PendingTable,
+  annotations: Annotation[],
+  o: Required<ParseMysqlOptions>,
+): Table {
+  const { ast, stmt } = pending;
   const name = identOf(ast.table?.[0]?.table);
   if (ast.like) throw unsupported(stmt, `table "${name}": CREATE TABLE ... LIKE is not supported`);
   if (ast.query_expr || ast.as) throw unsupported(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
@@ -225,9 +238,13 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[], o: Re
   const unnamedChecks: string[] = [];
   const unnamedFks: ForeignKey[] = [];
   const pendingUnique: { column: string; item: number }[] = [];
-  const defs: Expr[] = ast.create_definitions ?? [];
+  const defs: Expr[] = [...(ast.create_definitions ?? []), ...pending.extra.map((e) => e.def)];
+  const own = (ast.create_definitions ?? []).length;
   defs.forEach((d, k) => {
-    const item = items[k] ?? { start: stmt.line, end: stmt.line };
+    const extraLine = k >= own ? pending.extra[k - own]!.line : undefined;
+    const item = extraLine !== undefined
+      ? { start: extraLine, end: extraLine }
+      : items[k] ?? { start: stmt.line, end: stmt.line };
     if (d.resource === "column") {
       const def = d.definition ?? {};
       const values = def.expr?.type === "expr_list"
@@ -569,6 +586,47 @@ function canonicalView(select: string, dialect: MysqlDialect): string {
   }
 }
 
+/** Splits text at top-level commas (outside parentheses and quotes). */
+function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && quote !== "`") i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out.filter((p) => p.trim() !== "");
+}
+
+/** Parses table items (column or key definitions) given outside a CREATE TABLE. */
+function parseItems(items: string, stmt: Statement, o: Required<ParseMysqlOptions>): Expr[] {
+  const wrapper = `CREATE TABLE __patchops_items (${items})`;
+  try {
+    const ast = parser.astify(rewriteTypeSynonyms(wrapper), { database: o.dialect });
+    return (Array.isArray(ast) ? ast[0] : ast).create_definitions ?? [];
+  } catch (err) {
+    throw new PatchopsError(
+      "SqlInvalid",
+      `line ${stmt.line}: cannot parse "${items.trim().slice(0, 60)}" (${
+        String((err as Error).message).split("\n")[0]!.slice(0, 120)
+      })`,
+    );
+  }
+}
+
 function canonicalText(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
@@ -587,6 +645,7 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
   };
   const { statements, annotations } = splitStatements(sql);
   const schema: Schema = { tables: [], views: [], triggers: [] };
+  const pending = new Map<string, PendingTable>();
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 200).replace(/\s+/g, " ").toUpperCase();
     if (
@@ -619,7 +678,39 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
         );
       }
       const node = Array.isArray(ast) ? ast[0] : ast;
-      schema.tables.push(buildTable(node, stmt, annotations, o));
+      const tableName = identOf(node.table?.[0]?.table);
+      if (pending.has(tableName)) {
+        throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${tableName}" is defined twice`);
+      }
+      pending.set(tableName, { ast: node, stmt, extra: [] });
+      continue;
+    }
+    const alter = /^ALTER\s+TABLE\s+(`[^`]+`|[^\s`]+)\s+([\s\S]*)$/i.exec(stmt.text);
+    if (alter) {
+      const tname = alter[1]!.replace(/`/g, "").replace(/^.*\./, "");
+      const target = pending.get(tname);
+      if (!target) throw unsupported(stmt, `ALTER TABLE "${tname}" comes before its CREATE TABLE`);
+      for (const piece of splitTopLevel(alter[2]!)) {
+        const m = /^\s*ADD\s+(?:COLUMN\s+)?([\s\S]+)$/i.exec(piece);
+        if (!m) {
+          throw unsupported(
+            stmt,
+            `ALTER TABLE "${tname}": only ADD clauses can describe a schema, not "${piece.trim().slice(0, 30)}"`,
+          );
+        }
+        for (const def of parseItems(m[1]!, stmt, o)) target.extra.push({ def, line: stmt.line });
+      }
+      continue;
+    }
+    const createIndex =
+      /^CREATE\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(`[^`]+`|[^\s`]+)\s+(?:USING\s+\w+\s+)?ON\s+(`[^`]+`|[^\s`(]+)\s*(\([\s\S]*)$/i
+        .exec(stmt.text);
+    if (createIndex) {
+      const tname = createIndex[3]!.replace(/`/g, "").replace(/^.*\./, "");
+      const target = pending.get(tname);
+      if (!target) throw unsupported(stmt, `CREATE INDEX on "${tname}" comes before its CREATE TABLE`);
+      const item = `${createIndex[1] ?? ""}KEY ${createIndex[2]} ${createIndex[4]}`;
+      for (const def of parseItems(item, stmt, o)) target.extra.push({ def, line: stmt.line });
       continue;
     }
     const view =
@@ -660,11 +751,7 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
       `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, view or trigger definition`,
     );
   }
-  const seen = new Set<string>();
-  for (const t of schema.tables) {
-    if (seen.has(t.name)) throw new PatchopsError("SqlInvalid", `line ${t.line}: table "${t.name}" is defined twice`);
-    seen.add(t.name);
-  }
+  for (const p of pending.values()) schema.tables.push(buildTable(p, annotations, o));
   return schema;
 }
 
