@@ -279,3 +279,37 @@ Deno.test("create refuses a new tree with a symlink leading outside it", async (
     await done();
   }
 });
+
+Deno.test({
+  name: "keygen encrypts with a password from PATCHOPS_KEY_PASSWORD, and sign decrypts with it",
+  ignore: !HAVE_MINISIGN,
+  async fn() {
+    const [dir, done] = await tempDir();
+    try {
+      const env = { PATCHOPS_KEY_PASSWORD: "correct horse" };
+      const cmd = (args: string[], extra: Record<string, string> = env) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "--quiet", "-A", `${new URL("../../main.ts", import.meta.url).pathname}`, ...args],
+          env: extra,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      let r = await cmd(["keygen", "--out", `${dir}/enc`]);
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      assert.match(await Deno.readTextFile(`${dir}/enc.key`), /encrypted secret key/);
+      await Deno.writeTextFile(`${dir}/f.txt`, "payload");
+      r = await cmd(["sign", `${dir}/f.txt`, "--secret-key", `${dir}/enc.key`]);
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      const v = await exec("minisign", ["-V", "-p", `${dir}/enc.pub`, "-m", `${dir}/f.txt`]);
+      assert.equal(v.code, 0, v.stderr);
+      r = await cmd(["sign", `${dir}/f.txt`, "--secret-key", `${dir}/enc.key`], { PATCHOPS_KEY_PASSWORD: "wrong" });
+      assert.equal(r.code, 1);
+      assert.match(new TextDecoder().decode(r.stderr), /wrong password/);
+      r = await cmd(["keygen", "--out", `${dir}/enc`]);
+      assert.equal(r.code, 1, "refuses to overwrite");
+    } finally {
+      await done();
+    }
+  },
+});
