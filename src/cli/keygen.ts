@@ -4,7 +4,7 @@
  * @module
  */
 
-import { PatchopsError, UsageError } from "../errors.ts";
+import { PatchopsError } from "../errors.ts";
 import { formatKeyId, formatPublicKey } from "../verify/minisign.ts";
 import { formatSecretKey, generateSecretKey, publicKeyOf } from "../verify/secret_key.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
@@ -25,12 +25,13 @@ export function parseKeygenArgs(args: string[]): KeygenFlags {
   const { values, positionals: pos } = parseFlags(args, {
     out: { type: "string" },
     unencrypted: { type: "boolean", short: "W" },
+    "no-password": { type: "boolean" },
     force: { type: "boolean" },
   });
   positionals(pos, []);
   return {
     out: stringFlag(values, "out", true),
-    unencrypted: values.unencrypted === true,
+    unencrypted: values.unencrypted === true || values["no-password"] === true,
     force: values.force === true,
   };
 }
@@ -66,8 +67,9 @@ export async function run(flags: KeygenFlags): Promise<number> {
   if (!flags.unencrypted) {
     password = await readPassword({ confirm: true });
     if (password === undefined) {
-      throw new UsageError(
-        `give a password on stdin or in ${PASSWORD_ENV}, or pass --unencrypted`,
+      // Scripts and CI call keygen without a terminal; a key they can use beats a failure, but say so.
+      console.error(
+        `warning: no password given (stdin empty, ${PASSWORD_ENV} unset): the secret key is stored unencrypted; keep "${flags.out}.key" private`,
       );
     }
   }

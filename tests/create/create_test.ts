@@ -85,8 +85,10 @@ Deno.test({
         "conf/a.yml": "a: 1",
         "conf/b.yml": "b: 2",
       });
-      let r = await runCli(["keygen", "--out", `${dir}/k`, "--unencrypted"]);
+      // No password on stdin or in the environment: an unencrypted key, with a warning.
+      let r = await runCli(["keygen", "--out", `${dir}/k`]);
       assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: no password given/);
       r = await runCli([
         "create",
         "--from",
