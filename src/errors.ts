@@ -26,7 +26,11 @@ export type ErrorCode =
   | "OperationsUnsigned"
   | "TreeInvalid"
   | "SqlInvalid"
-  | "SqlUnsupported";
+  | "SqlUnsupported"
+  | "DbFailed"
+  | "DbLocked"
+  | "MigrationFailed"
+  | "DestructiveWithheld";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

@@ -1,21 +1,25 @@
 /**
- * `patchops sql diff <from.sql> <to.sql>`.
+ * `patchops sql diff <from.sql> <to.sql>` and `patchops sql apply <target.sql> --db <url>`.
  *
  * @module
  */
 
-import { UsageError } from "../errors.ts";
+import { PatchopsError, UsageError } from "../errors.ts";
 import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
-import { parseFlags, positionals, stringFlag } from "./_common.ts";
+import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
+import { parseDbUrl } from "../sql/live/url.ts";
+import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
-export const usage =
-  "patchops sql diff <from.sql> <to.sql> [--dialect mysql|mariadb|postgres|sqlite] [--allow-destructive]";
+export const usage = [
+  "patchops sql diff <from.sql> <to.sql> [--dialect mysql|mariadb|postgres|sqlite] [--allow-destructive]",
+  "  patchops sql apply <target.sql> --db <url> [--dry-run] [--allow-destructive] [--lock-timeout <s>]",
+].join("\n");
 
 const DIALECTS: Dialect[] = ["mysql", "mariadb", "postgres", "sqlite"];
 
-/** Parsed flags of `sql`. */
-export interface SqlFlags {
+/** Parsed flags of `sql diff`. */
+export interface SqlDiffFlags {
   sub: "diff";
   from: string;
   to: string;
@@ -23,9 +27,41 @@ export interface SqlFlags {
   allowDestructive: boolean;
 }
 
+/** Parsed flags of `sql apply`. */
+export interface SqlApplyFlags {
+  sub: "apply";
+  target: string;
+  db: string;
+  dryRun: boolean;
+  allowDestructive: boolean;
+  lockTimeoutSeconds: number;
+}
+
+/** Parsed flags of `sql`. */
+export type SqlFlags = SqlDiffFlags | SqlApplyFlags;
+
 /** Parses `sql`'s arguments. Pure; throws `UsageError`. */
 export function parseSqlArgs(args: string[]): SqlFlags {
   const [sub, ...rest] = args;
+  if (sub === "apply") {
+    const { values, positionals: pos } = parseFlags(rest, {
+      db: { type: "string" },
+      "dry-run": { type: "boolean" },
+      "allow-destructive": { type: "boolean" },
+      "lock-timeout": { type: "string" },
+    });
+    const [target] = positionals(pos, ["target.sql"]);
+    const db = stringFlag(values, "db", true);
+    parseDbUrl(db);
+    return {
+      sub: "apply",
+      target: target!,
+      db,
+      dryRun: values["dry-run"] === true,
+      allowDestructive: values["allow-destructive"] === true,
+      lockTimeoutSeconds: intFlag(values, "lock-timeout", 60, 0),
+    };
+  }
   if (sub !== "diff") {
     throw new UsageError(sub === undefined ? "missing sql subcommand" : `unknown sql subcommand "${sub}"`);
   }
@@ -43,7 +79,9 @@ export function parseSqlArgs(args: string[]): SqlFlags {
 
 /** What the command was doing, for its error line. */
 export function describe(flags: SqlFlags): string {
-  return `cannot diff "${flags.from}" against "${flags.to}"`;
+  return flags.sub === "diff"
+    ? `cannot diff "${flags.from}" against "${flags.to}"`
+    : `cannot migrate "${parseDbUrl(flags.db).display}" to "${flags.target}"`;
 }
 
 async function read(path: string, which: string): Promise<string> {
@@ -58,11 +96,14 @@ async function read(path: string, which: string): Promise<string> {
 /** Exit code when destructive statements were withheld. */
 export const EXIT_DESTRUCTIVE = 3;
 
-/** Runs `sql diff`: SQL on stdout; exit 3 when destructive changes were withheld. */
+const encoder = new TextEncoder();
+
+/** Runs `sql diff` or `sql apply`. */
 export async function run(flags: SqlFlags): Promise<number> {
+  if (flags.sub === "apply") return await runApply(flags);
   const [from, to] = await Promise.all([read(flags.from, "from"), read(flags.to, "to")]);
   const diff = generateSchemaDiff(from, to, { dialect: flags.dialect, allowDestructive: flags.allowDestructive });
-  await Deno.stdout.write(new TextEncoder().encode(diff.sql));
+  await Deno.stdout.write(encoder.encode(diff.sql));
   if (diff.withheld.length > 0) {
     console.error(
       `warning: ${diff.withheld.length} destructive change(s) withheld as comments; rerun with --allow-destructive to apply them`,
@@ -70,4 +111,32 @@ export async function run(flags: SqlFlags): Promise<number> {
     return EXIT_DESTRUCTIVE;
   }
   return 0;
+}
+
+async function runApply(flags: SqlApplyFlags): Promise<number> {
+  const target = await read(flags.target, "target");
+  try {
+    const r = await migrateDatabase(target, flags.db, {
+      dryRun: flags.dryRun,
+      allowDestructive: flags.allowDestructive,
+      lockTimeoutSeconds: flags.lockTimeoutSeconds,
+      onStatement: (_sql, i, total) => console.error(`ran statement ${i + 1}/${total}`),
+    });
+    await Deno.stdout.write(encoder.encode(r.plan.sql));
+    if (r.dryRun) {
+      console.error(`dry run: ${r.plan.changes.length} change(s) planned, nothing changed`);
+      return r.plan.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
+    }
+    console.error(`migrated: ${r.executed.length} statement(s) ran; the database now matches "${flags.target}"`);
+    return 0;
+  } catch (err) {
+    if (err instanceof PatchopsError && err.code === "DestructiveWithheld") {
+      console.error(`error: ${describe(flags)} (${err.message})`);
+      return EXIT_DESTRUCTIVE;
+    }
+    if (err instanceof MigrationError) {
+      for (const sql of err.executed) console.error(`ran: ${sql.split("\n")[0]}`);
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,130 @@
+/**
+ * `sql apply`: bring a live database to a target schema. Introspect, diff,
+ * apply, introspect again and insist the re-diff is empty.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../../errors.ts";
+import { generateSchemaDiff, type SchemaDiff } from "../mod.ts";
+import { type LiveDatabase, openMysql } from "./mysql.ts";
+import { type DbUrl, parseDbUrl } from "./url.ts";
+
+/** Options of {@linkcode migrateDatabase}. */
+export interface MigrateOptions {
+  /** Plan only: print, change nothing. */
+  dryRun?: boolean;
+  allowDestructive?: boolean;
+  /**
+   * Seconds to wait for another migration to finish.
+   * @default 60
+   */
+  lockTimeoutSeconds?: number;
+  /** Called after each statement that ran. */
+  onStatement?: (sql: string, index: number, total: number) => void;
+}
+
+/** What {@linkcode migrateDatabase} did. */
+export interface MigrateResult {
+  plan: SchemaDiff;
+  /** Statements that ran, in order. */
+  executed: string[];
+  dryRun: boolean;
+}
+
+/** A failed migration, with the statements that ran before the failure (MySQL cannot undo them). */
+export class MigrationError extends PatchopsError {
+  readonly executed: string[];
+  constructor(message: string, executed: string[], options?: ErrorOptions) {
+    super("MigrationFailed", message, options);
+    this.executed = executed;
+  }
+}
+
+/** Opens the live database a URL names. */
+export async function openDatabase(url: DbUrl): Promise<LiveDatabase> {
+  if (url.dialect === "mysql" || url.dialect === "mariadb") return await openMysql(url);
+  if (url.dialect === "sqlite") {
+    const { openSqlite } = await import("./sqlite.ts");
+    return openSqlite(url);
+  }
+  throw new PatchopsError("SqlUnsupported", `live ${url.dialect} databases are not supported yet`);
+}
+
+function firstLine(sql: string): string {
+  const line = sql.split("\n")[0]!;
+  return line.length > 100 ? `${line.slice(0, 100)}...` : line;
+}
+
+/**
+ * Migrates the database at `dbUrl` to `targetSql`. Two migrators never run
+ * at once (a server-side lock). Destructive changes without
+ * `allowDestructive` stop the migration before anything runs.
+ */
+export async function migrateDatabase(
+  targetSql: string,
+  dbUrl: string,
+  options?: MigrateOptions,
+): Promise<MigrateResult> {
+  const { dryRun = false, allowDestructive = false, lockTimeoutSeconds = 60, onStatement } = options ?? {};
+  const url = parseDbUrl(dbUrl);
+  const db = await openDatabase(url);
+  try {
+    await db.lock(lockTimeoutSeconds);
+    try {
+      const plan = generateSchemaDiff(await db.introspect(), targetSql, { dialect: url.dialect, allowDestructive });
+      if (dryRun) return { plan, executed: [], dryRun };
+      if (plan.withheld.length > 0) {
+        throw new PatchopsError(
+          "DestructiveWithheld",
+          `${plan.withheld.length} destructive change(s) need --allow-destructive (${
+            plan.withheld[0]!.destructive
+          }); nothing was changed`,
+        );
+      }
+      const executed: string[] = [];
+      const total = plan.changes.length;
+      if (db.transactional) {
+        try {
+          await db.execAll!(plan.changes.map((c) => c.sql));
+        } catch (err) {
+          throw new MigrationError(`migration failed and was rolled back (${(err as Error).message})`, [], {
+            cause: err,
+          });
+        }
+        plan.changes.forEach((c, i) => onStatement?.(c.sql, i, total));
+        executed.push(...plan.changes.map((c) => c.sql));
+      } else {
+        for (const [i, change] of plan.changes.entries()) {
+          try {
+            await db.exec(change.sql);
+          } catch (err) {
+            const ran = executed.length ? `statements 1-${executed.length} ran and stay applied` : "no statement ran";
+            throw new MigrationError(
+              `statement ${i + 1} of ${total} failed (${(err as Error).message}): ${firstLine(change.sql)}; ${ran}`,
+              executed,
+              { cause: err },
+            );
+          }
+          executed.push(change.sql);
+          onStatement?.(change.sql, i, total);
+        }
+      }
+      const again = generateSchemaDiff(await db.introspect(), targetSql, {
+        dialect: url.dialect,
+        allowDestructive: true,
+      });
+      if (again.changes.length > 0) {
+        throw new MigrationError(
+          `after the migration the database still differs from the target: ${again.description.split("\n").join("; ")}`,
+          executed,
+        );
+      }
+      return { plan, executed, dryRun };
+    } finally {
+      await db.unlock();
+    }
+  } finally {
+    await db.close();
+  }
+}
