@@ -77,6 +77,13 @@ function columnName(col: Expr): string {
 export interface PrintExprOptions {
   /** Fallback printer for node types this module does not know. */
   fallback?: (node: Expr) => string;
+  /** String literal quoting. @default MySQL's (backslash escapes) */
+  quote?: (value: string) => string;
+}
+
+/** Quotes a string literal the SQL-standard way (doubled quotes, no backslash escapes). */
+export function quoteStandardString(value: string): string {
+  return "'" + value.replaceAll("'", "''") + "'";
 }
 
 /** Prints an expression canonically (see the module doc). */
@@ -103,7 +110,7 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
     case "double_quote_string":
     case "string":
     case "natural_string":
-      return quoteString(String(node.value));
+      return (o.quote ?? quoteString)(String(node.value));
     case "backticks_quote_string":
       return quoteIdent(String(node.value));
     case "bool":

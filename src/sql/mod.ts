@@ -8,6 +8,8 @@ import { PatchopsError } from "../errors.ts";
 import { type Change, diffMysqlSchemas } from "./mysql/diff.ts";
 import { type MysqlDialect, parseMysqlSchema } from "./mysql/parse.ts";
 import type { Schema } from "./model.ts";
+import { parseSqliteSchema } from "./sqlite/parse.ts";
+import { diffSqliteSchemas } from "./sqlite/diff.ts";
 
 export type { Change } from "./mysql/diff.ts";
 
@@ -35,12 +37,19 @@ export interface SchemaDiff {
 
 function parse(sql: string, dialect: Dialect): Schema {
   if (dialect === "mysql" || dialect === "mariadb") return parseMysqlSchema(sql, { dialect });
+  if (dialect === "sqlite") return parseSqliteSchema(sql);
   throw new PatchopsError("SqlUnsupported", `dialect "${dialect}" is not supported yet`);
 }
 
+function diff(from: Schema, to: Schema, dialect: Dialect): Change[] {
+  return dialect === "sqlite" ? diffSqliteSchemas(from, to) : diffMysqlSchemas(from, to);
+}
+
 /** A statement with its terminator; trigger bodies with semicolons get the client's DELIMITER dance. */
-function terminate(c: Change): string {
-  if (c.kind === "create_trigger" && c.sql.includes(";")) return `DELIMITER ;;\n${c.sql};;\nDELIMITER ;`;
+function terminate(c: Change, dialect: Dialect): string {
+  if (dialect !== "sqlite" && c.kind === "create_trigger" && c.sql.includes(";")) {
+    return `DELIMITER ;;\n${c.sql};;\nDELIMITER ;`;
+  }
   return `${c.sql};`;
 }
 
@@ -61,7 +70,7 @@ export function generateSchemaDiff(
   const { dialect = "mysql", allowDestructive = false } = options ?? {};
   const from = fromSql === undefined ? { tables: [], views: [], triggers: [] } : parse(fromSql, dialect);
   const to = parse(toSql, dialect);
-  const changes = diffMysqlSchemas(from, to);
+  const changes = diff(from, to, dialect);
   const withheld = allowDestructive ? [] : changes.filter((c) => c.destructive);
   const count = changes.length;
   const header = count === 0
@@ -70,7 +79,7 @@ export function generateSchemaDiff(
       (withheld.length ? `, ${withheld.length} destructive withheld (commented out; pass --allow-destructive)` : "") +
       (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
   const body = changes.map((c) => {
-    const stmt = terminate(c);
+    const stmt = terminate(c, dialect);
     if (c.destructive && !allowDestructive) return `-- withheld, destructive: ${c.destructive}\n${commentOut(stmt)}`;
     return c.destructive ? `-- destructive: ${c.destructive}\n${stmt}` : stmt;
   });

@@ -46,6 +46,8 @@ export interface IndexPart {
   column: string;
   length: number | undefined;
   desc: boolean;
+  /** Collation of this part (SQLite). */
+  collate?: string | undefined;
 }
 
 /** A primary key, unique key, plain, fulltext or spatial index. */
@@ -59,6 +61,8 @@ export interface Index {
   using: string | undefined;
   /** Created implicitly for a foreign key (not written in the schema). */
   implicit: boolean;
+  /** Partial index condition (SQLite). */
+  where?: string | undefined;
   renamedFrom: string | undefined;
 }
 

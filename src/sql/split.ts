@@ -80,7 +80,7 @@ export function splitStatements(sql: string): SplitResult {
       i = eol < 0 ? n : eol;
       continue;
     }
-    if (sql.startsWith(delimiter, i)) {
+    if (sql.startsWith(delimiter, i) && !(delimiter === ";" && insideTriggerBody(text))) {
       push();
       skip(delimiter);
       i += delimiter.length;
@@ -134,4 +134,17 @@ export function splitStatements(sql: string): SplitResult {
   }
   push();
   return { statements, annotations };
+}
+
+/**
+ * Whether `text` is a CREATE TRIGGER whose BEGIN ... END body is still
+ * open, so that a `;` belongs to the body (SQLite and delimiter-less MySQL
+ * files write triggers that way).
+ */
+function insideTriggerBody(text: string): boolean {
+  if (!/^\s*CREATE\b[\s\S]*?\bTRIGGER\b/i.test(text)) return false;
+  const bare = text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g, " ");
+  const opens = (bare.match(/\b(BEGIN|CASE)\b/gi) ?? []).length;
+  const closes = (bare.match(/\bEND\b(?!\s+(IF|LOOP|WHILE|REPEAT)\b)/gi) ?? []).length;
+  return opens > closes;
 }

@@ -8,6 +8,7 @@
 import { PatchopsError } from "../../errors.ts";
 import { generateSchemaDiff, type SchemaDiff } from "../mod.ts";
 import { type LiveDatabase, openMysql } from "./mysql.ts";
+import { openSqlite } from "./sqlite.ts";
 import { type DbUrl, parseDbUrl } from "./url.ts";
 
 /** Options of {@linkcode migrateDatabase}. */
@@ -44,10 +45,7 @@ export class MigrationError extends PatchopsError {
 /** Opens the live database a URL names. */
 export async function openDatabase(url: DbUrl): Promise<LiveDatabase> {
   if (url.dialect === "mysql" || url.dialect === "mariadb") return await openMysql(url);
-  if (url.dialect === "sqlite") {
-    const { openSqlite } = await import("./sqlite.ts");
-    return openSqlite(url);
-  }
+  if (url.dialect === "sqlite") return openSqlite(url);
   throw new PatchopsError("SqlUnsupported", `live ${url.dialect} databases are not supported yet`);
 }
 

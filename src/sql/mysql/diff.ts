@@ -34,7 +34,12 @@ export interface Change {
     | "drop_table"
     | "add_foreign_key"
     | "create_view"
-    | "create_trigger";
+    | "create_trigger"
+    | "drop_index"
+    | "create_index"
+    | "rename_column"
+    | "add_column"
+    | "rebuild_table";
   table?: string;
   /** One statement, without a terminating semicolon. */
   sql: string;

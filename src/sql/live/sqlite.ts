@@ -1,0 +1,85 @@
+/**
+ * A live SQLite database through `node:sqlite`: the whole migration runs in
+ * one IMMEDIATE transaction (which is also the lock against a second
+ * migrator), with foreign keys off for the rebuilds and checked before the
+ * commit.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { PatchopsError } from "../../errors.ts";
+import type { LiveDatabase } from "./mysql.ts";
+import type { DbUrl } from "./url.ts";
+
+/** Opens a SQLite database file (created if missing). */
+export function openSqlite(url: DbUrl): LiveDatabase {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(url.database);
+  } catch (err) {
+    throw new PatchopsError("DbFailed", `cannot open "${url.display}" (${(err as Error).message})`);
+  }
+  let inTransaction = false;
+  let foreignKeys = 1;
+  return {
+    transactional: true,
+    introspect() {
+      const rows = db.prepare(
+        `SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+         ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid`,
+      ).all() as { sql: string }[];
+      return Promise.resolve(rows.map((r) => `${r.sql};`).join("\n"));
+    },
+    lock(timeoutSeconds) {
+      foreignKeys = Number((db.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys);
+      // foreign_keys cannot change inside a transaction: switch it off first.
+      db.exec("PRAGMA foreign_keys=OFF");
+      db.exec(`PRAGMA busy_timeout=${Math.max(0, timeoutSeconds) * 1000}`);
+      try {
+        db.exec("BEGIN IMMEDIATE");
+      } catch (err) {
+        db.exec(`PRAGMA foreign_keys=${foreignKeys ? "ON" : "OFF"}`);
+        throw new PatchopsError(
+          "DbLocked",
+          `another writer holds "${url.display}" (waited ${timeoutSeconds} s: ${(err as Error).message})`,
+        );
+      }
+      inTransaction = true;
+      return Promise.resolve();
+    },
+    unlock() {
+      if (inTransaction) db.exec("ROLLBACK");
+      inTransaction = false;
+      db.exec(`PRAGMA foreign_keys=${foreignKeys ? "ON" : "OFF"}`);
+      return Promise.resolve();
+    },
+    exec(sql) {
+      db.exec(sql);
+      return Promise.resolve();
+    },
+    execAll(statements) {
+      try {
+        for (const sql of statements) db.exec(sql);
+        const broken = db.prepare("PRAGMA foreign_key_check").all() as { table: string; parent: string }[];
+        if (broken.length > 0) {
+          const first = broken[0]!;
+          throw new Error(
+            `${broken.length} row(s) break foreign keys after the migration (first: table "${first.table}" referencing "${first.parent}")`,
+          );
+        }
+        db.exec("COMMIT");
+        inTransaction = false;
+      } catch (err) {
+        if (inTransaction) db.exec("ROLLBACK");
+        inTransaction = false;
+        throw err;
+      }
+      return Promise.resolve();
+    },
+    close() {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,330 @@
+/**
+ * SQLite schema diff. SQLite's ALTER TABLE can rename tables and columns
+ * and append some columns; every other table change uses the rebuild recipe
+ * from SQLite's documentation: create the new table under a temporary name,
+ * copy the rows, drop the old table, rename the new one, then recreate its
+ * indexes and triggers (and the views, which a rename re-checks). The
+ * executor runs all of it in one transaction with foreign keys off and
+ * checks them before committing.
+ *
+ * @module
+ */
+
+import { quoteStandardString } from "../expr.ts";
+import type { Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
+import type { Change } from "../mysql/diff.ts";
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const lower = (s: string) => s.toLowerCase();
+
+function printDefault(c: Column): string {
+  const d = c.default;
+  if (d === undefined) return "";
+  if (d.kind === "literal") return ` DEFAULT ${d.quoted ? quoteStandardString(d.value) : d.value}`;
+  if (/^CURRENT_(TIMESTAMP|DATE|TIME)$/.test(d.sql)) return ` DEFAULT ${d.sql}`;
+  return ` DEFAULT (${d.sql})`;
+}
+
+function printType(c: Column): string {
+  const t = c.type;
+  return t.base ? ` ${t.base.toUpperCase()}${t.args.length ? `(${t.args.join(",")})` : ""}` : "";
+}
+
+function singlePrimary(t: Table): Index | undefined {
+  const pk = t.indexes.find((i) => i.kind === "primary");
+  return pk && pk.parts.length === 1 ? pk : undefined;
+}
+
+function printColumn(c: Column, t: Table): string {
+  let s = `${q(c.name)}${printType(c)}`;
+  const pk = singlePrimary(t);
+  if (pk && lower(pk.parts[0]!.column) === lower(c.name)) {
+    s += ` PRIMARY KEY${pk.parts[0]!.desc ? " DESC" : ""}${c.autoIncrement ? " AUTOINCREMENT" : ""}`;
+  }
+  if (!c.nullable) s += " NOT NULL";
+  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated.sql}) ${c.generated.stored ? "STORED" : "VIRTUAL"}`;
+  else s += printDefault(c);
+  if (c.collate) s += ` COLLATE ${c.collate}`;
+  if (c.check) s += ` CHECK (${c.check})`;
+  return s;
+}
+
+function printForeignKey(fk: ForeignKey): string {
+  let s = `FOREIGN KEY (${fk.columns.map(q).join(", ")}) REFERENCES ${q(fk.refTable)}`;
+  if (fk.refColumns.length) s += ` (${fk.refColumns.map(q).join(", ")})`;
+  if (fk.onDelete !== "NO ACTION") s += ` ON DELETE ${fk.onDelete}`;
+  if (fk.onUpdate !== "NO ACTION") s += ` ON UPDATE ${fk.onUpdate}`;
+  return s;
+}
+
+/** CREATE TABLE for `t` (under `name`, for the rebuild's temporary table). */
+export function printCreateTable(t: Table, name = t.name): string {
+  const lines = t.columns.map((c) => printColumn(c, t));
+  const pk = t.indexes.find((i) => i.kind === "primary");
+  if (pk && !singlePrimary(t)) lines.push(`PRIMARY KEY (${pk.parts.map((p) => q(p.column)).join(", ")})`);
+  for (const u of t.indexes.filter((i) => i.implicit && i.kind === "unique")) {
+    lines.push(`UNIQUE (${u.parts.map((p) => q(p.column)).join(", ")})`);
+  }
+  for (const c of t.checks) {
+    lines.push(/^check\d+$/.test(c.name) ? `CHECK (${c.sql})` : `CONSTRAINT ${q(c.name)} CHECK (${c.sql})`);
+  }
+  for (const fk of t.foreignKeys) lines.push(printForeignKey(fk));
+  const opts = Object.keys(t.options.other).filter((k) => k === "WITHOUT ROWID" || k === "STRICT");
+  return `CREATE TABLE ${q(name)} (\n  ${lines.join(",\n  ")}\n)${opts.length ? " " + opts.join(", ") : ""}`;
+}
+
+/** CREATE INDEX for a standalone index. */
+export function printCreateIndex(idx: Index, table: string): string {
+  const parts = idx.parts.map((p) =>
+    `${q(p.column)}${p.collate ? ` COLLATE ${p.collate}` : ""}${p.desc ? " DESC" : ""}`
+  );
+  return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)} (${parts.join(", ")})${
+    idx.where ? ` WHERE ${idx.where}` : ""
+  }`;
+}
+
+function sameIndex(a: Index, b: Index): boolean {
+  return a.kind === b.kind && (a.where ?? "") === (b.where ?? "") &&
+    JSON.stringify(a.parts.map((p) => [lower(p.column), p.desc, p.collate ?? ""])) ===
+      JSON.stringify(b.parts.map((p) => [lower(p.column), p.desc, p.collate ?? ""]));
+}
+
+/** SQLite's type affinity of a declared type (section 3.1 of its datatype page). */
+export function affinity(declared: string): string {
+  const t = declared.toUpperCase();
+  if (t.includes("INT")) return "INTEGER";
+  if (/CHAR|CLOB|TEXT/.test(t)) return "TEXT";
+  if (t.includes("BLOB") || t === "") return "BLOB";
+  if (/REAL|FLOA|DOUB/.test(t)) return "REAL";
+  return "NUMERIC";
+}
+
+/** Whether SQLite can append `c` with ALTER TABLE ... ADD COLUMN. */
+function appendable(c: Column, t: Table): boolean {
+  if (t.indexes.some((i) => i.implicit && i.parts.some((p) => lower(p.column) === lower(c.name)))) return false;
+  if (c.generated?.stored) return false;
+  const d = c.default;
+  if (d?.kind === "expr") return false;
+  if (!c.nullable && d === undefined && !c.generated) return false;
+  if (t.foreignKeys.some((fk) => fk.columns.some((x) => lower(x) === lower(c.name))) && d !== undefined) return false;
+  return true;
+}
+
+function tableShape(t: Table): string {
+  return printCreateTable(t, "t").toLowerCase();
+}
+
+/** Diffs two SQLite schemas into ordered changes. */
+export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
+  const head: Change[] = [];
+  const renames: Change[] = [];
+  const creates: Change[] = [];
+  const adds: Change[] = [];
+  const rebuilds: Change[] = [];
+  const drops: Change[] = [];
+  const indexCreates: Change[] = [];
+  const rebuilt = new Set<string>();
+
+  const pairs: [Table, Table][] = [];
+  const used = new Set<Table>();
+  for (const d of to.tables) {
+    let cur = from.tables.find((x) => x.name === d.name);
+    if (!cur && d.renamedFrom) {
+      cur = from.tables.find((x) => x.name === d.renamedFrom);
+      if (cur) {
+        renames.push({
+          kind: "rename_table",
+          table: d.name,
+          sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
+          description: `rename table ${cur.name} to ${d.name}`,
+        });
+      }
+    }
+    if (cur && !used.has(cur)) {
+      used.add(cur);
+      pairs.push([cur, d]);
+    } else {
+      creates.push({
+        kind: "create_table",
+        table: d.name,
+        sql: printCreateTable(d),
+        description: `create table ${d.name}`,
+      });
+      for (const idx of d.indexes.filter((i) => !i.implicit)) {
+        indexCreates.push({
+          kind: "create_index",
+          table: d.name,
+          sql: printCreateIndex(idx, d.name),
+          description: `create index ${idx.name}`,
+        });
+      }
+    }
+  }
+  for (const cur of from.tables.filter((x) => !used.has(x))) {
+    drops.push({
+      kind: "drop_table",
+      table: cur.name,
+      sql: `DROP TABLE ${q(cur.name)}`,
+      description: `drop table ${cur.name}`,
+      destructive: `drops table ${q(cur.name)} and its rows`,
+    });
+  }
+
+  for (const [cur, des] of pairs) {
+    // Match columns by name or annotation.
+    const match = new Map<Column, Column>();
+    for (const c of des.columns) {
+      const prev = cur.columns.find((x) => lower(x.name) === lower(c.name)) ??
+        (c.renamedFrom ? cur.columns.find((x) => lower(x.name) === lower(c.renamedFrom!)) : undefined);
+      if (prev && ![...match.values()].includes(prev)) match.set(c, prev);
+    }
+    // The current table with the annotated renames applied, to see what else differs.
+    const renamedCur: Table = {
+      ...cur,
+      name: des.name,
+      columns: cur.columns.map((c) => {
+        const d = [...match].find(([, p]) => p === c)?.[0];
+        return d ? { ...c, name: d.name } : c;
+      }),
+    };
+    const columnRenames = [...match].filter(([d, p]) => d.name !== p.name);
+    const appended = des.columns.slice(renamedCur.columns.length);
+    const sameHead = tableShape({ ...des, columns: des.columns.slice(0, renamedCur.columns.length) }) ===
+        tableShape(renamedCur) &&
+      appended.every((c) => !match.has(c) && appendable(c, des));
+    if (sameHead && renamedCur.columns.length <= des.columns.length) {
+      for (const [d, p] of columnRenames) {
+        renames.push({
+          kind: "rename_column",
+          table: des.name,
+          sql: `ALTER TABLE ${q(des.name)} RENAME COLUMN ${q(p.name)} TO ${q(d.name)}`,
+          description: `rename column ${p.name} to ${d.name} in ${des.name}`,
+        });
+      }
+      for (const c of appended) {
+        adds.push({
+          kind: "add_column",
+          table: des.name,
+          sql: `ALTER TABLE ${q(des.name)} ADD COLUMN ${printColumn(c, des)}`,
+          description: `add column ${c.name} to ${des.name}`,
+        });
+      }
+      // Standalone indexes.
+      for (const prev of cur.indexes.filter((i) => !i.implicit)) {
+        const next = des.indexes.find((i) => !i.implicit && lower(i.name) === lower(prev.name));
+        if (!next || !sameIndex(prev, next)) {
+          head.push({
+            kind: "drop_index",
+            table: des.name,
+            sql: `DROP INDEX ${q(prev.name)}`,
+            description: `drop index ${prev.name}`,
+          });
+        }
+      }
+      for (const idx of des.indexes.filter((i) => !i.implicit)) {
+        const prev = cur.indexes.find((i) => !i.implicit && lower(i.name) === lower(idx.name));
+        if (!prev || !sameIndex(prev, idx)) {
+          indexCreates.push({
+            kind: "create_index",
+            table: des.name,
+            sql: printCreateIndex(idx, des.name),
+            description: `create index ${idx.name}`,
+          });
+        }
+      }
+      continue;
+    }
+    // Rebuild.
+    rebuilt.add(des.name);
+    const lost = cur.columns.filter((c) => ![...match.values()].includes(c));
+    const retyped = [...match].filter(([d, p]) => affinity(d.type.base) !== affinity(p.type.base));
+    const why = lost.length
+      ? `drops column${lost.length > 1 ? "s" : ""} ${lost.map((c) => q(c.name)).join(", ")} of ${
+        q(des.name)
+      } and their data`
+      : retyped.length
+      ? `changes the type affinity of ${retyped.map(([d]) => q(d.name)).join(", ")} in ${q(des.name)}`
+      : undefined;
+    const copy = [...match].filter(([d]) => !d.generated);
+    const tmp = `patchops_new_${des.name}`;
+    const sql = [
+      printCreateTable(des, tmp),
+      `INSERT INTO ${q(tmp)} (${copy.map(([d]) => q(d.name)).join(", ")}) SELECT ${
+        copy.map(([, p]) => q(p.name)).join(", ")
+      } FROM ${q(cur.name)}`,
+      `DROP TABLE ${q(cur.name)}`,
+      `ALTER TABLE ${q(tmp)} RENAME TO ${q(des.name)}`,
+    ];
+    rebuilds.push({
+      kind: "rebuild_table",
+      table: des.name,
+      sql: sql.join(";\n"),
+      description: `rebuild table ${des.name} (create, copy rows, drop, rename)`,
+      ...(why ? { destructive: why } : {}),
+    });
+    for (const idx of des.indexes.filter((i) => !i.implicit)) {
+      indexCreates.push({
+        kind: "create_index",
+        table: des.name,
+        sql: printCreateIndex(idx, des.name),
+        description: `create index ${idx.name}`,
+      });
+    }
+  }
+
+  // Views: a rename or rebuild re-checks every view, so they are dropped first and made again.
+  const touched = rebuilt.size > 0 || renames.some((r) => r.kind === "rename_table") || drops.length > 0;
+  const viewDrops: Change[] = [];
+  const viewCreates: Change[] = [];
+  const keptView = (v: View) => !touched && from.views.some((x) => x.name === v.name && x.canonical === v.canonical);
+  for (const v of from.views) {
+    const next = to.views.find((x) => x.name === v.name);
+    if (!next || !keptView(next)) {
+      viewDrops.push({ kind: "drop_view", sql: `DROP VIEW ${q(v.name)}`, description: `drop view ${v.name}` });
+    }
+  }
+  for (const v of to.views) {
+    if (!keptView(v)) viewCreates.push({ kind: "create_view", sql: v.sql, description: `create view ${v.name}` });
+  }
+  // Triggers go with a rebuilt or dropped table; changed ones are dropped and made again.
+  const triggerDrops: Change[] = [];
+  const triggerCreates: Change[] = [];
+  const droppedTables = new Set(drops.map((d) => d.table));
+  const keptTrigger = (t: Trigger) =>
+    !rebuilt.has(t.table) && from.triggers.some((x) => x.name === t.name && x.canonical === t.canonical);
+  for (const t of from.triggers) {
+    const next = to.triggers.find((x) => x.name === t.name);
+    if ((!next || !keptTrigger(next)) && !droppedTables.has(t.table)) {
+      triggerDrops.push({
+        kind: "drop_trigger",
+        table: t.table,
+        sql: `DROP TRIGGER ${q(t.name)}`,
+        description: `drop trigger ${t.name}`,
+      });
+    }
+  }
+  for (const t of to.triggers) {
+    if (!keptTrigger(t)) {
+      triggerCreates.push({
+        kind: "create_trigger",
+        table: t.table,
+        sql: t.sql,
+        description: `create trigger ${t.name}`,
+      });
+    }
+  }
+
+  return [
+    ...viewDrops,
+    ...triggerDrops,
+    ...head,
+    ...renames,
+    ...creates,
+    ...adds,
+    ...rebuilds,
+    ...drops,
+    ...indexCreates,
+    ...viewCreates,
+    ...triggerCreates,
+  ];
+}

@@ -1,0 +1,342 @@
+/**
+ * SQLite schema files (and the `sql` column of sqlite_schema) into the
+ * schema model, on top of node-sql-parser's sqlite dialect.
+ *
+ * In the model, a SQLite table's PRIMARY KEY and UNIQUE constraints are
+ * indexes marked `implicit` (they live inside CREATE TABLE and change only by
+ * rebuilding the table); CREATE INDEX statements are the other indexes.
+ *
+ * @module
+ */
+
+import NodeSqlParser from "node-sql-parser";
+import { PatchopsError } from "../../errors.ts";
+import { type Expr, printExpr, quoteStandardString } from "../expr.ts";
+import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { type Annotation, splitStatements, type Statement } from "../split.ts";
+
+// deno-lint-ignore no-explicit-any
+const parser = new (NodeSqlParser as any).Parser();
+
+/** Canonical text of an expression in SQLite. */
+export function sqliteExpr(node: Expr): string {
+  return printExpr(node, {
+    quote: quoteStandardString,
+    fallback: (n) => parser.exprToSQL(n, { database: "sqlite" }),
+  });
+}
+
+function identOf(v: Expr): string {
+  if (typeof v === "string") return v;
+  if (v?.expr?.value !== undefined) return String(v.expr.value);
+  if (v?.value !== undefined) return String(v.value);
+  if (v?.column !== undefined) return identOf(v.column);
+  if (v?.table !== undefined) return identOf(v.table);
+  if (v?.name !== undefined) return identOf(v.name);
+  return String(v);
+}
+
+function fail(stmt: Statement, why: string): PatchopsError {
+  return new PatchopsError("SqlUnsupported", `line ${stmt.line}: ${why}`);
+}
+
+function parseOne(stmt: Statement): Expr {
+  try {
+    const ast = parser.astify(stmt.text, { database: "sqlite" });
+    return Array.isArray(ast) ? ast[0] : ast;
+  } catch (err) {
+    throw new PatchopsError(
+      "SqlInvalid",
+      `line ${stmt.line}: cannot parse "${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." (${
+        String((err as Error).message).split("\n")[0]!.slice(0, 120)
+      })`,
+    );
+  }
+}
+
+function defaultOf(value: Expr): { def: ColumnDefault | undefined; collate: string | undefined } {
+  const collate = value?.suffix?.collate?.collate?.name;
+  if (value === undefined || value === null || value.type === "null") return { def: undefined, collate };
+  const t = value.type;
+  if (t === "number") return { def: { kind: "literal", value: String(value.value), quoted: false }, collate };
+  if (t === "bool" || t === "boolean") {
+    return { def: { kind: "literal", value: value.value ? "1" : "0", quoted: false }, collate };
+  }
+  if (t === "single_quote_string" || t === "double_quote_string" || t === "string") {
+    return { def: { kind: "literal", value: String(value.value), quoted: true }, collate };
+  }
+  if (t === "unary_expr" && value.operator === "-" && value.expr?.type === "number") {
+    return { def: { kind: "literal", value: `-${value.expr.value}`, quoted: false }, collate };
+  }
+  if (t === "function" || t === "column_ref") {
+    const name = (t === "function" ? identOf(value.name?.name?.[0]) : identOf(value.column)).toUpperCase();
+    if (["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"].includes(name) && !value.args?.value?.length) {
+      return { def: { kind: "expr", sql: name }, collate };
+    }
+  }
+  return { def: { kind: "expr", sql: sqliteExpr(value) }, collate };
+}
+
+function onActions(ref: Expr): { onDelete: string; onUpdate: string } {
+  let onDelete = "NO ACTION";
+  let onUpdate = "NO ACTION";
+  for (const a of ref?.on_action ?? []) {
+    const v = String(a.value?.value ?? a.value).toUpperCase();
+    if (a.type === "on delete") onDelete = v;
+    else if (a.type === "on update") onUpdate = v;
+  }
+  return { onDelete, onUpdate };
+}
+
+function constraintIndex(name: string, kind: "primary" | "unique", columns: string[], table: string): Index {
+  return {
+    name: name || `${kind === "primary" ? "pk" : "unique"}(${columns.join(",")})`,
+    kind,
+    parts: columns.map((c) => ({ column: c, length: undefined, desc: false })),
+    comment: undefined,
+    invisible: false,
+    using: undefined,
+    implicit: true,
+    renamedFrom: undefined,
+    where: table ? undefined : undefined,
+  };
+}
+
+function renameFor(annotations: Annotation[], start: number, end: number): string | undefined {
+  return annotations.find((a) => a.line >= start && a.line <= end)?.from;
+}
+
+/** First and last line of each top-level item of a CREATE TABLE body. */
+function bodyItems(stmt: Statement): { start: number; end: number }[] {
+  const text = stmt.text;
+  const open = text.indexOf("(");
+  const items: { start: number; end: number }[] = [];
+  if (open < 0) return items;
+  const add = (from: number, to: number) => {
+    let k = from;
+    while (k < to && /\s/.test(text[k]!)) k++;
+    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
+  };
+  let depth = 0;
+  let start = open + 1;
+  let quote = "";
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`" || c === "[") quote = c === "[" ? "]" : c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) {
+      add(start, i);
+      break;
+    } else if (c === "," && depth === 1) {
+      add(start, i);
+      start = i + 1;
+    }
+  }
+  return items;
+}
+
+function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Table {
+  const name = identOf(ast.table?.[0]?.table ?? ast.table?.[0]);
+  if (ast.as || ast.query_expr) throw fail(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
+  const items = bodyItems(stmt);
+  const table: Table = {
+    name,
+    columns: [],
+    indexes: [],
+    foreignKeys: [],
+    checks: [],
+    options: {
+      engine: undefined,
+      charset: undefined,
+      collate: undefined,
+      comment: undefined,
+      rowFormat: undefined,
+      other: {},
+    },
+    renamedFrom: renameFor(annotations, stmt.line, (items[0]?.start ?? stmt.line + 1) - 1),
+    line: stmt.line,
+  };
+  for (const opt of ast.table_options ?? []) {
+    const key = String(opt.keyword ?? "").toUpperCase();
+    if (key === "WITHOUT ROWID" || key === "STRICT") table.options.other[key] = "1";
+  }
+  let checkCount = 0;
+  let fkCount = 0;
+  (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
+    const item = items[k] ?? { start: stmt.line, end: stmt.line };
+    if (d.resource === "column") {
+      const def = d.definition ?? {};
+      const { def: dv, collate: defaultCollate } = d.default_val
+        ? defaultOf(d.default_val.value)
+        : { def: undefined, collate: undefined };
+      const args = def.length !== undefined && def.length !== null
+        ? (def.scale !== undefined && def.scale !== null
+          ? [String(def.length), String(def.scale)]
+          : [String(def.length)])
+        : [];
+      const col: Column = {
+        name: identOf(d.column),
+        type: { base: String(def.dataType ?? "").toLowerCase(), args, unsigned: false, zerofill: false },
+        nullable: d.nullable?.type !== "not null",
+        default: dv,
+        onUpdate: undefined,
+        autoIncrement: Boolean(d.auto_increment),
+        charset: undefined,
+        collate: (d.collate?.collate?.name ?? defaultCollate)?.toUpperCase(),
+        comment: undefined,
+        generated: d.generated
+          ? { sql: sqliteExpr(d.generated.expr), stored: d.generated.storage_type === "stored" }
+          : undefined,
+        check: d.check ? (d.check.definition as Expr[]).map(sqliteExpr).join(" AND ") : undefined,
+        extra: [],
+        renamedFrom: renameFor(annotations, item.start, item.end),
+        line: item.start,
+      };
+      if (d.primary_key) table.indexes.push(constraintIndex("", "primary", [col.name], name));
+      if (d.unique) table.indexes.push(constraintIndex("", "unique", [col.name], name));
+      if (d.reference_definition) {
+        const ref = d.reference_definition;
+        table.foreignKeys.push({
+          name: `fk${++fkCount}`,
+          columns: [col.name],
+          refTable: identOf(ref.table?.[0]?.table),
+          refColumns: (ref.definition as Expr[] ?? []).map((c) => identOf(c.column ?? c)),
+          ...onActions(ref),
+        });
+      }
+      table.columns.push(col);
+      return;
+    }
+    const ctype = String(d.constraint_type ?? "").toLowerCase();
+    const cols = (d.definition as Expr[] ?? []).map((c) => identOf(c.column ?? c));
+    if (ctype === "primary key") table.indexes.push(constraintIndex("", "primary", cols, name));
+    else if (ctype.startsWith("unique")) table.indexes.push(constraintIndex("", "unique", cols, name));
+    else if (ctype === "foreign key") {
+      const ref = d.reference_definition;
+      table.foreignKeys.push({
+        name: `fk${++fkCount}`,
+        columns: cols,
+        refTable: identOf(ref.table?.[0]?.table),
+        refColumns: (ref.definition as Expr[] ?? []).map((c) => identOf(c.column ?? c)),
+        ...onActions(ref),
+      });
+    } else if (ctype === "check") {
+      table.checks.push({
+        name: d.constraint ? identOf(d.constraint) : `check${++checkCount}`,
+        sql: (d.definition as Expr[]).map(sqliteExpr).join(" AND "),
+      });
+    } else throw fail(stmt, `table "${name}": unsupported definition "${ctype || d.resource}"`);
+  });
+  // Column names are case-insensitive in SQLite: key parts take the column's spelling.
+  const byLower = new Map(table.columns.map((c) => [c.name.toLowerCase(), c]));
+  for (const idx of table.indexes) {
+    for (const p of idx.parts) {
+      const c = byLower.get(p.column.toLowerCase());
+      if (!c) {
+        throw new PatchopsError(
+          "SqlInvalid",
+          `line ${stmt.line}: table "${name}": key names the unknown column "${p.column}"`,
+        );
+      }
+      p.column = c.name;
+      if (idx.kind === "primary" && table.options.other["WITHOUT ROWID"]) c.nullable = false;
+    }
+    idx.name = idx.kind === "primary" ? "PRIMARY" : `unique(${idx.parts.map((p) => p.column).join(",")})`;
+  }
+  return table;
+}
+
+function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Annotation[]): void {
+  const table = identOf(ast.table?.table ?? ast.table);
+  const t = schema.tables.find((x) => x.name === table);
+  if (!t) throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
+  const parts = (ast.index_columns as Expr[] ?? []).map((c) => {
+    // A double-quoted name is an identifier in SQLite, whatever the parser calls it.
+    const ident = c.type === "column_ref"
+      ? identOf(c.column)
+      : c.type === "double_quote_string" || c.type === "backticks_quote_string"
+      ? String(c.value)
+      : undefined;
+    if (ident === undefined) throw fail(stmt, `index on "${table}": expression indexes are not supported`);
+    const col = t.columns.find((x) => x.name.toLowerCase() === ident.toLowerCase());
+    if (!col) throw new PatchopsError("SqlInvalid", `line ${stmt.line}: index names the unknown column "${ident}"`);
+    return {
+      column: col.name,
+      length: undefined,
+      desc: /desc/i.test(String(c.order_by ?? "")),
+      collate: (c.collate ?? c.suffix?.collate)?.collate?.name?.toUpperCase(),
+    };
+  });
+  t.indexes.push({
+    name: identOf(ast.index?.name ?? ast.index),
+    kind: /unique/i.test(String(ast.index_type ?? "")) ? "unique" : "index",
+    parts,
+    comment: undefined,
+    invisible: false,
+    using: undefined,
+    implicit: false,
+    renamedFrom: renameFor(annotations, stmt.line, stmt.lines.at(-1) ?? stmt.line),
+    where: ast.where ? sqliteExpr(ast.where) : undefined,
+  });
+}
+
+const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
+
+/** Parses a SQLite schema file (tables, indexes, views, triggers). */
+export function parseSqliteSchema(sql: string): Schema {
+  const { statements, annotations } = splitStatements(sql);
+  const schema: Schema = { tables: [], views: [], triggers: [] };
+  for (const stmt of statements) {
+    const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
+    if (/^(PRAGMA|BEGIN|COMMIT|END|ANALYZE|VACUUM|DROP (TABLE|VIEW|INDEX|TRIGGER) IF EXISTS)\b/.test(head)) continue;
+    if (/^CREATE (TEMP |TEMPORARY )?(TABLE|VIRTUAL TABLE)/.test(head)) {
+      if (/^CREATE (TEMP|TEMPORARY|VIRTUAL)/.test(head)) {
+        throw fail(stmt, "temporary and virtual tables are not supported");
+      }
+      const t = buildTable(parseOne(stmt), stmt, annotations);
+      if (schema.tables.some((x) => x.name === t.name)) {
+        throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${t.name}" is defined twice`);
+      }
+      schema.tables.push(t);
+      continue;
+    }
+    if (/^CREATE (UNIQUE )?INDEX/.test(head)) {
+      buildIndex(parseOne(stmt), stmt, schema, annotations);
+      continue;
+    }
+    const view =
+      /^CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|`[^`]+`|\[[^\]]+\]|[^\s(]+)/i.exec(
+        stmt.text,
+      );
+    if (view) {
+      const name = view[1]!.replace(/^["`[]|["`\]]$/g, "");
+      const body = stmt.text.slice(view[0].length).replace(/^\s*(\([^)]*\)\s*)?AS\s+/i, "");
+      schema.views.push({ name, canonical: canonical(body), sql: stmt.text, line: stmt.line });
+      continue;
+    }
+    const trig =
+      /^CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|`[^`]+`|[^\s]+)[\s\S]*?\bON\s+("[^"]+"|`[^`]+`|[^\s]+)/i
+        .exec(stmt.text);
+    if (trig) {
+      schema.triggers.push({
+        name: trig[1]!.replace(/^["`]|["`]$/g, ""),
+        table: trig[2]!.replace(/^["`]|["`]$/g, ""),
+        canonical: canonical(stmt.text.slice(trig.index + trig[0].indexOf(trig[1]!) + trig[1]!.length)),
+        sql: stmt.text,
+        line: stmt.line,
+      });
+      continue;
+    }
+    throw fail(
+      stmt,
+      `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index, view or trigger definition`,
+    );
+  }
+  return schema;
+}
+
+export type { ForeignKey };

@@ -1,0 +1,204 @@
+/**
+ * SQLite through node:sqlite: every change kind migrates with rows intact,
+ * the server's own view of the result (PRAGMA table_info, index_list,
+ * foreign_key_list) equals a database built from the target, and a second
+ * run has nothing to do.
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { migrateDatabase } from "../../src/sql/live/migrate.ts";
+import { generateSchemaDiff } from "../../src/sql/mod.ts";
+import { runCli, tempDir } from "../_helpers.ts";
+
+interface Case {
+  name: string;
+  from: string;
+  to: string;
+  data?: string;
+  /** Query whose rows must be the same before and after. */
+  check?: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: "append columns with ALTER TABLE ADD COLUMN",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER NOT NULL DEFAULT 5, c TEXT COLLATE NOCASE);",
+    data: "INSERT INTO t VALUES (1, 'x'), (2, 'y');",
+    check: "SELECT id, a FROM t ORDER BY id",
+  },
+  {
+    name: "insert a column in the middle, change a type and nullability (rebuild)",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER);",
+    to:
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, mid REAL DEFAULT 0.5, a TEXT NOT NULL DEFAULT '', n BIGINT CHECK (n >= 0));",
+    data: "INSERT INTO t VALUES (1, 'x', 3), (2, 'y', 4);",
+    check: "SELECT id, a, n FROM t ORDER BY id",
+  },
+  {
+    name: "rename a column and a table by annotation",
+    from: "CREATE TABLE old_t (id INTEGER PRIMARY KEY, old_c TEXT);",
+    to: `CREATE TABLE new_t ( -- @renamed from=old_t
+      id INTEGER PRIMARY KEY,
+      new_c TEXT -- @renamed from=old_c
+    );`,
+    data: "INSERT INTO old_t VALUES (1, 'kept');",
+    check: "SELECT * FROM new_t",
+  },
+  {
+    name: "drop a column (destructive) and keep the others",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, keep TEXT, legacy BLOB);",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, keep TEXT);",
+    data: "INSERT INTO t VALUES (1, 'k', x'00');",
+    check: "SELECT id, keep FROM t",
+  },
+  {
+    name: "indexes: add, drop, change, unique, partial; constraints: unique and composite key",
+    from: "CREATE TABLE t (a INTEGER, b TEXT, c TEXT); CREATE INDEX ia ON t (a); CREATE INDEX ib ON t (b);",
+    to: `CREATE TABLE t (a INTEGER NOT NULL, b TEXT, c TEXT, PRIMARY KEY (a, b), UNIQUE (c));
+      CREATE UNIQUE INDEX ia ON t (a DESC, c COLLATE NOCASE); CREATE INDEX ic ON t (c) WHERE c IS NOT NULL;`,
+    data: "INSERT INTO t VALUES (1, 'x', 'p'), (2, 'y', 'q');",
+    check: "SELECT a, b, c FROM t ORDER BY a",
+  },
+  {
+    name: "foreign keys added to a referencing table keep rows and are checked",
+    from: "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);",
+    to: `CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);`,
+    data: "INSERT INTO p VALUES (1); INSERT INTO c VALUES (10, 1);",
+    check: "SELECT c.id, p.id FROM c JOIN p ON p.id = c.p_id",
+  },
+  {
+    name: "views and triggers survive a rebuild of their table",
+    from: `CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, log INTEGER DEFAULT 0);
+      CREATE VIEW big AS SELECT id FROM t WHERE v > 10;
+      CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN UPDATE t SET log = 1 WHERE id = NEW.id; END;`,
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT, v INTEGER, log INTEGER DEFAULT 0);
+      CREATE VIEW big AS SELECT id, label FROM t WHERE v > 10;
+      CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN UPDATE t SET log = 2 WHERE id = NEW.id; END;`,
+    data: "INSERT INTO t (id, v) VALUES (1, 20);",
+    check: "SELECT id, v FROM t",
+  },
+  {
+    name: "new and dropped tables, autoincrement, generated columns, STRICT",
+    from: "CREATE TABLE gone (x INTEGER); CREATE TABLE t (id INTEGER PRIMARY KEY);",
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY);
+      CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, a INTEGER, twice INTEGER GENERATED ALWAYS AS (a * 2) VIRTUAL) STRICT;`,
+  },
+];
+
+function open(path: string, sql?: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  if (sql) db.exec(sql);
+  return db;
+}
+
+/** The database's own description of each table: columns, keys, foreign keys. */
+function describe(db: DatabaseSync): unknown {
+  const tables =
+    (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as { name: string }[]).map((r) => r.name);
+  return tables.map((t) => ({
+    t,
+    columns: db.prepare(`PRAGMA table_xinfo("${t}")`).all().map((c) => ({ ...c })),
+    indexes: (db.prepare(`PRAGMA index_list("${t}")`).all() as {
+      name: string;
+      unique: number;
+      origin: string;
+      partial: number;
+    }[])
+      .map((i) => ({
+        name: i.origin === "c" ? i.name : i.origin,
+        unique: i.unique,
+        partial: i.partial,
+        cols: db.prepare(`PRAGMA index_xinfo("${i.name}")`).all().map((x) => ({ ...x })),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    fks: db.prepare(`PRAGMA foreign_key_list("${t}")`).all().map((f) => ({ ...f })),
+  }));
+}
+
+for (const c of CASES) {
+  Deno.test(`sql apply on SQLite: ${c.name}`, async () => {
+    const [dir, done] = await tempDir();
+    try {
+      const a = open(`${dir}/a.db`, c.from);
+      if (c.data) a.exec(c.data);
+      const before = c.check ? a.prepare(c.check.replace(/new_t/g, "old_t")).all().map(Object.values) : undefined;
+      a.close();
+      const r = await migrateDatabase(c.to, `sqlite:${dir}/a.db`, { allowDestructive: true });
+      assert.ok(r.executed.length > 0);
+      const b = open(`${dir}/b.db`, c.to);
+      const migrated = open(`${dir}/a.db`);
+      try {
+        assert.deepEqual(describe(migrated), describe(b));
+        if (c.check) assert.deepEqual(migrated.prepare(c.check).all().map(Object.values), before, "rows survive");
+        assert.deepEqual(migrated.prepare("PRAGMA foreign_key_check").all(), []);
+      } finally {
+        migrated.close();
+        b.close();
+      }
+      const again = await migrateDatabase(c.to, `sqlite:${dir}/a.db`);
+      assert.equal(again.plan.changes.length, 0, again.plan.sql);
+    } finally {
+      await done();
+    }
+  });
+}
+
+Deno.test("sql apply on SQLite rolls back the whole migration when a statement fails", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const db = open(`${dir}/a.db`, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, NULL);");
+    db.close();
+    // v becomes NOT NULL without a default: the copy into the rebuilt table fails on the NULL row.
+    await assert.rejects(
+      migrateDatabase(
+        "CREATE TABLE extra (x INTEGER); CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL);",
+        `sqlite:${dir}/a.db`,
+      ),
+      { code: "MigrationFailed", message: /rolled back.*NOT NULL/ },
+    );
+    const after = open(`${dir}/a.db`);
+    const names = after.prepare("SELECT name FROM sqlite_schema ORDER BY name").all().map((r) =>
+      (r as { name: string }).name
+    );
+    assert.deepEqual(names, ["t"], "nothing of the migration remains");
+    after.close();
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("a second SQLite migrator waits for the first, or fails clearly when it times out", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const holder = open(`${dir}/a.db`, "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    await Deno.writeTextFile(`${dir}/target.sql`, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);");
+    holder.exec("BEGIN IMMEDIATE");
+    const r = await runCli(["sql", "apply", `${dir}/target.sql`, "--db", `sqlite:${dir}/a.db`, "--lock-timeout", "1"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /another writer holds/);
+    const waiting = runCli(["sql", "apply", `${dir}/target.sql`, "--db", `sqlite:${dir}/a.db`, "--lock-timeout", "30"]);
+    await new Promise((res) => setTimeout(res, 500));
+    holder.exec("COMMIT");
+    holder.close();
+    const ok = await waiting;
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /migrated: 1 statement/);
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("sql diff --dialect sqlite works offline and withholds destructive rebuilds", () => {
+  const r = generateSchemaDiff(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);",
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+    { dialect: "sqlite" },
+  );
+  assert.equal(r.withheld.length, 1);
+  assert.match(r.withheld[0]!.destructive!, /drops column "b"/);
+  assert.match(r.sql, /^-- DROP TABLE "t";$/m);
+});
