@@ -30,7 +30,8 @@ export type ErrorCode =
   | "DbFailed"
   | "DbLocked"
   | "MigrationFailed"
-  | "DestructiveWithheld";
+  | "DestructiveWithheld"
+  | "DbRequired";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

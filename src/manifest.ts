@@ -48,7 +48,12 @@ export interface Manifest {
   fromVersion: string | undefined;
   /** The architecture chosen from an enhanced manifest. */
   arch: string | undefined;
+  /** Dialect of the target schema the package carries (`.patchops/schema.sql`), if any. */
+  schemaDialect: string | undefined;
 }
+
+/** SQL dialects a manifest's `schema.dialect` may name. */
+export const SCHEMA_DIALECTS = ["mysql", "mariadb", "postgres", "sqlite"];
 
 /** Architectures an enhanced manifest can carry. */
 export const ARCHES = ["x86_64", "aarch64"] as const;
@@ -191,7 +196,8 @@ function parsePackage(
   pkg: Record<string, unknown>,
   base: URL,
   prefix: string,
-): Omit<Manifest, "arch" | "version" | "fromVersion"> & {
+): Omit<Manifest, "arch" | "version" | "fromVersion" | "schemaDialect"> & {
+  schemaDialect?: string;
   version?: string;
   fromVersion?: string;
 } {
@@ -236,6 +242,17 @@ function parsePackage(
   );
   if (version !== undefined) out.version = version;
   if (fromVersion !== undefined) out.fromVersion = fromVersion;
+  if (pkg.schema !== undefined && pkg.schema !== null) {
+    const dialect = isObject(pkg.schema) ? pkg.schema.dialect : undefined;
+    if (typeof dialect !== "string" || !SCHEMA_DIALECTS.includes(dialect)) {
+      throw invalid(
+        `field "${field("schema.dialect")}" must be one of ${SCHEMA_DIALECTS.join(", ")}, got ${
+          JSON.stringify(dialect)
+        }`,
+      );
+    }
+    out.schemaDialect = dialect;
+  }
   return out;
 }
 
@@ -271,7 +288,7 @@ export function parseManifest(
     const fromVersion = pkg.fromVersion ??
       optionalString(doc.patch, "from_version", "patch.from_version") ??
       optionalString(doc, "from_version", "from_version");
-    return { ...pkg, version, fromVersion, arch };
+    return { ...pkg, version, fromVersion, arch, schemaDialect: pkg.schemaDialect };
   }
   const pkg = parsePackage(doc, base, "");
   return {
@@ -279,6 +296,7 @@ export function parseManifest(
     version: pkg.version,
     fromVersion: pkg.fromVersion,
     arch: undefined,
+    schemaDialect: pkg.schemaDialect,
   };
 }
 

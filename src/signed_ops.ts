@@ -11,12 +11,17 @@ import { type Manifest, type Operations, parseOperations, type PatchOperations }
 /** Archive member that carries the signed operations. */
 export const OPERATIONS_MEMBER = ".patchops/operations.json";
 
+/** Archive member that carries the target database schema. */
+export const SCHEMA_MEMBER = ".patchops/schema.sql";
+
 /** What the member holds. */
 export interface SignedOperations {
   format: 1;
   operations: PatchOperations;
   version: string | null;
   from_version: string | null;
+  /** Dialect of the carried schema; absent in packages without one. */
+  schema_dialect?: string | null;
 }
 
 /** Converts validated operations back to duck_client's shape. */
@@ -32,12 +37,14 @@ export function encodeSignedOperations(
   ops: Operations,
   version: string | undefined,
   fromVersion: string | undefined,
+  schemaDialect?: string,
 ): Uint8Array {
   const doc: SignedOperations = {
     format: 1,
     operations: toPatchOperations(ops),
     version: version ?? null,
     from_version: fromVersion ?? null,
+    ...(schemaDialect ? { schema_dialect: schemaDialect } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + "\n");
 }
@@ -97,6 +104,7 @@ export function checkSignedOperations(
     const [name, a, b] of [
       ["version", manifest.version, doc.version],
       ["from_version", manifest.fromVersion, doc.from_version],
+      ["schema.dialect", manifest.schemaDialect, doc.schema_dialect],
     ] as const
   ) {
     if ((a ?? null) !== (b ?? null)) {

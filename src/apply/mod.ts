@@ -7,13 +7,76 @@
 import { PatchopsError } from "../errors.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
-import { forEachLimit, removeIfExists, syncDir, syncFile } from "./_fs.ts";
+import { forEachLimit, removeIfExists, syncDir, syncFile, writeFileAtomic } from "./_fs.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
 import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
-import { checkEmbeddedOperations, OPERATIONS_MEMBER } from "../signed_ops.ts";
+import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
+import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
+import { parseDbUrl } from "../sql/live/url.ts";
+import type { Workspace } from "./workspace.ts";
 
-const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER]);
+const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
+
+/**
+ * Runs the migration a package carries. Refuses without `db` unless
+ * `skipDb`; a failed migration is recorded in `.patchops/migrations/` with
+ * the statements that ran (MySQL cannot undo them) and stops the apply
+ * before any file is committed.
+ */
+async function migrateCarried(
+  ws: Workspace,
+  id: string,
+  manifest: Manifest,
+  schemaSql: Uint8Array | undefined,
+  options: ApplyOptions & { dryRun: boolean },
+): Promise<ApplyResult["migration"]> {
+  if (schemaSql === undefined || manifest.schemaDialect === undefined) {
+    throw new PatchopsError(
+      "StructureInvalid",
+      schemaSql === undefined
+        ? `the manifest names a ${manifest.schemaDialect} schema, but the package lacks "${SCHEMA_MEMBER}"`
+        : `the package carries "${SCHEMA_MEMBER}", but the manifest names no schema dialect`,
+    );
+  }
+  if (options.db === undefined) {
+    if (options.skipDb) {
+      options.onWarning?.("--skip-db: the package's database migration is not applied; only the files are");
+      return undefined;
+    }
+    throw new PatchopsError(
+      "DbRequired",
+      `the patch carries a ${manifest.schemaDialect} schema migration: pass --db <url>, or --skip-db to apply the files only`,
+    );
+  }
+  const url = parseDbUrl(options.db);
+  const family = (d: string) => (d === "mariadb" ? "mysql" : d);
+  if (family(url.dialect) !== family(manifest.schemaDialect)) {
+    throw new PatchopsError(
+      "DbFailed",
+      `the patch carries a ${manifest.schemaDialect} schema, but --db is a ${url.dialect} database`,
+    );
+  }
+  const sql = new TextDecoder().decode(schemaSql);
+  try {
+    const r = await migrateDatabase(sql, options.db, {
+      dryRun: options.dryRun,
+      allowDestructive: options.allowDestructive ?? false,
+    });
+    return { planned: r.plan.changes.length, executed: r.executed, sql: r.plan.sql };
+  } catch (err) {
+    // A rolled-back migration left nothing; one that ran statements (MySQL) is recorded.
+    if (err instanceof MigrationError && err.executed.length > 0) {
+      const dir = `${ws.base}/migrations`;
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(
+        `${dir}/${id}.json`,
+        JSON.stringify({ id, db: url.display, failed: err.message, executed: err.executed }, null, 2) + "\n",
+      );
+    }
+    throw err;
+  }
+}
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
 import { commitTransaction, type Journal, type PointHook } from "./transaction.ts";
@@ -43,6 +106,12 @@ export interface ApplyOptions extends TrustOptions {
   force?: boolean;
   /** Refuse packages that do not carry their operations list (see `signed_ops.ts`). */
   requireSignedOperations?: boolean;
+  /** Database to migrate to the schema the package carries (`mysql://`, `mariadb://`, `postgres://`, `sqlite:`). */
+  db?: string;
+  /** Apply the files of a package that carries a schema without migrating any database. */
+  skipDb?: boolean;
+  /** Let the carried migration run destructive statements. */
+  allowDestructive?: boolean;
   /** Test hook: fail before commit step `n`. */
   failBeforeStep?: number;
   /** Test hook: called at named points of the transaction and of recovery. */
@@ -60,6 +129,8 @@ export interface ApplyResult {
   signed: boolean;
   /** True when the version was installed already and nothing was done. */
   upToDate: boolean;
+  /** The database migration the package carried, when one ran (or was planned, with `dryRun`). */
+  migration: { planned: number; executed: string[]; sql: string } | undefined;
 }
 
 /** Refuses a patch for another base version or a downgrade, unless forced. */
@@ -149,6 +220,7 @@ export async function applyPatch(
         bytes: 0,
         signed: false,
         upToDate: true,
+        migration: undefined,
       };
     }
     checkVersion(manifest, state.version, force, onWarning);
@@ -185,7 +257,13 @@ export async function applyPatch(
       bytes: received.bytes,
       signed: received.signed,
       upToDate: false,
+      migration: undefined,
     };
+    // The database moves after the files are verified and before they are committed.
+    const schemaSql = staged.captured.get(SCHEMA_MEMBER);
+    if (schemaSql !== undefined || manifest.schemaDialect !== undefined) {
+      result.migration = await migrateCarried(ws, id, manifest, schemaSql, { ...(options ?? {}), dryRun });
+    }
     if (dryRun) return result;
 
     onProgress?.({

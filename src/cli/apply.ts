@@ -11,7 +11,7 @@ import { createProgressReporter } from "./_progress.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force]";
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force] [--db <url> | --skip-db] [--allow-destructive]";
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -26,6 +26,9 @@ export interface ApplyFlags {
   keep: number;
   timeoutSeconds: number;
   force: boolean;
+  db: string | undefined;
+  skipDb: boolean;
+  allowDestructive: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -41,6 +44,9 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     keep: { type: "string" },
     timeout: { type: "string" },
     force: { type: "boolean" },
+    db: { type: "string" },
+    "skip-db": { type: "boolean" },
+    "allow-destructive": { type: "boolean" },
   });
   const [manifest] = positionals(pos, ["manifest"]);
   return {
@@ -55,6 +61,9 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     keep: intFlag(values, "keep", 1, 0),
     timeoutSeconds: intFlag(values, "timeout", 30, 1),
     force: values.force === true,
+    db: stringFlag(values, "db"),
+    skipDb: values["skip-db"] === true,
+    allowDestructive: values["allow-destructive"] === true,
   };
 }
 
@@ -95,7 +104,19 @@ export async function run(flags: ApplyFlags): Promise<number> {
       },
       signal: abort.signal,
       force: flags.force,
+      ...(flags.db ? { db: flags.db } : {}),
+      skipDb: flags.skipDb,
+      allowDestructive: flags.allowDestructive,
     });
+    if (result.migration && !flags.json) {
+      const m = result.migration;
+      console.error(
+        flags.dryRun
+          ? `database: ${m.planned} schema change(s) planned, nothing changed`
+          : `database: ${m.executed.length} statement(s) ran; the schema matches the patch`,
+      );
+      if (flags.dryRun) console.log(m.sql.trimEnd());
+    }
     reporter.finish();
     const { counts, steps } = result.plan;
     if (flags.json) {
@@ -112,6 +133,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
         bytes: counts.bytes,
         packageBytes: result.bytes,
         signed: result.signed,
+        migration: result.migration ?? null,
         steps,
       }));
     } else if (result.upToDate) {

@@ -8,10 +8,12 @@ import { createPatch } from "../create/mod.ts";
 import { formatBytes, parseFlags, positionals, stringFlag } from "./_common.ts";
 import { loadSecretKey } from "./_secret.ts";
 import { UsageError } from "../errors.ts";
+import { SCHEMA_DIALECTS } from "../manifest.ts";
+import type { Dialect } from "../sql/mod.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>]";
+  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>]";
 
 /** Parsed flags of `create`. */
 export interface CreateFlags {
@@ -24,6 +26,8 @@ export interface CreateFlags {
   fromVersion: string | undefined;
   notes: string | undefined;
   mtime: number;
+  schema: string | undefined;
+  schemaDialect: string | undefined;
 }
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
@@ -38,6 +42,8 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     "from-version": { type: "string" },
     notes: { type: "string" },
     mtime: { type: "string" },
+    schema: { type: "string" },
+    "schema-dialect": { type: "string" },
   });
   positionals(pos, []);
   const mtime = stringFlag(values, "mtime");
@@ -54,6 +60,8 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     fromVersion: stringFlag(values, "from-version"),
     notes: stringFlag(values, "notes"),
     mtime: mtime === undefined ? 0 : Number(mtime),
+    schema: stringFlag(values, "schema"),
+    schemaDialect: stringFlag(values, "schema-dialect"),
   };
 }
 
@@ -65,6 +73,14 @@ export function describe(flags: CreateFlags): string {
 /** Runs `create`; returns the exit code. */
 export async function run(flags: CreateFlags): Promise<number> {
   const secretKey = flags.secretKey ? await loadSecretKey(flags.secretKey) : undefined;
+  let schema: { sql: string; dialect: Dialect } | undefined;
+  if (flags.schema) {
+    const dialect = flags.schemaDialect ?? "mysql";
+    if (!SCHEMA_DIALECTS.includes(dialect)) {
+      throw new UsageError(`--schema-dialect must be one of ${SCHEMA_DIALECTS.join(", ")}, got "${dialect}"`);
+    }
+    schema = { sql: await Deno.readTextFile(flags.schema), dialect: dialect as Dialect };
+  }
   const r = await createPatch(flags.from, flags.to, flags.out, {
     ...(flags.url ? { url: flags.url } : {}),
     ...(secretKey ? { secretKey } : {}),
@@ -72,6 +88,7 @@ export async function run(flags: CreateFlags): Promise<number> {
     ...(flags.fromVersion ? { fromVersion: flags.fromVersion } : {}),
     ...(flags.notes ? { notes: flags.notes } : {}),
     mtime: flags.mtime,
+    ...(schema ? { schema } : {}),
   });
   const o = r.operations;
   if (!r.signed) {

@@ -7,7 +7,8 @@
 
 import { PatchopsError } from "../errors.ts";
 import type { Operations } from "../manifest.ts";
-import { encodeSignedOperations, OPERATIONS_MEMBER, toPatchOperations } from "../signed_ops.ts";
+import { encodeSignedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER, toPatchOperations } from "../signed_ops.ts";
+import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
 import { encodeBase64 } from "../verify/base64.ts";
 import { formatSignature } from "../verify/minisign.ts";
 import { type SecretKey, signDigest } from "../verify/secret_key.ts";
@@ -25,6 +26,8 @@ export interface CreateOptions extends DiffOptions {
   notes?: string;
   /** Member mtime (seconds). @default 0 */
   mtime?: number;
+  /** A target database schema to carry (as `.patchops/schema.sql`), with its dialect. */
+  schema?: { sql: string; dialect: Dialect };
 }
 
 /** What {@linkcode createPatch} wrote. */
@@ -49,6 +52,8 @@ export async function createPatch(
   outDir: string,
   options?: CreateOptions,
 ): Promise<CreateResult> {
+  // A schema that does not parse would only fail on the operator's machine: refuse it here.
+  if (options?.schema) generateSchemaDiff(undefined, options.schema.sql, { dialect: options.schema.dialect });
   const [from, to] = await Promise.all([scanTree(fromDir), scanTree(toDir)]);
   checkLinks(to);
   const ops = await diffTrees(from, to, options);
@@ -66,10 +71,15 @@ export async function createPatch(
   const packagePath = `${outDir}/patch.tar.gz`;
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
-    extra: new Map([[
-      OPERATIONS_MEMBER,
-      encodeSignedOperations(ops, options?.version, options?.fromVersion),
-    ]]),
+    extra: new Map([
+      [
+        OPERATIONS_MEMBER,
+        encodeSignedOperations(ops, options?.version, options?.fromVersion, options?.schema?.dialect),
+      ],
+      ...(options?.schema
+        ? [[SCHEMA_MEMBER, new TextEncoder().encode(options.schema.sql)] as [string, Uint8Array]]
+        : []),
+    ]),
   });
   let signature: string | undefined;
   if (options?.secretKey) {
@@ -91,6 +101,7 @@ export async function createPatch(
   if (options?.fromVersion !== undefined) {
     manifest.from_version = options.fromVersion;
   }
+  if (options?.schema) manifest.schema = { dialect: options.schema.dialect };
   const manifestPath = `${outDir}/manifest.json`;
   await Deno.writeTextFile(
     manifestPath,
