@@ -10,6 +10,8 @@ import { type MysqlDialect, parseMysqlSchema } from "./mysql/parse.ts";
 import type { Schema } from "./model.ts";
 import { parseSqliteSchema } from "./sqlite/parse.ts";
 import { diffSqliteSchemas } from "./sqlite/diff.ts";
+import { parsePostgresSchema } from "./postgres/parse.ts";
+import { diffPostgresSchemas } from "./postgres/diff.ts";
 
 export type { Change } from "./mysql/diff.ts";
 
@@ -38,16 +40,19 @@ export interface SchemaDiff {
 function parse(sql: string, dialect: Dialect): Schema {
   if (dialect === "mysql" || dialect === "mariadb") return parseMysqlSchema(sql, { dialect });
   if (dialect === "sqlite") return parseSqliteSchema(sql);
-  throw new PatchopsError("SqlUnsupported", `dialect "${dialect}" is not supported yet`);
+  if (dialect === "postgres") return parsePostgresSchema(sql);
+  throw new PatchopsError("SqlUnsupported", `dialect "${dialect}" is not supported`);
 }
 
 function diff(from: Schema, to: Schema, dialect: Dialect): Change[] {
-  return dialect === "sqlite" ? diffSqliteSchemas(from, to) : diffMysqlSchemas(from, to);
+  if (dialect === "sqlite") return diffSqliteSchemas(from, to);
+  if (dialect === "postgres") return diffPostgresSchemas(from, to);
+  return diffMysqlSchemas(from, to);
 }
 
 /** A statement with its terminator; trigger bodies with semicolons get the client's DELIMITER dance. */
 function terminate(c: Change, dialect: Dialect): string {
-  if (dialect !== "sqlite" && c.kind === "create_trigger" && c.sql.includes(";")) {
+  if ((dialect === "mysql" || dialect === "mariadb") && c.kind === "create_trigger" && c.sql.includes(";")) {
     return `DELIMITER ;;\n${c.sql};;\nDELIMITER ;`;
   }
   return `${c.sql};`;

@@ -9,6 +9,7 @@ import { PatchopsError } from "../../errors.ts";
 import { generateSchemaDiff, type SchemaDiff } from "../mod.ts";
 import { type LiveDatabase, openMysql } from "./mysql.ts";
 import { openSqlite } from "./sqlite.ts";
+import { openPostgres } from "./postgres.ts";
 import { type DbUrl, parseDbUrl } from "./url.ts";
 
 /** Options of {@linkcode migrateDatabase}. */
@@ -46,6 +47,7 @@ export class MigrationError extends PatchopsError {
 export async function openDatabase(url: DbUrl): Promise<LiveDatabase> {
   if (url.dialect === "mysql" || url.dialect === "mariadb") return await openMysql(url);
   if (url.dialect === "sqlite") return openSqlite(url);
+  if (url.dialect === "postgres") return await openPostgres(url);
   throw new PatchopsError("SqlUnsupported", `live ${url.dialect} databases are not supported yet`);
 }
 

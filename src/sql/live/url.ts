@@ -26,6 +26,10 @@ export function parseDbUrl(url: string): DbUrl {
     if (!path) throw new UsageError(`--db "${url}" names no SQLite file`);
     return { dialect: "sqlite", driverUrl: path, database: path, display: url };
   }
+  if (/^pglite:/i.test(url)) {
+    // PGlite: PostgreSQL in-process, on a data directory or in memory (tests, demos, embedded use).
+    return { dialect: "postgres", driverUrl: url, database: url.slice(7) || "memory", display: url };
+  }
   let u: URL;
   try {
     u = new URL(url);

@@ -1,0 +1,390 @@
+/**
+ * PostgreSQL schema diff. PostgreSQL runs DDL in transactions, so the
+ * order only has to satisfy dependencies: views that might depend on a
+ * changed table are dropped first and made again last; foreign keys are
+ * dropped before and added after the constraints and columns they use.
+ * Column order is not compared: PostgreSQL cannot reorder columns.
+ *
+ * @module
+ */
+
+import { quoteStandardString } from "../expr.ts";
+import type { Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import type { Change } from "../mysql/diff.ts";
+import { printPgType } from "./parse.ts";
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Expressions are kept canonical with backticks; PostgreSQL wants double quotes. */
+function sqlOf(expr: string): string {
+  return expr.replace(/`((?:[^`]|``)*)`/g, (_, n: string) => q(n.replaceAll("``", "`")));
+}
+
+function printDefault(c: Column): string {
+  const d = c.default;
+  if (d === undefined) return "";
+  if (d.kind === "literal") return d.quoted ? quoteStandardString(d.value) : d.value;
+  return sqlOf(d.sql);
+}
+
+function printColumn(c: Column): string {
+  let type = printPgType(c.type);
+  if (c.autoIncrement) type = { integer: "serial", bigint: "bigserial", smallint: "smallserial" }[c.type.base] ?? type;
+  let s = `${q(c.name)} ${type}`;
+  if (c.collate) s += ` COLLATE ${q(c.collate)}`;
+  if (c.generated) s += ` GENERATED ALWAYS AS (${sqlOf(c.generated.sql)}) STORED`;
+  for (const e of c.extra) s += ` ${e}`;
+  if (!c.nullable && !c.autoIncrement && !c.extra.length) s += " NOT NULL";
+  if (c.default !== undefined) s += ` DEFAULT ${printDefault(c)}`;
+  return s;
+}
+
+function printConstraint(idx: Index): string {
+  return `CONSTRAINT ${q(idx.name)} ${idx.kind === "primary" ? "PRIMARY KEY" : "UNIQUE"} (${
+    idx.parts.map((p) => q(p.column)).join(", ")
+  })`;
+}
+
+function printForeignKey(fk: ForeignKey): string {
+  let s = `CONSTRAINT ${q(fk.name)} FOREIGN KEY (${fk.columns.map(q).join(", ")}) REFERENCES ${q(fk.refTable)}`;
+  if (fk.refColumns.length) s += ` (${fk.refColumns.map(q).join(", ")})`;
+  if (fk.onDelete !== "NO ACTION") s += ` ON DELETE ${fk.onDelete}`;
+  if (fk.onUpdate !== "NO ACTION") s += ` ON UPDATE ${fk.onUpdate}`;
+  return s;
+}
+
+function printIndex(idx: Index, table: string): string {
+  const parts = idx.parts.map((p) => `${q(p.column)}${p.desc ? " DESC" : ""}`).join(", ");
+  return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)}${
+    idx.using ? ` USING ${idx.using}` : ""
+  } (${parts})${idx.where ? ` WHERE ${sqlOf(idx.where)}` : ""}`;
+}
+
+const sameParts = (a: Index, b: Index) =>
+  a.kind === b.kind && (a.where ?? "") === (b.where ?? "") && (a.using ?? "") === (b.using ?? "") &&
+  JSON.stringify(a.parts.map((p) => [p.column, p.desc])) === JSON.stringify(b.parts.map((p) => [p.column, p.desc]));
+
+const sameFk = (a: ForeignKey, b: ForeignKey) =>
+  JSON.stringify([a.columns, a.refTable, a.refColumns, a.onDelete, a.onUpdate]) ===
+    JSON.stringify([b.columns, b.refTable, b.refColumns, b.onDelete, b.onUpdate]);
+
+const INT_RANK: Record<string, number> = { smallint: 1, integer: 2, bigint: 3 };
+
+/** Why a type change may lose data, or undefined. */
+function narrowing(a: Column, b: Column): string | undefined {
+  const from = a.type;
+  const to = b.type;
+  const what = `column ${q(b.name)} from ${printPgType(from)} to ${printPgType(to)}`;
+  if (from.base === to.base) {
+    if (from.base === "numeric") {
+      const [m1, d1] = from.args.map(Number) as [number, number];
+      const [m2, d2] = to.args.map(Number) as [number, number];
+      if (to.args.length && (!from.args.length || m2 - d2 < m1 - d1 || d2 < d1)) return `narrows ${what}`;
+      return undefined;
+    }
+    if (to.args.length && (!from.args.length || Number(to.args[0]) < Number(from.args[0]))) return `narrows ${what}`;
+    return undefined;
+  }
+  if (INT_RANK[from.base] && INT_RANK[to.base]) {
+    return INT_RANK[to.base]! < INT_RANK[from.base]! ? `narrows ${what}` : undefined;
+  }
+  if (["character varying", "character"].includes(from.base) && to.base === "text") return undefined;
+  if (from.base === "character" && to.base === "character varying") {
+    return Number(to.args[0] ?? Infinity) < Number(from.args[0]) ? `narrows ${what}` : undefined;
+  }
+  if (from.base === "real" && to.base === "double precision") return undefined;
+  if (INT_RANK[from.base] && to.base === "numeric" && !to.args.length) return undefined;
+  return `changes the type of ${what}`;
+}
+
+/** Diffs two PostgreSQL schemas into ordered changes. */
+export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
+  const pairs: [Table, Table][] = [];
+  const used = new Set<Table>();
+  const renames: Change[] = [];
+  const creates: Change[] = [];
+  for (const d of to.tables) {
+    let cur = from.tables.find((x) => x.name === d.name);
+    if (!cur && d.renamedFrom) {
+      cur = from.tables.find((x) => x.name === d.renamedFrom);
+      if (cur) {
+        renames.push({
+          kind: "rename_table",
+          table: d.name,
+          sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
+          description: `rename table ${cur.name} to ${d.name}`,
+        });
+      }
+    }
+    if (cur && !used.has(cur)) {
+      used.add(cur);
+      pairs.push([cur, d]);
+    } else {
+      const lines = [
+        ...d.columns.map(printColumn),
+        ...d.indexes.filter((i) => i.implicit).map(printConstraint),
+        ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`),
+      ];
+      creates.push({
+        kind: "create_table",
+        table: d.name,
+        sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
+        description: `create table ${d.name}`,
+      });
+    }
+  }
+  const dropped = from.tables.filter((t) => !used.has(t));
+  const dropFks: Change[] = [];
+  const dropConstraints: Change[] = [];
+  const dropIndexes: Change[] = [];
+  const alters: Change[] = [];
+  const addConstraints: Change[] = [];
+  const addIndexes: Change[] = [];
+  const addFks: Change[] = [];
+  const destructive: Change[] = [];
+
+  for (const d of creates.map((c) => to.tables.find((t) => t.name === c.table)!)) {
+    for (const idx of d.indexes.filter((i) => !i.implicit)) {
+      addIndexes.push({
+        kind: "create_index",
+        table: d.name,
+        sql: printIndex(idx, d.name),
+        description: `create index ${idx.name}`,
+      });
+    }
+    for (const fk of d.foreignKeys) {
+      addFks.push({
+        kind: "add_foreign_key",
+        table: d.name,
+        sql: `ALTER TABLE ${q(d.name)} ADD ${printForeignKey(fk)}`,
+        description: `add foreign key ${fk.name}`,
+      });
+    }
+  }
+
+  for (const [cur, des] of pairs) {
+    const t = q(des.name);
+    // Drops run before the renames, so they name the table as it is now.
+    const before = q(cur.name);
+    // Foreign keys.
+    for (const fk of cur.foreignKeys) {
+      const next = des.foreignKeys.find((x) => x.name === fk.name);
+      if (!next || !sameFk(fk, next)) {
+        dropFks.push({
+          kind: "drop_foreign_key",
+          table: des.name,
+          sql: `ALTER TABLE ${before} DROP CONSTRAINT ${q(fk.name)}`,
+          description: `drop foreign key ${fk.name}`,
+        });
+      }
+    }
+    for (const fk of des.foreignKeys) {
+      const prev = cur.foreignKeys.find((x) => x.name === fk.name);
+      if (!prev || !sameFk(prev, fk)) {
+        addFks.push({
+          kind: "add_foreign_key",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ADD ${printForeignKey(fk)}`,
+          description: `add foreign key ${fk.name}`,
+        });
+      }
+    }
+    // Primary and unique constraints, checks.
+    for (const c of cur.indexes.filter((i) => i.implicit)) {
+      const next = des.indexes.find((x) => x.implicit && x.name === c.name);
+      if (!next || !sameParts(c, next)) {
+        dropConstraints.push({
+          kind: "alter_table",
+          table: des.name,
+          sql: `ALTER TABLE ${before} DROP CONSTRAINT ${q(c.name)}`,
+          description: `drop constraint ${c.name}`,
+        });
+      }
+    }
+    for (const c of des.indexes.filter((i) => i.implicit)) {
+      const prev = cur.indexes.find((x) => x.implicit && x.name === c.name);
+      if (!prev || !sameParts(prev, c)) {
+        addConstraints.push({
+          kind: "alter_table",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ADD ${printConstraint(c)}`,
+          description: `add constraint ${c.name}`,
+        });
+      }
+    }
+    for (const c of cur.checks) {
+      const next = des.checks.find((x) => x.name === c.name);
+      if (!next || next.sql !== c.sql) {
+        dropConstraints.push({
+          kind: "alter_table",
+          table: des.name,
+          sql: `ALTER TABLE ${before} DROP CONSTRAINT ${q(c.name)}`,
+          description: `drop check ${c.name}`,
+        });
+      }
+    }
+    for (const c of des.checks) {
+      const prev = cur.checks.find((x) => x.name === c.name);
+      if (!prev || prev.sql !== c.sql) {
+        addConstraints.push({
+          kind: "alter_table",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`,
+          description: `add check ${c.name}`,
+        });
+      }
+    }
+    // Standalone indexes.
+    for (const i of cur.indexes.filter((x) => !x.implicit)) {
+      const next = des.indexes.find((x) => !x.implicit && x.name === i.name);
+      if (!next || !sameParts(i, next)) {
+        dropIndexes.push({
+          kind: "drop_index",
+          table: des.name,
+          sql: `DROP INDEX ${q(i.name)}`,
+          description: `drop index ${i.name}`,
+        });
+      }
+    }
+    for (const i of des.indexes.filter((x) => !x.implicit)) {
+      const prev = cur.indexes.find((x) => !x.implicit && x.name === i.name);
+      if (!prev || !sameParts(prev, i)) {
+        addIndexes.push({
+          kind: "create_index",
+          table: des.name,
+          sql: printIndex(i, des.name),
+          description: `create index ${i.name}`,
+        });
+      }
+    }
+    // Columns.
+    const matched = new Map<Column, Column>();
+    for (const c of des.columns) {
+      const prev = cur.columns.find((x) => x.name === c.name) ??
+        (c.renamedFrom ? cur.columns.find((x) => x.name === c.renamedFrom) : undefined);
+      if (prev && ![...matched.values()].includes(prev)) matched.set(c, prev);
+    }
+    for (const prev of cur.columns) {
+      if ([...matched.values()].includes(prev)) continue;
+      destructive.push({
+        kind: "drop_column",
+        table: des.name,
+        sql: `ALTER TABLE ${t} DROP COLUMN ${q(prev.name)}`,
+        description: `drop column ${prev.name} of ${des.name}`,
+        destructive: `drops column ${q(prev.name)} of ${t} and its data`,
+      });
+    }
+    for (const c of des.columns) {
+      const prev = matched.get(c);
+      if (!prev) {
+        alters.push({
+          kind: "add_column",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ADD COLUMN ${printColumn(c)}`,
+          description: `add column ${c.name}`,
+        });
+        continue;
+      }
+      if (prev.name !== c.name) {
+        renames.push({
+          kind: "rename_column",
+          table: des.name,
+          sql: `ALTER TABLE ${t} RENAME COLUMN ${q(prev.name)} TO ${q(c.name)}`,
+          description: `rename column ${prev.name} to ${c.name}`,
+        });
+      }
+      const col = q(c.name);
+      if (
+        JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
+        prev.autoIncrement !== c.autoIncrement
+      ) {
+        // Identity, serial and generated columns cannot be switched in place everywhere: recreate.
+        destructive.push({
+          kind: "modify_column",
+          table: des.name,
+          sql: `ALTER TABLE ${t} DROP COLUMN ${col};\nALTER TABLE ${t} ADD COLUMN ${printColumn(c)}`,
+          description: `recreate column ${c.name}`,
+          destructive: `recreates column ${col} of ${t}, losing its values`,
+        });
+        continue;
+      }
+      if (printPgType(prev.type) !== printPgType(c.type) || (prev.collate ?? "") !== (c.collate ?? "")) {
+        const why = narrowing(prev, c);
+        const change: Change = {
+          kind: "modify_column",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${printPgType(c.type)}${
+            c.collate ? ` COLLATE ${q(c.collate)}` : ""
+          } USING ${col}::${printPgType(c.type)}`,
+          description: `change type of ${c.name}`,
+        };
+        if (why) destructive.push({ ...change, destructive: why });
+        else alters.push(change);
+      }
+      if (JSON.stringify(prev.default) !== JSON.stringify(c.default)) {
+        alters.push({
+          kind: "modify_column",
+          table: des.name,
+          sql: c.default === undefined
+            ? `ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`
+            : `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT ${printDefault(c)}`,
+          description: `default of ${c.name}`,
+        });
+      }
+      if (prev.nullable !== c.nullable) {
+        alters.push({
+          kind: "modify_column",
+          table: des.name,
+          sql: `ALTER TABLE ${t} ALTER COLUMN ${col} ${c.nullable ? "DROP" : "SET"} NOT NULL`,
+          description: `nullability of ${c.name}`,
+        });
+      }
+    }
+  }
+  const drops: Change[] = dropped.map((t) => ({
+    kind: "drop_table" as const,
+    table: t.name,
+    sql: `DROP TABLE ${q(t.name)} CASCADE`,
+    description: `drop table ${t.name}`,
+    destructive: `drops table ${q(t.name)} and its rows`,
+  }));
+  // Views depend on tables: when any table changes, they are dropped first and made again.
+  const tablesChange = renames.length + alters.length + destructive.length + drops.length + dropConstraints.length > 0;
+  const viewDrops: Change[] = [];
+  const viewCreates: Change[] = [];
+  for (const v of from.views) {
+    const next = to.views.find((x) => x.name === v.name);
+    if (!next || next.canonical !== v.canonical || tablesChange) {
+      viewDrops.push({
+        kind: "drop_view",
+        sql: `DROP VIEW IF EXISTS ${q(v.name)} CASCADE`,
+        description: `drop view ${v.name}`,
+      });
+    }
+  }
+  for (const v of to.views) {
+    const prev = from.views.find((x) => x.name === v.name);
+    if (!prev || prev.canonical !== v.canonical || tablesChange) {
+      viewCreates.push({
+        kind: "create_view",
+        sql: v.sql.replace(/^CREATE\s+(OR\s+REPLACE\s+)?VIEW/i, "CREATE VIEW"),
+        description: `create view ${v.name}`,
+      });
+    }
+  }
+  return [
+    ...viewDrops,
+    ...dropFks,
+    ...dropConstraints,
+    ...dropIndexes,
+    ...renames,
+    ...creates,
+    ...alters,
+    ...destructive,
+    ...drops,
+    ...addConstraints,
+    ...addIndexes,
+    ...addFks,
+    ...viewCreates,
+  ];
+}

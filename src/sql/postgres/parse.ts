@@ -1,0 +1,468 @@
+/**
+ * PostgreSQL schema files into the schema model, on top of node-sql-parser's
+ * postgresql dialect, normalised to what the catalogs report: type names as
+ * `format_type` spells them, serial columns as auto-increment integers,
+ * casts around literal defaults dropped, and the names PostgreSQL gives
+ * unnamed constraints (`t_pkey`, `t_a_key`, `t_a_fkey`, `t_a_check`).
+ *
+ * Column order is kept but not compared: PostgreSQL cannot reorder columns.
+ *
+ * @module
+ */
+
+import NodeSqlParser from "node-sql-parser";
+import { PatchopsError } from "../../errors.ts";
+import { type Expr, printExpr, quoteStandardString } from "../expr.ts";
+import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
+import { type Annotation, splitStatements, type Statement } from "../split.ts";
+
+// deno-lint-ignore no-explicit-any
+const parser = new (NodeSqlParser as any).Parser();
+const DB = { database: "postgresql" };
+
+function identOf(v: Expr): string {
+  if (typeof v === "string") return v;
+  if (v?.expr?.value !== undefined) return String(v.expr.value);
+  if (v?.value !== undefined && typeof v.value !== "object") return String(v.value);
+  if (v?.column !== undefined) return identOf(v.column);
+  if (v?.table !== undefined) return identOf(v.table);
+  return String(v);
+}
+
+/** Canonical expression text for PostgreSQL: casts of literals dropped, standard quoting. */
+export function pgExpr(node: Expr): string {
+  const strip = (n: Expr): Expr => {
+    if (n && typeof n === "object") {
+      if (n.type === "cast" && n.symbol === "::" && ["single_quote_string", "number", "bool"].includes(n.expr?.type)) {
+        return strip(n.expr);
+      }
+      if (n.type === "column_ref" && typeof n.column === "object") return { ...n, column: identOf(n.column) };
+      const out: Record<string, unknown> = Array.isArray(n) ? [] as unknown as Record<string, unknown> : {};
+      for (const [k, v] of Object.entries(n)) out[k] = strip(v);
+      return out;
+    }
+    return n;
+  };
+  return printExpr(strip(node), { quote: quoteStandardString, fallback: (n) => parser.exprToSQL(n, DB) });
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: "integer",
+  int4: "integer",
+  integer: "integer",
+  serial: "integer",
+  serial4: "integer",
+  int8: "bigint",
+  bigint: "bigint",
+  bigserial: "bigint",
+  serial8: "bigint",
+  int2: "smallint",
+  smallint: "smallint",
+  smallserial: "smallint",
+  serial2: "smallint",
+  varchar: "character varying",
+  "character varying": "character varying",
+  char: "character",
+  character: "character",
+  bpchar: "character",
+  bool: "boolean",
+  boolean: "boolean",
+  float8: "double precision",
+  "double precision": "double precision",
+  double: "double precision",
+  float: "double precision",
+  float4: "real",
+  real: "real",
+  decimal: "numeric",
+  numeric: "numeric",
+  timestamptz: "timestamp with time zone",
+  timetz: "time with time zone",
+};
+
+/** Canonical type (format_type spelling) and whether it was a serial. */
+export function normalizePgType(
+  dataType: string,
+  length: number | undefined,
+  scale: number | undefined,
+  suffix: string[],
+): { type: ColumnType; serial: boolean } {
+  let raw = dataType.toLowerCase().replace(/\s+/g, " ").trim();
+  const serial = /serial/.test(raw);
+  const tz = suffix.map((s) => s.toUpperCase()).join(" ");
+  if (raw === "timestamp" || raw === "time") {
+    raw = `${raw} ${/WITH TIME ZONE/.test(tz) && !/WITHOUT/.test(tz) ? "with" : "without"} time zone`;
+  }
+  const base = TYPE_NAMES[raw] ?? raw;
+  let args = length !== undefined && length !== null
+    ? (scale !== undefined && scale !== null ? [String(length), String(scale)] : [String(length)])
+    : [];
+  if (base === "numeric" && args.length === 1) args = [args[0]!, "0"];
+  if (base === "character" && args.length === 0) args = ["1"];
+  if (
+    base === "double precision" || base === "real" || base === "integer" || base === "bigint" || base === "smallint"
+  ) {
+    args = [];
+  }
+  return { type: { base, args, unsigned: false, zerofill: false }, serial };
+}
+
+/** Prints a canonical type: `character varying(20)`, `timestamp(3) with time zone`. */
+export function printPgType(t: ColumnType): string {
+  const a = t.args.length ? `(${t.args.join(",")})` : "";
+  const m = /^(timestamp|time) (with|without) time zone$/.exec(t.base);
+  if (m) return `${m[1]}${a} ${m[2]} time zone`;
+  return `${t.base}${a}`;
+}
+
+function defaultOf(value: Expr): { def: ColumnDefault | undefined; serial: boolean } {
+  if (value === undefined || value === null || value.type === "null") return { def: undefined, serial: false };
+  const v = value.type === "cast" && value.symbol === "::" ? value.expr : value;
+  if (v?.type === "number") return { def: { kind: "literal", value: String(v.value), quoted: false }, serial: false };
+  if (v?.type === "bool") {
+    return { def: { kind: "literal", value: v.value ? "true" : "false", quoted: false }, serial: false };
+  }
+  if (v?.type === "single_quote_string") {
+    return { def: { kind: "literal", value: String(v.value), quoted: true }, serial: false };
+  }
+  if (v?.type === "unary_expr" && v.operator === "-" && v.expr?.type === "number") {
+    return { def: { kind: "literal", value: `-${v.expr.value}`, quoted: false }, serial: false };
+  }
+  if (v?.type === "function") {
+    const name = String(v.name?.name?.[0]?.value ?? "").toLowerCase();
+    if (name === "nextval") return { def: undefined, serial: true };
+    if (name === "current_timestamp" && !v.args?.value?.length) {
+      return { def: { kind: "expr", sql: "CURRENT_TIMESTAMP" }, serial: false };
+    }
+  }
+  if (v?.type === "column_ref" && /^current_(timestamp|date|time)$/i.test(identOf(v.column))) {
+    return { def: { kind: "expr", sql: identOf(v.column).toUpperCase() }, serial: false };
+  }
+  return { def: { kind: "expr", sql: pgExpr(value) }, serial: false };
+}
+
+function fail(stmt: Statement, why: string): PatchopsError {
+  return new PatchopsError("SqlUnsupported", `line ${stmt.line}: ${why}`);
+}
+
+function parseOne(stmt: Statement): Expr {
+  try {
+    const ast = parser.astify(stmt.text, DB);
+    return Array.isArray(ast) ? ast[0] : ast;
+  } catch (err) {
+    throw new PatchopsError(
+      "SqlInvalid",
+      `line ${stmt.line}: cannot parse "${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." (${
+        String((err as Error).message).split("\n")[0]!.slice(0, 120)
+      })`,
+    );
+  }
+}
+
+function renameFor(annotations: Annotation[], start: number, end: number): string | undefined {
+  return annotations.find((a) => a.line >= start && a.line <= end)?.from;
+}
+
+function constraintIndex(name: string, kind: "primary" | "unique", columns: string[]): Index {
+  return {
+    name,
+    kind,
+    parts: columns.map((c) => ({ column: c, length: undefined, desc: false })),
+    comment: undefined,
+    invisible: false,
+    using: undefined,
+    implicit: true,
+    renamedFrom: undefined,
+  };
+}
+
+/** First column an expression mentions (PostgreSQL names checks after it). */
+function firstColumn(sql: string): string | undefined {
+  return /`([^`]+)`/.exec(sql)?.[1];
+}
+
+interface PendingPg {
+  table: Table;
+  stmt: Statement;
+  unnamedChecks: string[];
+  unnamedUnique: string[][];
+  unnamedFks: Omit<Table["foreignKeys"][number], "name">[];
+  columnChecks: { column: string; sql: string }[];
+}
+
+function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotation[], end: number): void {
+  const t = p.table;
+  if (d.resource === "column") {
+    const def = d.definition ?? {};
+    const { type, serial } = normalizePgType(
+      String(def.dataType ?? ""),
+      def.length ?? undefined,
+      def.scale ?? undefined,
+      def.suffix ?? [],
+    );
+    const dv = d.default_val ? defaultOf(d.default_val.value) : { def: undefined, serial: false };
+    const identity = d.generated_by_default
+      ? "GENERATED BY DEFAULT AS IDENTITY"
+      : d.generated_always
+      ? "GENERATED ALWAYS AS IDENTITY"
+      : undefined;
+    const col: Column = {
+      name: identOf(d.column),
+      type,
+      nullable: d.nullable?.type !== "not null" && !serial && !dv.serial && !identity,
+      default: dv.def,
+      onUpdate: undefined,
+      autoIncrement: serial || dv.serial,
+      charset: undefined,
+      collate: d.collate?.collate?.name ?? undefined,
+      comment: undefined,
+      generated: d.generated ? { sql: pgExpr(d.generated.expr), stored: true } : undefined,
+      check: undefined,
+      extra: identity ? [identity] : [],
+      renamedFrom: renameFor(annotations, line, end),
+      line,
+    };
+    if (d.check) {
+      const sql = (d.check.definition as Expr[]).map(pgExpr).join(" AND ");
+      if (d.check.constraint) t.checks.push({ name: identOf(d.check.constraint), sql });
+      else p.columnChecks.push({ column: col.name, sql });
+    }
+    if (d.primary_key) t.indexes.push(constraintIndex(`${t.name}_pkey`, "primary", [col.name]));
+    if (d.unique) p.unnamedUnique.push([col.name]);
+    if (d.reference_definition) {
+      const ref = d.reference_definition;
+      p.unnamedFks.push({
+        columns: [col.name],
+        refTable: identOf(ref.table?.[0]?.table),
+        refColumns: (ref.definition as Expr[] ?? []).map(identOf),
+        ...actions(ref),
+      });
+    }
+    t.columns.push(col);
+    return;
+  }
+  const ctype = String(d.constraint_type ?? "").toLowerCase();
+  const cols = (d.definition as Expr[] ?? []).map(identOf);
+  const named = d.constraint ? identOf(d.constraint) : undefined;
+  if (ctype === "primary key") t.indexes.push(constraintIndex(named ?? `${t.name}_pkey`, "primary", cols));
+  else if (ctype.startsWith("unique")) {
+    if (named) t.indexes.push(constraintIndex(named, "unique", cols));
+    else p.unnamedUnique.push(cols);
+  } else if (ctype === "foreign key") {
+    const ref = d.reference_definition;
+    const fk = {
+      columns: cols,
+      refTable: identOf(ref.table?.[0]?.table),
+      refColumns: (ref.definition as Expr[] ?? []).map(identOf),
+      ...actions(ref),
+    };
+    if (named) t.foreignKeys.push({ name: named, ...fk });
+    else p.unnamedFks.push(fk);
+  } else if (ctype === "check") {
+    const sql = (d.definition as Expr[]).map(pgExpr).join(" AND ");
+    if (named) t.checks.push({ name: named, sql });
+    else p.unnamedChecks.push(sql);
+  } else throw fail(p.stmt, `table "${t.name}": unsupported definition "${ctype || d.resource}"`);
+}
+
+function actions(ref: Expr): { onDelete: string; onUpdate: string } {
+  let onDelete = "NO ACTION";
+  let onUpdate = "NO ACTION";
+  for (const a of ref?.on_action ?? []) {
+    const v = String(a.value?.value ?? a.value).toUpperCase();
+    if (a.type === "on delete") onDelete = v;
+    else if (a.type === "on update") onUpdate = v;
+  }
+  return { onDelete, onUpdate };
+}
+
+function finish(p: PendingPg): Table {
+  const t = p.table;
+  const taken = new Set([
+    ...t.indexes.map((i) => i.name),
+    ...t.foreignKeys.map((f) => f.name),
+    ...t.checks.map((c) => c.name),
+  ]);
+  const unique = (base: string) => {
+    let name = base.slice(0, 63);
+    for (let k = 1; taken.has(name); k++) name = `${base.slice(0, 63 - String(k).length)}${k}`;
+    taken.add(name);
+    return name;
+  };
+  for (const c of p.columnChecks) t.checks.push({ name: unique(`${t.name}_${c.column}_check`), sql: c.sql });
+  for (const sql of p.unnamedChecks) {
+    const col = firstColumn(sql);
+    t.checks.push({ name: unique(col ? `${t.name}_${col}_check` : `${t.name}_check`), sql });
+  }
+  for (const cols of p.unnamedUnique) {
+    t.indexes.push(constraintIndex(unique(`${t.name}_${cols.join("_")}_key`), "unique", cols));
+  }
+  for (const fk of p.unnamedFks) t.foreignKeys.push({ name: unique(`${t.name}_${fk.columns.join("_")}_fkey`), ...fk });
+  for (const idx of t.indexes) {
+    if (idx.kind !== "primary") continue;
+    for (const part of idx.parts) {
+      const c = t.columns.find((x) => x.name === part.column);
+      if (!c) {
+        throw new PatchopsError(
+          "SqlInvalid",
+          `line ${t.line}: table "${t.name}": key names the unknown column "${part.column}"`,
+        );
+      }
+      c.nullable = false;
+    }
+  }
+  return t;
+}
+
+/** Parses a PostgreSQL schema file: tables, ALTER TABLE ... ADD, indexes and views. */
+export function parsePostgresSchema(sql: string): Schema {
+  const { statements, annotations } = splitStatements(sql);
+  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const pending = new Map<string, PendingPg>();
+  for (const stmt of statements) {
+    const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
+    if (
+      /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|CREATE EXTENSION|CREATE SCHEMA|DROP (TABLE|VIEW|INDEX) IF EXISTS|COMMENT ON)\b/
+        .test(head)
+    ) continue;
+    if (/^CREATE (UNLOGGED )?TABLE/.test(head)) {
+      const ast = parseOne(stmt);
+      const name = identOf(ast.table?.[0]?.table);
+      if (pending.has(name)) {
+        throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
+      }
+      const p: PendingPg = {
+        table: {
+          name,
+          columns: [],
+          indexes: [],
+          foreignKeys: [],
+          checks: [],
+          options: {
+            engine: undefined,
+            charset: undefined,
+            collate: undefined,
+            comment: undefined,
+            rowFormat: undefined,
+            other: {},
+          },
+          renamedFrom: renameFor(annotations, stmt.line, stmt.line),
+          line: stmt.line,
+        },
+        stmt,
+        unnamedChecks: [],
+        unnamedUnique: [],
+        unnamedFks: [],
+        columnChecks: [],
+      };
+      const lines = itemLines(stmt);
+      (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
+        const it = lines[k] ?? { start: stmt.line, end: stmt.line };
+        addDefinition(p, d, it.start, annotations, it.end);
+      });
+      pending.set(name, p);
+      continue;
+    }
+    if (/^ALTER TABLE/.test(head)) {
+      const ast = parseOne(stmt);
+      const name = identOf(ast.table?.[0]?.table);
+      const p = pending.get(name);
+      if (!p) throw fail(stmt, `ALTER TABLE "${name}" comes before its CREATE TABLE`);
+      for (const e of ast.expr as Expr[] ?? []) {
+        if (e.action !== "add") throw fail(stmt, `ALTER TABLE "${name}": only ADD clauses can describe a schema`);
+        const def = e.create_definitions ?? e;
+        addDefinition(p, def.resource ? def : { ...def, resource: "column" }, stmt.line, annotations, stmt.line);
+      }
+      continue;
+    }
+    if (/^CREATE (UNIQUE )?INDEX/.test(head)) {
+      const ast = parseOne(stmt);
+      const table = identOf(ast.table?.table ?? ast.table);
+      const p = pending.get(table);
+      if (!p) throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
+      const parts = (ast.index_columns as Expr[] ?? []).map((c) => {
+        if (c.type !== "column_ref") throw fail(stmt, `index on "${table}": expression indexes are not supported`);
+        return { column: identOf(c.column), length: undefined, desc: /desc/i.test(String(c.order_by ?? "")) };
+      });
+      const using = String(ast.index_using?.type ?? "btree").toLowerCase();
+      p.table.indexes.push({
+        name: identOf(ast.index),
+        kind: /unique/i.test(String(ast.index_type ?? "")) ? "unique" : "index",
+        parts,
+        comment: undefined,
+        invisible: false,
+        using: using === "btree" ? undefined : using,
+        implicit: false,
+        renamedFrom: renameFor(annotations, stmt.line, stmt.line),
+        where: ast.where ? pgExpr(ast.where) : undefined,
+      });
+      continue;
+    }
+    const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)\s+AS\s+([\s\S]*)$/i.exec(stmt.text);
+    if (view) {
+      const name = view[1]!.replace(/^"|"$/g, "").replace(/^.*\./, "");
+      schema.views.push({ name, canonical: canonicalSelect(view[2]!), sql: stmt.text, line: stmt.line });
+      continue;
+    }
+    throw fail(stmt, `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index or view definition`);
+  }
+  for (const p of pending.values()) schema.tables.push(finish(p));
+  return schema;
+}
+
+/** A SELECT printed back by node-sql-parser with qualifiers of single-table queries and casts of literals removed. */
+export function canonicalSelect(select: string): string {
+  try {
+    const ast = parser.astify(select.trim().replace(/;$/, ""), DB);
+    const root = Array.isArray(ast) ? ast[0] : ast;
+    const single = Array.isArray(root.from) && root.from.length === 1 && !root.from[0].join;
+    const walk = (n: Expr): void => {
+      if (!n || typeof n !== "object") return;
+      if (n.type === "column_ref" && single) n.table = null;
+      for (const v of Object.values(n)) walk(v);
+    };
+    walk(root);
+    for (const col of root.columns ?? []) {
+      if (col?.as && col.expr?.type === "column_ref" && identOf(col.expr.column) === String(col.as)) col.as = null;
+    }
+    // PostgreSQL parenthesises every condition it stores; compare conditions by precedence instead.
+    const where = root.where ? ` where ${pgExpr(root.where)}` : "";
+    const having = root.having ? ` having ${pgExpr(root.having)}` : "";
+    root.where = null;
+    root.having = null;
+    return `${String(parser.sqlify(root, DB))}${where}${having}`.replace(/\s+/g, " ").toLowerCase();
+  } catch {
+    return select.replace(/\s+/g, " ").trim().toLowerCase();
+  }
+}
+
+function itemLines(stmt: Statement): { start: number; end: number }[] {
+  const text = stmt.text;
+  const open = text.indexOf("(");
+  const items: { start: number; end: number }[] = [];
+  if (open < 0) return items;
+  let depth = 0;
+  let start = open + 1;
+  let quote = "";
+  const add = (from: number, to: number) => {
+    let k = from;
+    while (k < to && /\s/.test(text[k]!)) k++;
+    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
+  };
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) {
+      add(start, i);
+      break;
+    } else if (c === "," && depth === 1) {
+      add(start, i);
+      start = i + 1;
+    }
+  }
+  return items;
+}
