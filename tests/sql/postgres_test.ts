@@ -183,22 +183,52 @@ Deno.test({
               rows: Record<string, unknown>[];
             }[])[1]!.rows;
           await admin.query(`SET search_path TO ${schemaA}; ${c.from} ${c.data ?? ""}`);
-          const before = c.check
-            ? (await query(schemaA)(c.check.replace(/new_t/g, "old_t"))).map(Object.values)
-            : undefined;
+          // pg returns bigint as a string: compare rows as text.
+          const rows = async (sql: string) => (await query(schemaA)(sql)).map((r) => Object.values(r).map(String));
+          const before = c.check ? await rows(c.check.replace(/new_t/g, "old_t")) : undefined;
           await migrateDatabase(c.to, urlA, { allowDestructive: true });
           const again = await migrateDatabase(c.to, urlA);
           assert.equal(again.plan.changes.length, 0, `${c.name}: ${again.plan.sql}`);
           await admin.query(`SET search_path TO ${schemaB}; ${c.to}`);
           const strip = (x: unknown) => JSON.parse(JSON.stringify(x).replaceAll(schemaA, "S").replaceAll(schemaB, "S"));
           assert.deepEqual(strip(await catalog(query(schemaA))), strip(await catalog(query(schemaB))), c.name);
-          if (c.check) assert.deepEqual((await query(schemaA)(c.check)).map(Object.values), before, c.name);
+          if (c.check) assert.deepEqual(await rows(c.check), before, c.name);
         } finally {
           for (const s of [schemaA, schemaB]) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
         }
       }
     } finally {
       await admin.end();
+    }
+  },
+});
+
+Deno.test({
+  name: "a second PostgreSQL migrator waits for the advisory lock, or fails clearly when it times out",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const holder = new pg.Client({ connectionString: PG_URL });
+    await holder.connect();
+    const schema = `pt_lock_${Deno.pid}`;
+    try {
+      await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+      const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}options=-csearch_path%3D${schema}`;
+      const key = `patchops:${new URL(PG_URL).pathname.slice(1)}`;
+      await holder.query("SELECT pg_advisory_lock(hashtext($1))", [key]);
+      await assert.rejects(migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 1 }), {
+        code: "DbLocked",
+        message: /another migration holds the advisory lock/,
+      });
+      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 });
+      await new Promise((r) => setTimeout(r, 500));
+      await holder.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
+      const r = await waiting;
+      assert.equal(r.executed.length, 1);
+    } finally {
+      await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await holder.end();
     }
   },
 });
