@@ -218,6 +218,61 @@ try {
     dim("   installed tree: " + (await listTree(`${work}/install`)).join(", ")),
   );
 
+  console.log("\n7. A schema diff for MySQL/MariaDB (destructive changes are withheld as comments)");
+  await Deno.writeTextFile(
+    `${work}/schema-1.sql`,
+    "CREATE TABLE users (id int PRIMARY KEY, name varchar(40), legacy text);\n",
+  );
+  await Deno.writeTextFile(
+    `${work}/schema-2.sql`,
+    "CREATE TABLE users (id int PRIMARY KEY, name varchar(80) NOT NULL DEFAULT '', email varchar(200),\n" +
+      "  KEY by_email (email));\n",
+  );
+  const diff = await patchops(["sql", "diff", `${work}/schema-1.sql`, `${work}/schema-2.sql`, "--dialect", "mariadb"]);
+  if (diff.code !== 3) throw new Error(`sql diff should withhold the destructive change (exit 3), got ${diff.code}`);
+
+  console.log("\n8. A patch that carries a database migration, applied to PostgreSQL (PGlite, in-process)");
+  await writeTree(`${work}/v3`, { "README.txt": "sample app 3.0" });
+  await new Deno.Command("cp", { args: ["-a", "--no-clobber", `${work}/install/.`, `${work}/v3`] }).output();
+  await Deno.remove(`${work}/v3/.patchops`, { recursive: true }).catch(() => {});
+  await Deno.writeTextFile(
+    `${work}/app-schema.sql`,
+    "CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL, total numeric(10,2) DEFAULT 0);\n",
+  );
+  must(
+    await patchops([
+      "create",
+      "--from",
+      `${work}/install`,
+      "--to",
+      `${work}/v3`,
+      "--out",
+      `${work}/site3`,
+      "--secret-key",
+      `${work}/release.key`,
+      "--version",
+      "3.0",
+      "--schema",
+      `${work}/app-schema.sql`,
+      "--schema-dialect",
+      "postgres",
+    ]),
+    "create with a schema",
+  );
+  must(
+    await patchops([
+      "apply",
+      `${work}/site3/manifest.json`,
+      "--dir",
+      `${work}/install`,
+      "--public-key",
+      `${work}/release.pub`,
+      "--db",
+      `pglite:${work}/pgdata`,
+    ]),
+    "apply with a migration",
+  );
+
   console.log(`\n${bold("Summary")}`);
   const rows = [
     ["keygen", "minisign-compatible key pair", "release.pub, release.key"],
@@ -225,8 +280,10 @@ try {
     ["apply", "1.0 -> 2.0 over HTTP, verified", "one transaction, backup kept"],
     ["verify", "tampered operations refused", "exit 1, nothing touched"],
     ["rollback", "back to 1.0 from the backup", "one transaction"],
+    ["sql diff", "MariaDB schema diff", "exit 3: a drop withheld"],
+    ["apply --db", "files + PostgreSQL migration", "database first, then the files"],
   ];
-  for (const [cmd, what, result] of rows) console.log(`  ${cmd!.padEnd(10)}${what!.padEnd(34)}${result}`);
+  for (const [cmd, what, result] of rows) console.log(`  ${cmd!.padEnd(12)}${what!.padEnd(32)}${result}`);
   console.log(
     `\nDemo finished: everything above ran the real patchops commands.`,
   );

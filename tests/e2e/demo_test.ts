@@ -9,5 +9,7 @@ Deno.test("deno task demo runs end to end and exits 0", async () => {
   assert.match(r.stdout, /applied 2\.0 to \$DEMO\/install/);
   assert.match(r.stdout, /error: cannot verify .*differ from the signed list/);
   assert.match(r.stdout, /rolled back \$DEMO\/install from 2\.0/);
+  assert.match(r.stdout, /^-- ALTER TABLE `users` DROP COLUMN `legacy`;$/m);
+  assert.match(r.stdout, /database: 1 statement\(s\) ran; the schema matches the patch/);
   assert.match(r.stdout, /Demo finished/);
 });

@@ -135,3 +135,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a patch with a PostgreSQL migration (PGlite): migrated with the files, or rolled back with nothing committed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const [dir, done] = await tempDir();
+    try {
+      const apply = await makeRelease(
+        dir,
+        "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE);",
+        "postgres",
+      );
+      const { PGlite } = await import("@electric-sql/pglite");
+      const setup = new PGlite(`${dir}/pg`);
+      await setup.exec(
+        "CREATE TABLE users (id serial PRIMARY KEY, name text); INSERT INTO users (name) VALUES (NULL);",
+      );
+      await setup.close();
+      const before = await snapshot(`${dir}/app`, { exclude: [] });
+      // A NULL name cannot become NOT NULL: the transaction rolls back and no file moves.
+      let r = await apply("--db", `pglite:${dir}/pg`);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /migration failed and was rolled back/);
+      assert.deepEqual(await snapshot(`${dir}/app`, { exclude: [] }), before);
+      const fix = new PGlite(`${dir}/pg`);
+      await fix.exec("UPDATE users SET name = 'ann'");
+      const cols =
+        (await fix.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1"))
+          .rows;
+      assert.deepEqual(cols.map((c) => (c as { column_name: string }).column_name), ["id", "name"], "nothing migrated");
+      await fix.close();
+      r = await apply("--db", `pglite:${dir}/pg`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await Deno.readTextFile(`${dir}/app/app.txt`), "v2");
+      const after = new PGlite(`${dir}/pg`);
+      assert.deepEqual((await after.query("SELECT name, email FROM users")).rows, [{ name: "ann", email: null }]);
+      await after.close();
+    } finally {
+      await done();
+    }
+  },
+});
