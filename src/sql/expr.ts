@@ -50,6 +50,22 @@ const PRECEDENCE: Record<string, number> = {
   "^": 12,
 };
 
+/**
+ * The value of a string literal as node-sql-parser reports it, which is the
+ * raw text between the quotes: doubled quotes (and, in MySQL, backslash
+ * escapes) are undone here.
+ */
+export function unescapeString(raw: string, backslashes = true): string {
+  let s = raw.replaceAll("''", "'");
+  if (backslashes) {
+    s = s.replace(
+      /\\(.)/g,
+      (_m, c: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" } as Record<string, string>)[c] ?? c,
+    );
+  }
+  return s;
+}
+
 /** Quotes an identifier with backticks. */
 export function quoteIdent(name: string): string {
   return "`" + name.replaceAll("`", "``") + "`";
@@ -110,7 +126,7 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
     case "double_quote_string":
     case "string":
     case "natural_string":
-      return (o.quote ?? quoteString)(String(node.value));
+      return (o.quote ?? quoteString)(unescapeString(String(node.value), o.quote === undefined));
     case "backticks_quote_string":
       return quoteIdent(String(node.value));
     case "bool":

@@ -232,3 +232,13 @@ Deno.test({
     }
   },
 });
+
+Deno.test("PostgreSQL types, identities, generated columns and quoted defaults normalise to what the catalogs say", () => {
+  const written = `CREATE TABLE b (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, x int, c char(3),
+    y int GENERATED ALWAYS AS (x * 2) STORED, z text DEFAULT 'it''s', r smallint DEFAULT -1, p date DEFAULT CURRENT_DATE);`;
+  const catalog = `CREATE TABLE "b" ("id" integer GENERATED ALWAYS AS IDENTITY, "x" integer, "c" character(3),
+    "y" integer GENERATED ALWAYS AS ((x * 2)) STORED, "z" text DEFAULT 'it''s'::text, "r" smallint DEFAULT '-1'::integer,
+    "p" date DEFAULT CURRENT_DATE, CONSTRAINT "b_pkey" PRIMARY KEY (id));`;
+  assert.deepEqual(generateSchemaDiff(catalog, written, { dialect: "postgres" }).changes, []);
+  assert.match(generateSchemaDiff(undefined, written, { dialect: "postgres" }).sql, /"z" text DEFAULT 'it''s'/);
+});

@@ -10,7 +10,7 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteIdent } from "../expr.ts";
+import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import {
@@ -117,7 +117,10 @@ function parseDefault(col: Column, value: Expr): { def: ColumnDefault | undefine
     return { def: { kind: "literal", value: canonicalLiteral(col.type, value.value), quoted: false }, onUpdate };
   }
   if (t === "single_quote_string" || t === "double_quote_string" || t === "string" || t === "natural_string") {
-    return { def: { kind: "literal", value: canonicalLiteral(col.type, String(value.value)), quoted: true }, onUpdate };
+    return {
+      def: { kind: "literal", value: canonicalLiteral(col.type, unescapeString(String(value.value))), quoted: true },
+      onUpdate,
+    };
   }
   if (t === "bit_string") return { def: { kind: "expr", sql: `b'${value.value}'` }, onUpdate };
   if (t === "unary_expr" && value.operator === "-" && value.expr?.type === "number") {

@@ -12,7 +12,7 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString } from "../expr.ts";
+import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 
@@ -122,7 +122,7 @@ function defaultOf(value: Expr): { def: ColumnDefault | undefined; serial: boole
     return { def: { kind: "literal", value: v.value ? "true" : "false", quoted: false }, serial: false };
   }
   if (v?.type === "single_quote_string") {
-    return { def: { kind: "literal", value: String(v.value), quoted: true }, serial: false };
+    return { def: { kind: "literal", value: unescapeString(String(v.value), false), quoted: true }, serial: false };
   }
   if (v?.type === "unary_expr" && v.operator === "-" && v.expr?.type === "number") {
     return { def: { kind: "literal", value: `-${v.expr.value}`, quoted: false }, serial: false };
@@ -130,8 +130,10 @@ function defaultOf(value: Expr): { def: ColumnDefault | undefined; serial: boole
   if (v?.type === "function") {
     const name = String(v.name?.name?.[0]?.value ?? "").toLowerCase();
     if (name === "nextval") return { def: undefined, serial: true };
-    if (name === "current_timestamp" && !v.args?.value?.length) {
-      return { def: { kind: "expr", sql: "CURRENT_TIMESTAMP" }, serial: false };
+    if (
+      /^(current_timestamp|current_date|current_time|localtimestamp|localtime)$/.test(name) && !v.args?.value?.length
+    ) {
+      return { def: { kind: "expr", sql: name.toUpperCase() }, serial: false };
     }
   }
   if (v?.type === "column_ref" && /^current_(timestamp|date|time)$/i.test(identOf(v.column))) {
@@ -213,7 +215,7 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
       onUpdate: undefined,
       autoIncrement: serial || dv.serial,
       charset: undefined,
-      collate: d.collate?.collate?.name ?? undefined,
+      collate: d.collate?.collate?.name !== undefined ? identOf(d.collate.collate.name) : undefined,
       comment: undefined,
       generated: d.generated ? { sql: pgExpr(d.generated.expr), stored: true } : undefined,
       check: undefined,
@@ -297,6 +299,15 @@ function finish(p: PendingPg): Table {
     t.indexes.push(constraintIndex(unique(`${t.name}_${cols.join("_")}_key`), "unique", cols));
   }
   for (const fk of p.unnamedFks) t.foreignKeys.push({ name: unique(`${t.name}_${fk.columns.join("_")}_fkey`), ...fk });
+  const NUMERIC = new Set(["smallint", "integer", "bigint", "numeric", "real", "double precision"]);
+  for (const c of t.columns) {
+    if (
+      c.default?.kind === "literal" && c.default.quoted && NUMERIC.has(c.type.base) &&
+      /^-?\d+(\.\d+)?$/.test(c.default.value)
+    ) {
+      c.default = { ...c.default, quoted: false };
+    }
+  }
   for (const idx of t.indexes) {
     if (idx.kind !== "primary") continue;
     for (const part of idx.parts) {
@@ -325,7 +336,8 @@ export function parsePostgresSchema(sql: string): Schema {
         .test(head)
     ) continue;
     if (/^CREATE (UNLOGGED )?TABLE/.test(head)) {
-      const ast = parseOne(stmt);
+      const { text, always, generated } = prepareTable(stmt.text);
+      const ast = parseOne({ ...stmt, text });
       const name = identOf(ast.table?.[0]?.table);
       if (pending.has(name)) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
@@ -359,6 +371,13 @@ export function parsePostgresSchema(sql: string): Schema {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
         addDefinition(p, d, it.start, annotations, it.end);
       });
+      for (const col of p.table.columns) {
+        if (always.has(col.name)) col.extra = ["GENERATED ALWAYS AS IDENTITY"];
+        if (generated.has(col.name) && col.default?.kind === "expr") {
+          col.generated = { sql: col.default.sql, stored: true };
+          col.default = undefined;
+        }
+      }
       pending.set(name, p);
       continue;
     }
@@ -433,6 +452,42 @@ export function canonicalSelect(select: string): string {
   } catch {
     return select.replace(/\s+/g, " ").trim().toLowerCase();
   }
+}
+
+/**
+ * Rewrites what node-sql-parser's postgresql grammar gets wrong or lacks,
+ * noting what was rewritten: `character(n)` (read as varchar), ALWAYS
+ * identities (it knows BY DEFAULT only) and stored generated columns
+ * (parsed as defaults, then moved back).
+ */
+function prepareTable(text: string): { text: string; always: Set<string>; generated: Set<string> } {
+  const always = new Set<string>();
+  const generated = new Set<string>();
+  let out = text.replace(/\bcharacter(\s*\(\s*\d+\s*\))(?!\s*varying)/gi, "char$1")
+    .replace(/\bcharacter\b(?!\s+varying)(?=\s*[,)\s])/gi, "char");
+  out = out.replace(
+    /("[^"]+"|[\w$]+)(\s+[^,()]*?(?:\([^()]*\)[^,()]*?)?)GENERATED\s+ALWAYS\s+AS\s+IDENTITY/gi,
+    (_m, col: string, mid: string) => {
+      always.add(col.replace(/^"|"$/g, ""));
+      return `${col}${mid}GENERATED BY DEFAULT AS IDENTITY`;
+    },
+  );
+  // GENERATED ALWAYS AS (<balanced>) STORED -> DEFAULT (<balanced>)
+  for (;;) {
+    const m = /("[^"]+"|[\w$]+)(\s+[^,()]*?(?:\([^()]*\)[^,()]*?)?)GENERATED\s+ALWAYS\s+AS\s*\(/i.exec(out);
+    if (!m) break;
+    let depth = 0;
+    let i = m.index + m[0].length - 1;
+    for (; i < out.length; i++) {
+      if (out[i] === "(") depth++;
+      else if (out[i] === ")" && --depth === 0) break;
+    }
+    const expr = out.slice(m.index + m[0].length - 1, i + 1);
+    const rest = out.slice(i + 1).replace(/^\s*STORED\b/i, "");
+    generated.add(m[1]!.replace(/^"|"$/g, ""));
+    out = `${out.slice(0, m.index)}${m[1]}${m[2]}DEFAULT ${expr}${rest}`;
+  }
+  return { text: out, always, generated };
 }
 
 function itemLines(stmt: Statement): { start: number; end: number }[] {

@@ -11,7 +11,7 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString } from "../expr.ts";
+import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 
@@ -63,7 +63,7 @@ function defaultOf(value: Expr): { def: ColumnDefault | undefined; collate: stri
     return { def: { kind: "literal", value: value.value ? "1" : "0", quoted: false }, collate };
   }
   if (t === "single_quote_string" || t === "double_quote_string" || t === "string") {
-    return { def: { kind: "literal", value: String(value.value), quoted: true }, collate };
+    return { def: { kind: "literal", value: unescapeString(String(value.value), false), quoted: true }, collate };
   }
   if (t === "unary_expr" && value.operator === "-" && value.expr?.type === "number") {
     return { def: { kind: "literal", value: `-${value.expr.value}`, quoted: false }, collate };
