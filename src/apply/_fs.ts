@@ -34,16 +34,6 @@ export async function syncDir(path: string): Promise<void> {
   }
 }
 
-/** fsyncs a regular file's data. Symlinks and directories are skipped. */
-export async function syncFile(path: string): Promise<void> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    await file.syncData();
-  } finally {
-    file.close();
-  }
-}
-
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight. Concurrent
  * fsyncs let the file system fold them into fewer journal commits.

@@ -7,7 +7,7 @@
 import { PatchopsError } from "../errors.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
-import { forEachLimit, removeIfExists, syncDir, syncFile, writeFileAtomic } from "./_fs.ts";
+import { forEachLimit, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
 import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
@@ -235,6 +235,8 @@ export async function applyPatch(
       onSize: (bytes, keepsCopy) =>
         bytes === undefined ? Promise.resolve() : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
       beforeFile: (size) => space.beforeFile(size),
+      // Staged files are fsynced as they are written; the journal must not name unsynced data.
+      durable: true,
       timeoutSeconds,
       startedAt,
       ...(onProgress ? { onProgress } : {}),
@@ -271,13 +273,10 @@ export async function applyPatch(
       files: staged.files,
       elapsedMs: Date.now() - startedAt,
     });
-    const files: string[] = [];
     const dirs: string[] = [`${txnDir}/staging`];
     for (const [path, e] of staged.entries) {
-      if (e.type === "file") files.push(`${txnDir}/staging/${path}`);
-      else if (e.type === "directory") dirs.push(`${txnDir}/staging/${path}`);
+      if (e.type === "directory") dirs.push(`${txnDir}/staging/${path}`);
     }
-    await forEachLimit(files, 32, syncFile);
     await forEachLimit(dirs, 32, syncDir);
 
     const journal: Journal = {

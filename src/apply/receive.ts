@@ -42,6 +42,8 @@ export interface ReceiveOptions extends TrustOptions {
   onSize?: (bytes: number | undefined, keepsCopy: boolean) => Promise<void>;
   /** Passed on to staging: called before each file is written. */
   beforeFile?: (size: number) => Promise<void>;
+  /** Passed on to staging: fsync every staged file. */
+  durable?: boolean;
 }
 
 /** What {@linkcode receivePackage} produced. */
@@ -291,6 +293,7 @@ async function receiveOnce(
   const staging = stageArchive(inflate.readable, stagingDir, {
     ...(capture ? { capture } : {}),
     ...(beforeFile ? { beforeFile } : {}),
+    durable: options.durable ?? false,
   }).then(
     (tree) => {
       staged = tree;

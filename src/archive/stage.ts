@@ -6,6 +6,7 @@
  * @module
  */
 
+import process from "node:process";
 import { PatchopsError } from "../errors.ts";
 import { ancestorsOf, linkEscapes, normalizeRelativePath, RESERVED_DIR } from "../path_policy.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
@@ -42,6 +43,84 @@ export interface StageOptions {
   onEntry?: (path: string, tree: StagedTree) => void;
   /** Called before a file of `size` bytes is written; may throw to stop staging. */
   beforeFile?: (size: number) => Promise<void>;
+  /**
+   * fsync every staged file before returning (apply needs this before it
+   * journals; verify does not).
+   * @default false
+   */
+  durable?: boolean;
+}
+
+/** Files up to this size are buffered and written by the pool. */
+const SMALL_FILE = 1 << 20;
+const POOL_TASKS = 16;
+const POOL_BYTES = 32 << 20;
+const UMASK = currentUmask();
+
+function currentUmask(): number {
+  try {
+    return process.umask();
+  } catch {
+    return 0o777;
+  }
+}
+
+async function writeSmall(
+  path: string,
+  data: Uint8Array,
+  mode: number,
+  mtime: number,
+  durable: boolean,
+): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true, mode });
+  try {
+    let off = 0;
+    while (off < data.length) off += await file.write(data.subarray(off));
+    if (mtime > 0) await file.utime(mtime, mtime);
+    if (durable) await file.syncData();
+  } finally {
+    file.close();
+  }
+  // open() applied the umask; fix the bits it took away.
+  if ((mode & UMASK) !== 0) await Deno.chmod(path, mode);
+}
+
+/**
+ * Bounded background writes: at most POOL_TASKS tasks and POOL_BYTES of
+ * buffered data in flight; the first failure is rethrown by the next call.
+ */
+class WritePool {
+  #tasks = new Map<string, Promise<void>>();
+  #bytes = 0;
+  #error: unknown;
+
+  async add(path: string, bytes: number, task: Promise<void>): Promise<void> {
+    this.#bytes += bytes;
+    const tracked = task.then(
+      () => {},
+      (err) => {
+        this.#error ??= err;
+      },
+    ).finally(() => {
+      this.#bytes -= bytes;
+      if (this.#tasks.get(path) === tracked) this.#tasks.delete(path);
+    });
+    this.#tasks.set(path, tracked);
+    while (this.#tasks.size >= POOL_TASKS || this.#bytes > POOL_BYTES) await Promise.race(this.#tasks.values());
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  /** Waits until the write of `path` (if any) is done. */
+  async wait(path: string): Promise<void> {
+    await this.#tasks.get(path);
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  /** Waits for every write; rethrows the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#tasks.values());
+    if (this.#error !== undefined) throw this.#error;
+  }
 }
 
 const CAPTURE_LIMIT = 4 << 20;
@@ -69,7 +148,23 @@ export async function stageArchive(
   root: string,
   options?: StageOptions,
 ): Promise<StagedTree> {
-  const { capture = new Set<string>(), onEntry, beforeFile } = options ?? {};
+  const writes = new WritePool();
+  try {
+    return await stageMembers(stream, root, writes, options);
+  } catch (err) {
+    // Let the writes in flight finish before the caller removes the staging directory.
+    await writes.drain().catch(() => {});
+    throw err;
+  }
+}
+
+async function stageMembers(
+  stream: ReadableStream<Uint8Array>,
+  root: string,
+  writes: WritePool,
+  options?: StageOptions,
+): Promise<StagedTree> {
+  const { capture = new Set<string>(), onEntry, beforeFile, durable = false } = options ?? {};
   const tree: StagedTree = {
     entries: new Map(),
     captured: new Map(),
@@ -179,6 +274,7 @@ export async function stageArchive(
             `is a hard link to "${header.linkPath}", which is not an earlier file in the archive`,
           );
         }
+        await writes.wait(source);
         await Deno.link(`${root}/${source}`, target);
         tree.entries.set(path, { ...e });
         tree.files++;
@@ -186,31 +282,35 @@ export async function stageArchive(
       }
       case "file": {
         await beforeFile?.(header.size);
-        const file = await Deno.open(target, {
-          write: true,
-          createNew: true,
-          mode: 0o600,
-        });
-        try {
-          let written = 0;
-          for await (const part of body) {
-            let off = 0;
-            while (off < part.length) {
-              off += await file.write(part.subarray(off));
+        const mode = header.mode & 0o777;
+        if (header.size <= SMALL_FILE) {
+          // Small files are written by a bounded pool while the stream goes on: one at a
+          // time, the per-file system calls, not the bytes, would set the pace.
+          const data = await collect(body, header.size);
+          if (data.length !== header.size) throw refuse(header, "is truncated");
+          await writes.add(path, data.length, writeSmall(target, data, mode, header.mtime, durable));
+        } else {
+          await writes.drain();
+          const file = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
+          let closed = false;
+          try {
+            let written = 0;
+            for await (const part of body) {
+              let off = 0;
+              while (off < part.length) off += await file.write(part.subarray(off));
+              written += part.length;
             }
-            written += part.length;
+            if (written !== header.size) throw refuse(header, "is truncated");
+            if (header.mtime > 0) await file.utime(header.mtime, header.mtime);
+            await Deno.chmod(target, mode);
+            // The data reaches the disk in the background while the next members stream in.
+            closed = true;
+            await writes.add(path, 0, (durable ? file.syncData() : Promise.resolve()).finally(() => file.close()));
+          } finally {
+            if (!closed) file.close();
           }
-          if (written !== header.size) throw refuse(header, "is truncated");
-          if (header.mtime > 0) await file.utime(header.mtime, header.mtime);
-        } finally {
-          file.close();
         }
-        await Deno.chmod(target, header.mode & 0o777);
-        tree.entries.set(path, {
-          type: "file",
-          mode: header.mode & 0o777,
-          size: header.size,
-        });
+        tree.entries.set(path, { type: "file", mode, size: header.size });
         tree.files++;
         tree.bytes += header.size;
         break;
@@ -219,6 +319,7 @@ export async function stageArchive(
     onEntry?.(path, tree);
   }
 
+  await writes.drain();
   // A symlink added later can change where an earlier one leads, so check
   // every link again against the complete set.
   for (const [path, target] of links) {

@@ -1,0 +1,206 @@
+/**
+ * `deno task bench`: patchops apply against the tools it replaces, in one
+ * run on one machine.
+ *
+ * Two patches are built (large: four 64 MiB files, half incompressible;
+ * small: 10,000+ real files copied from /usr/share), served over HTTP on
+ * 127.0.0.1, and each is installed on a fresh empty tree by:
+ *   (a) `tar -xzf` of the local archive;
+ *   (b) a careful script: curl, `sha256sum -c`, `minisign -V`, `tar -xzf`;
+ *   (c) `patchops apply` (which also fsyncs everything and keeps a backup).
+ * Medians over several runs, the ratios c/a and c/b, and the peak RSS of
+ * (c) are printed; `--huge` adds a 1 GiB patch to show RSS does not grow
+ * with the patch. `--write` stores the table in bench/RESULTS.md.
+ *
+ * Needs curl, sha256sum, minisign, tar and GNU time (/usr/bin/time).
+ */
+
+import { createPatch } from "../src/create/mod.ts";
+import { formatPublicKey } from "../src/verify/minisign.ts";
+import { generateSecretKey, publicKeyOf } from "../src/verify/secret_key.ts";
+import { formatBytes } from "../src/format.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const RUNS = Number(Deno.env.get("PATCHOPS_BENCH_RUNS") ?? "5");
+const args = new Set(Deno.args);
+
+async function sh(cmd: string): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command("bash", { args: ["-c", cmd], stdout: "piped", stderr: "piped" }).output();
+  return { code: r.code, out: new TextDecoder().decode(r.stdout), err: new TextDecoder().decode(r.stderr) };
+}
+
+async function need(tool: string, probe: string): Promise<void> {
+  if ((await sh(probe)).code !== 0) {
+    console.error(`bench needs ${tool} (on Debian: apt-get install curl minisign tar time coreutils)`);
+    Deno.exit(2);
+  }
+}
+
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
+}
+
+function textBytes(n: number, seed: number): Uint8Array {
+  const line = new TextEncoder().encode(`log line ${seed}: the quick brown fox jumps over the lazy dog 0123456789\n`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += line.length) out.set(line.subarray(0, Math.min(line.length, n - i)), i);
+  return out;
+}
+
+async function buildLarge(dir: string, files: number): Promise<void> {
+  await Deno.mkdir(`${dir}/data`, { recursive: true });
+  for (let i = 0; i < files; i++) {
+    const mib = 64 << 20;
+    await Deno.writeFile(`${dir}/data/blob${i}.bin`, i % 2 === 0 ? randomBytes(mib) : textBytes(mib, i));
+  }
+}
+
+async function buildSmall(dir: string, count: number): Promise<number> {
+  await Deno.mkdir(`${dir}/data`, { recursive: true });
+  const list = await sh(`find /usr/share -type f -size -256k -readable 2>/dev/null | head -n ${count}`);
+  const files = list.out.split("\n").filter(Boolean);
+  let n = 0;
+  for (const f of files) {
+    const rel = f.replace(/^\/usr\/share\//, "").replace(/[^\w./+-]/g, "_");
+    const target = `${dir}/data/${rel}`;
+    try {
+      await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+      await Deno.copyFile(f, target);
+      n++;
+    } catch {
+      // Name clashes after sanitising, unreadable files: skip.
+    }
+  }
+  return n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface Result {
+  name: string;
+  a: number;
+  b: number;
+  c: number;
+  rssKiB: number;
+  bytes: number;
+  files: string;
+}
+
+async function timed(cmd: string): Promise<{ secs: number; rssKiB: number }> {
+  const r = await sh(`/usr/bin/time -f '%e %M' bash -c ${JSON.stringify(cmd)} 2>&1 >/dev/null | tail -n 1`);
+  const [secs, rss] = r.out.trim().split(/\s+/).map(Number);
+  if (r.code !== 0 || secs === undefined || Number.isNaN(secs)) throw new Error(`failed: ${cmd}\n${r.out}${r.err}`);
+  return { secs, rssKiB: rss ?? 0 };
+}
+
+async function bench(name: string, work: string, url: string, runs: number): Promise<Result> {
+  const out = `${work}/out-${name}`;
+  const pkg = `${out}/patch.tar.gz`;
+  const sha = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`)).hash.slice(7);
+  const fresh = `${work}/install-${name}`;
+  const reset = `rm -rf ${fresh} ${work}/dl-${name} && mkdir -p ${fresh} ${work}/dl-${name}`;
+  const perms = "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs";
+  const deno = `${Deno.execPath()} run --quiet ${perms} ${ROOT}/main.ts`;
+  const cmds = {
+    a: `tar -xzf ${pkg} -C ${fresh}`,
+    b: `cd ${work}/dl-${name} && curl -sSf -o p.tar.gz ${url}/out-${name}/patch.tar.gz && ` +
+      `echo "${sha}  p.tar.gz" | sha256sum -c --quiet && ` +
+      `minisign -Vq -p ${work}/key.pub -m p.tar.gz -x ${pkg}.minisig && tar -xzf p.tar.gz -C ${fresh}`,
+    c: `${deno} apply ${url}/out-${name}/manifest.json --dir ${fresh} --public-key ${work}/key.pub`,
+  };
+  const times: Record<"a" | "b" | "c", number[]> = { a: [], b: [], c: [] };
+  const rss: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const k of ["a", "b", "c"] as const) {
+      await sh(reset);
+      await sh("sync");
+      const t = await timed(cmds[k]);
+      times[k].push(t.secs);
+      if (k === "c") rss.push(t.rssKiB);
+    }
+  }
+  const m = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
+  const stat = await Deno.stat(pkg);
+  return {
+    name,
+    a: median(times.a),
+    b: median(times.b),
+    c: median(times.c),
+    rssKiB: Math.max(...rss),
+    bytes: stat.size,
+    files: `${m.operations.replace.directories.length} dir`,
+  };
+}
+
+await need("curl", "command -v curl");
+await need("minisign", "command -v minisign");
+await need("GNU time", "test -x /usr/bin/time");
+await need("sha256sum", "command -v sha256sum");
+
+const work = await Deno.makeTempDir({ prefix: "patchops-bench-" });
+const controller = new AbortController();
+try {
+  const sk = generateSecretKey();
+  await Deno.writeTextFile(`${work}/key.pub`, formatPublicKey(publicKeyOf(sk)));
+  const empty = `${work}/empty`;
+  await Deno.mkdir(empty);
+  const shapes: [string, (dir: string) => Promise<unknown>][] = [
+    ["large", (d) => buildLarge(d, 4)],
+    ["small", (d) => buildSmall(d, 12_000)],
+  ];
+  if (args.has("--huge")) shapes.push(["huge", (d) => buildLarge(d, 16)]);
+  for (const [name, build] of shapes) {
+    console.error(`building the ${name} patch...`);
+    await build(`${work}/tree-${name}`);
+    await createPatch(empty, `${work}/tree-${name}`, `${work}/out-${name}`, { secretKey: sk, version: "1" });
+  }
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: controller.signal, onListen: () => {} },
+    async (req) => {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      try {
+        const file = await Deno.open(`${work}${path}`);
+        const size = (await file.stat()).size;
+        return new Response(file.readable, { headers: { "content-length": String(size) } });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+  const results: Result[] = [];
+  for (const [name] of shapes) {
+    console.error(`measuring ${name} (${name === "huge" ? 1 : RUNS} runs)...`);
+    results.push(await bench(name, work, url, name === "huge" ? 1 : RUNS));
+  }
+  const cpu = (await sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")).out.trim();
+  const mem = (await sh("free -g | awk '/Mem:/ {print $2}'")).out.trim();
+  const fs = (await sh(`df -T ${work} | awk 'NR==2 {print $2}'`)).out.trim();
+  const lines = [
+    `Machine: ${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores (${cpu}), ${mem} GiB RAM, ${fs} file system; Deno ${Deno.version.deno}.`,
+    `Medians of ${RUNS} runs (huge: 1 run), seconds; each run installs into a fresh empty directory.`,
+    "",
+    "| patch | package | (a) tar -xzf | (b) curl+sha256sum+minisign+tar | (c) patchops apply | c/a | c/b | peak RSS (c) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...results.map((r) =>
+      `| ${r.name} | ${formatBytes(r.bytes)} | ${r.a.toFixed(2)} | ${r.b.toFixed(2)} | ${r.c.toFixed(2)} | ${
+        (r.c / r.a).toFixed(2)
+      } | ${(r.c / r.b).toFixed(2)} | ${(r.rssKiB / 1024).toFixed(0)} MiB |`
+    ),
+  ];
+  console.log(lines.join("\n"));
+  if (args.has("--write")) {
+    await Deno.writeTextFile(
+      `${ROOT}/bench/RESULTS.md`,
+      `# Benchmark results\n\nProduced by \`deno task bench --huge --write\`.\n\n${lines.join("\n")}\n`,
+    );
+  }
+} finally {
+  controller.abort();
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
