@@ -6,16 +6,6 @@
  */
 
 import { describeError, UsageError } from "./src/errors.ts";
-import * as apply from "./src/cli/apply.ts";
-import * as create from "./src/cli/create.ts";
-import * as keygen from "./src/cli/keygen.ts";
-import * as sign from "./src/cli/sign.ts";
-import * as sqlCmd from "./src/cli/sql.ts";
-import * as recover from "./src/cli/recover.ts";
-import * as rollback from "./src/cli/rollback.ts";
-import * as status from "./src/cli/status.ts";
-import * as verify from "./src/cli/verify.ts";
-
 interface Command<F> {
   usage: string;
   parse(args: string[]): F;
@@ -23,29 +13,49 @@ interface Command<F> {
   run(flags: F): Promise<number>;
 }
 
-function command<F>(c: Command<F>): Command<unknown> {
-  return c as Command<unknown>;
-}
-
-const COMMANDS: Record<string, Command<unknown>> = {
-  apply: command({ ...apply, parse: apply.parseApplyArgs }),
-  verify: command({ ...verify, parse: verify.parseVerifyArgs }),
-  recover: command({ ...recover, parse: recover.parseRecoverArgs }),
-  rollback: command({ ...rollback, parse: rollback.parseRollbackArgs }),
-  status: command({ ...status, parse: status.parseStatusArgs }),
-  create: command({ ...create, parse: create.parseCreateArgs }),
-  keygen: command({ ...keygen, parse: keygen.parseKeygenArgs }),
-  sign: command({ ...sign, parse: sign.parseSignArgs }),
-  sql: command({ ...sqlCmd, parse: sqlCmd.parseSqlArgs }),
+// Commands load on demand: `apply` on a small host should not pay for the SQL drivers.
+const COMMANDS: Record<string, () => Promise<Command<unknown>>> = {
+  apply: async () => {
+    const m = await import("./src/cli/apply.ts");
+    return { ...m, parse: m.parseApplyArgs } as Command<unknown>;
+  },
+  verify: async () => {
+    const m = await import("./src/cli/verify.ts");
+    return { ...m, parse: m.parseVerifyArgs } as Command<unknown>;
+  },
+  recover: async () => {
+    const m = await import("./src/cli/recover.ts");
+    return { ...m, parse: m.parseRecoverArgs } as Command<unknown>;
+  },
+  rollback: async () => {
+    const m = await import("./src/cli/rollback.ts");
+    return { ...m, parse: m.parseRollbackArgs } as Command<unknown>;
+  },
+  status: async () => {
+    const m = await import("./src/cli/status.ts");
+    return { ...m, parse: m.parseStatusArgs } as Command<unknown>;
+  },
+  create: async () => {
+    const m = await import("./src/cli/create.ts");
+    return { ...m, parse: m.parseCreateArgs } as Command<unknown>;
+  },
+  keygen: async () => {
+    const m = await import("./src/cli/keygen.ts");
+    return { ...m, parse: m.parseKeygenArgs } as Command<unknown>;
+  },
+  sign: async () => {
+    const m = await import("./src/cli/sign.ts");
+    return { ...m, parse: m.parseSignArgs } as Command<unknown>;
+  },
+  sql: async () => {
+    const m = await import("./src/cli/sql.ts");
+    return { ...m, parse: m.parseSqlArgs } as Command<unknown>;
+  },
 };
 
-function help(): string {
-  return [
-    "patchops: apply signed incremental patches safely",
-    "",
-    "usage:",
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
-  ].join("\n");
+async function help(): Promise<string> {
+  const usages = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).usage));
+  return ["patchops: apply signed incremental patches safely", "", "usage:", ...usages.map((u) => `  ${u}`)].join("\n");
 }
 
 /** Runs the command line `args` and returns the process exit code. */
@@ -54,15 +64,16 @@ export async function main(args: string[]): Promise<number> {
   if (
     name === undefined || name === "help" || name === "--help" || name === "-h"
   ) {
-    console.log(help());
+    console.log(await help());
     return name === undefined ? 2 : 0;
   }
-  const cmd = COMMANDS[name];
-  if (cmd === undefined) {
+  const load = COMMANDS[name];
+  if (load === undefined) {
     console.error(`error: unknown command "${name}"`);
-    console.error(help());
+    console.error(await help());
     return 2;
   }
+  const cmd = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(`usage: ${cmd.usage}`);
     return 0;

@@ -104,7 +104,9 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   const sha = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`)).hash.slice(7);
   const fresh = `${work}/install-${name}`;
   const reset = `rm -rf ${fresh} ${work}/dl-${name} && mkdir -p ${fresh} ${work}/dl-${name}`;
-  const perms = "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs";
+  // The flags `deno task compile` bakes into the binary, with the network narrowed to the bench server.
+  const perms =
+    "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs --v8-flags=--max-semi-space-size=1";
   const deno = `${Deno.execPath()} run --quiet ${perms} ${ROOT}/main.ts`;
   const cmds = {
     a: `tar -xzf ${pkg} -C ${fresh}`,

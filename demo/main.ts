@@ -9,6 +9,7 @@ const FLAGS = [
   "--allow-write",
   "--allow-net=127.0.0.1",
   "--allow-sys=hostname,statfs",
+  "--v8-flags=--max-semi-space-size=1",
 ];
 const bold = (s: string) => (Deno.noColor ? s : `\x1b[1m${s}\x1b[0m`);
 const dim = (s: string) => (Deno.noColor ? s : `\x1b[2m${s}\x1b[0m`);

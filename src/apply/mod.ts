@@ -12,8 +12,6 @@ import { checkStructure, type Plan, planSteps } from "./plan.ts";
 import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
-import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
-import { parseDbUrl } from "../sql/live/url.ts";
 import type { Workspace } from "./workspace.ts";
 
 const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
@@ -49,6 +47,9 @@ async function migrateCarried(
       `the patch carries a ${manifest.schemaDialect} schema migration: pass --db <url>, or --skip-db to apply the files only`,
     );
   }
+  // The SQL modules and drivers are loaded only for packages that carry a schema.
+  const { parseDbUrl } = await import("../sql/live/url.ts");
+  const { MigrationError, migrateDatabase } = await import("../sql/live/migrate.ts");
   const url = parseDbUrl(options.db);
   const family = (d: string) => (d === "mariadb" ? "mysql" : d);
   if (family(url.dialect) !== family(manifest.schemaDialect)) {

@@ -9,6 +9,8 @@
  */
 
 import { createHash } from "node:crypto";
+import { Duplex } from "node:stream";
+import zlib from "node:zlib";
 import { stageArchive, type StagedTree } from "../archive/stage.ts";
 import { PatchopsError } from "../errors.ts";
 import { type Body, openBody } from "../fetch.ts";
@@ -286,47 +288,57 @@ async function receiveOnce(
     }
   }
   const sha = createHash("sha256");
-  const inflate = new DecompressionStream("gzip");
-  const writer = inflate.writable.getWriter();
   let extractError: unknown;
   let staged: StagedTree | undefined;
-  const staging = stageArchive(inflate.readable, stagingDir, {
-    ...(capture ? { capture } : {}),
-    ...(beforeFile ? { beforeFile } : {}),
-    durable: options.durable ?? false,
-  }).then(
-    (tree) => {
-      staged = tree;
-    },
-    (err) => {
-      extractError ??= err;
-    },
-  );
+  // The decompressor is chosen by the package's first bytes, not its name.
+  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  let destroy: (() => void) | undefined;
+  let staging: Promise<void> = Promise.resolve();
+  // Once staging has stopped (done or failed), nothing reads the decompressor any more: a
+  // write waiting for room must not wait for ever, so every write races this.
+  let stagingSettled: Promise<void> = new Promise(() => {});
+  const write = (chunk: Uint8Array) => Promise.race([writer!.write(chunk).catch(() => {}), stagingSettled]);
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  const start = async () => {
+    const first = concatBytes(head);
+    const kind = compressionOf(first);
+    if (kind === undefined) {
+      extractError ??= new PatchopsError("ArchiveCorrupt", "package is neither gzip- nor zstd-compressed");
+      return;
+    }
+    const inflate = decompressor(kind);
+    writer = inflate.writable.getWriter();
+    destroy = inflate.destroy;
+    staging = stageArchive(inflate.readable, stagingDir, {
+      ...(capture ? { capture } : {}),
+      ...(beforeFile ? { beforeFile } : {}),
+      durable: options.durable ?? false,
+    }).then(
+      (tree) => {
+        staged = tree;
+      },
+      (err) => {
+        extractError ??= err;
+      },
+    );
+    stagingSettled = staging;
+    await write(first);
+  };
   let bytes = 0;
   let fetchError: unknown;
   let lastReport = 0;
-  const head: number[] = [];
   const feed = async (chunk: Uint8Array) => {
-    if (signal?.aborted) {
-      throw new PatchopsError(
-        "FetchFailed",
-        "download interrupted by a signal",
-      );
-    }
+    if (signal?.aborted) throw new PatchopsError("FetchFailed", "download interrupted by a signal");
     sha.update(chunk);
     verifier?.update(chunk);
     bytes += chunk.length;
-    if (head.length < 2) {
-      head.push(...chunk.subarray(0, 2 - head.length));
-      if (head.length === 2 && (head[0] !== 0x1f || head[1] !== 0x8b)) {
-        extractError ??= new PatchopsError(
-          "ArchiveCorrupt",
-          "package is not gzip-compressed",
-        );
-      }
-    }
-    if (extractError === undefined) {
-      await writer.write(chunk as Uint8Array<ArrayBuffer>).catch(() => {});
+    if (writer === undefined && extractError === undefined) {
+      head.push(chunk.slice());
+      headBytes += chunk.length;
+      if (headBytes >= 4) await start();
+    } else if (writer !== undefined && extractError === undefined) {
+      await write(chunk);
     }
     const now = Date.now();
     if (onProgress && now - lastReport >= 100) {
@@ -342,28 +354,29 @@ async function receiveOnce(
   };
   try {
     if (resumeFrom > 0) {
-      for await (const chunk of chunksOf(part!.path, resumeFrom)) {
-        await feed(chunk);
-      }
+      for await (const chunk of chunksOf(part!.path, resumeFrom)) await feed(chunk);
     }
     for await (const chunk of body.stream) {
       if (partFile) {
         let off = 0;
-        while (off < chunk.length) {
-          off += await partFile.write(chunk.subarray(off));
-        }
+        while (off < chunk.length) off += await partFile.write(chunk.subarray(off));
       }
       await feed(chunk);
     }
-    await writer.close().catch(() => {});
+    if (writer === undefined && extractError === undefined) {
+      if (headBytes > 0) await start();
+      else extractError = new PatchopsError("ArchiveCorrupt", "package is empty");
+    }
+    if (writer && extractError === undefined) await Promise.race([writer.close().catch(() => {}), stagingSettled]);
   } catch (err) {
     fetchError = err;
     await body.stream.cancel().catch(() => {});
-    await writer.abort(err).catch(() => {});
+    destroy?.();
   } finally {
     partFile?.close();
   }
   await staging;
+  if (extractError !== undefined) destroy?.();
   if (fetchError !== undefined) throw fetchError;
   onProgress?.({
     phase: "verify",
@@ -392,4 +405,44 @@ async function receiveOnce(
     signed: verifier !== undefined,
     trustedComment,
   };
+}
+
+/** Compression formats a package may use. */
+export type Compression = "gzip" | "zstd";
+
+/** Recognises a package's compression by its magic bytes. */
+export function compressionOf(head: Uint8Array): Compression | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
+  return undefined;
+}
+
+/**
+ * A decompressing transform on node:zlib, whose output comes in bounded
+ * 64 KiB chunks (DecompressionStream hands out chunks of megabytes, which
+ * set the peak memory) and which is faster.
+ */
+export function decompressor(kind: Compression): {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  destroy: () => void;
+} {
+  const z = kind === "gzip"
+    ? zlib.createGunzip({ chunkSize: 64 << 10 })
+    : zlib.createZstdDecompress({ chunkSize: 64 << 10 });
+  const web = Duplex.toWeb(z) as unknown as {
+    readable: ReadableStream<Uint8Array>;
+    writable: WritableStream<Uint8Array>;
+  };
+  return { ...web, destroy: () => z.destroy() };
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }

@@ -338,9 +338,9 @@ export async function* readTar(
     }
   } catch (err) {
     await reader.cancel(err);
-    if (err instanceof TypeError) {
-      // DecompressionStream reports bad gzip data as a TypeError.
-      throw corrupt(`compressed data is invalid (${err.message})`, {
+    if (!(err instanceof PatchopsError)) {
+      // The decompressor reports bad data as a plain error.
+      throw corrupt(`compressed data is invalid (${err instanceof Error ? err.message : String(err)})`, {
         cause: err,
       });
     }

@@ -457,7 +457,7 @@ test("apply refuses a corrupt gzip stream and a non-gzip package", async (w) => 
   await Deno.writeTextFile(`${w.srv}/raw.json`, JSON.stringify(m));
   assert.match(
     await applyRefused(w, `${w.url}/raw.json`, ["--allow-unsigned"]),
-    /not gzip/,
+    /neither gzip- nor zstd-compressed/,
   );
 });
 
@@ -603,7 +603,7 @@ test("apply works with only scoped permissions", async (w) => {
 
 test("apply works under the permission flags that deno task compile bakes in", async (w) => {
   const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile;
-  const flags = task.split(/\s+/).filter((f) => /^--(allow-|no-prompt)/.test(f));
+  const flags = task.split(/\s+/).filter((f) => /^--(allow-|no-prompt|v8-flags)/.test(f));
   assert.ok(
     flags.includes("--no-prompt") &&
       flags.some((f) => f.startsWith("--allow-net")),
