@@ -13,7 +13,7 @@ import type { Dialect } from "../sql/mod.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>]";
+  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>] [--compression gzip|zstd]";
 
 /** Parsed flags of `create`. */
 export interface CreateFlags {
@@ -28,6 +28,7 @@ export interface CreateFlags {
   mtime: number;
   schema: string | undefined;
   schemaDialect: string | undefined;
+  compression: "gzip" | "zstd";
 }
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
@@ -44,6 +45,7 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     mtime: { type: "string" },
     schema: { type: "string" },
     "schema-dialect": { type: "string" },
+    compression: { type: "string" },
   });
   positionals(pos, []);
   const mtime = stringFlag(values, "mtime");
@@ -62,7 +64,13 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     mtime: mtime === undefined ? 0 : Number(mtime),
     schema: stringFlag(values, "schema"),
     schemaDialect: stringFlag(values, "schema-dialect"),
+    compression: compressionFlag(stringFlag(values, "compression")),
   };
+}
+
+function compressionFlag(value: string | undefined): "gzip" | "zstd" {
+  if (value === undefined || value === "gzip" || value === "zstd") return value ?? "gzip";
+  throw new UsageError(`--compression must be gzip or zstd, got "${value}"`);
 }
 
 /** What the command was doing, for its error line. */
@@ -89,6 +97,7 @@ export async function run(flags: CreateFlags): Promise<number> {
     ...(flags.notes ? { notes: flags.notes } : {}),
     mtime: flags.mtime,
     ...(schema ? { schema } : {}),
+    compression: flags.compression,
   });
   const o = r.operations;
   if (!r.signed) {

@@ -6,6 +6,8 @@
  */
 
 import { createHash } from "node:crypto";
+import { Duplex } from "node:stream";
+import zlib from "node:zlib";
 import { endOfArchive, padding, tarMember } from "../archive/tar_writer.ts";
 import type { Operations } from "../manifest.ts";
 import type { Tree } from "./tree.ts";
@@ -20,6 +22,20 @@ export interface WritePackageOptions {
   mtime?: number;
   /** Extra in-memory files to put first (e.g. the signed operations). */
   extra?: Map<string, Uint8Array>;
+  /** @default "gzip" */
+  compression?: "gzip" | "zstd";
+}
+
+/**
+ * A compressing transform on node:zlib. Its gzip header carries no name and
+ * no time, and zstd output depends only on the input, so the package bytes
+ * depend only on the tree.
+ */
+function compressor(
+  kind: "gzip" | "zstd",
+): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
+  const z = kind === "gzip" ? zlib.createGzip({ level: 6 }) : zlib.createZstdCompress();
+  return Duplex.toWeb(z) as unknown as { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
 }
 
 /** What {@linkcode writePackage} wrote. */
@@ -101,11 +117,11 @@ export async function writePackage(
 ): Promise<WrittenPackage> {
   const paths = membersFor(tree, ops);
   const gen = tarStream(tree, paths, options ?? {});
-  const source = new ReadableStream<BufferSource>({
+  const source = new ReadableStream<Uint8Array>({
     async pull(c) {
       const { done, value } = await gen.next();
       if (done) c.close();
-      else c.enqueue(value as Uint8Array<ArrayBuffer>);
+      else c.enqueue(value);
     },
     async cancel() {
       await gen.return(undefined);
@@ -121,9 +137,7 @@ export async function writePackage(
   });
   let bytes = 0;
   try {
-    for await (
-      const chunk of source.pipeThrough(new CompressionStream("gzip"))
-    ) {
+    for await (const chunk of source.pipeThrough(compressor(options?.compression ?? "gzip"))) {
       sha.update(chunk);
       b2.update(chunk);
       bytes += chunk.length;

@@ -28,6 +28,8 @@ export interface CreateOptions extends DiffOptions {
   mtime?: number;
   /** A target database schema to carry (as `.patchops/schema.sql`), with its dialect. */
   schema?: { sql: string; dialect: Dialect };
+  /** Package compression; zstd packages are named `patch.tar.zst`. @default "gzip" */
+  compression?: "gzip" | "zstd";
 }
 
 /** What {@linkcode createPatch} wrote. */
@@ -68,9 +70,11 @@ export async function createPatch(
       );
     }
   }
-  const packagePath = `${outDir}/patch.tar.gz`;
+  const packageName = options?.compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
+  const packagePath = `${outDir}/${packageName}`;
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
+    compression: options?.compression ?? "gzip",
     extra: new Map([
       [
         OPERATIONS_MEMBER,
@@ -84,14 +88,14 @@ export async function createPatch(
   let signature: string | undefined;
   if (options?.secretKey) {
     const sig = signDigest(options.secretKey, written.blake2b, {
-      fileName: "patch.tar.gz",
+      fileName: packageName,
     });
     const text = formatSignature(sig);
     await Deno.writeTextFile(`${packagePath}.minisig`, text);
     signature = encodeBase64(new TextEncoder().encode(text));
   }
   const manifest: Record<string, unknown> = {
-    url: options?.url ?? "patch.tar.gz",
+    url: options?.url ?? packageName,
     hash: `sha256:${written.sha256}`,
     signature: signature ?? "",
     operations: toPatchOperations(ops),

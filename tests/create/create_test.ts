@@ -315,3 +315,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test("zstd packages: create --compression zstd, recognised by magic bytes whatever their name", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    await writeTree(`${dir}/old`, { "a.txt": "1", "lib/x.jar": "old" });
+    await writeTree(`${dir}/new`, { "a.txt": "2", "lib/x.jar": "new".repeat(1000), "lib/y.jar": "y" });
+    let r = await runCli([
+      "create",
+      "--from",
+      `${dir}/old`,
+      "--to",
+      `${dir}/new`,
+      "--out",
+      `${dir}/out`,
+      "--compression",
+      "zstd",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const pkg = await Deno.readFile(`${dir}/out/patch.tar.zst`);
+    assert.deepEqual([...pkg.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd]);
+    // Served under a misleading name: the magic bytes decide.
+    await Deno.rename(`${dir}/out/patch.tar.zst`, `${dir}/out/misnamed.tar.gz`);
+    const m = JSON.parse(await Deno.readTextFile(`${dir}/out/manifest.json`));
+    m.url = "misnamed.tar.gz";
+    await Deno.writeTextFile(`${dir}/out/manifest.json`, JSON.stringify(m));
+    await exec("cp", ["-r", `${dir}/old`, `${dir}/app`]);
+    r = await runCli(["apply", `${dir}/out/manifest.json`, "--dir", `${dir}/app`, "--allow-unsigned"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await snapshot(`${dir}/app`), await snapshot(`${dir}/new`));
+    r = await runCli([
+      "create",
+      "--from",
+      `${dir}/old`,
+      "--to",
+      `${dir}/new`,
+      "--out",
+      `${dir}/o2`,
+      "--compression",
+      "lz4",
+    ]);
+    assert.equal(r.code, 2);
+  } finally {
+    await done();
+  }
+});
