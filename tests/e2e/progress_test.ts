@@ -1,0 +1,135 @@
+/**
+ * Progress: a live line in a real terminal (tmux), plain lines otherwise,
+ * NDJSON with --json, and the pure render function.
+ */
+
+import assert from "node:assert/strict";
+import { renderProgress } from "../../src/cli/_progress.ts";
+import { concat, exec, makePatch, ROOT, runCli, tempDir, writeTree } from "../_helpers.ts";
+
+const HAVE_TMUX = await exec("tmux", ["-V"]).then((r) => r.code === 0, () => false);
+
+/** Serves `root`, sending each file slowly so that progress has time to show. */
+function slowServer(root: string) {
+  const controller = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: controller.signal, onListen: () => {} },
+    async (req) => {
+      const data = await Deno.readFile(`${root}${new URL(req.url).pathname}`).catch(() => undefined);
+      if (!data) return new Response("no", { status: 404 });
+      let off = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (off >= data.length) return c.close();
+          await new Promise((r) => setTimeout(r, 40));
+          c.enqueue(data.slice(off, off + 64 * 1024));
+          off += 64 * 1024;
+        },
+      });
+      return new Response(body, { headers: { "content-length": String(data.length) } });
+    },
+  );
+  return { url: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`, close: () => controller.abort() };
+}
+
+async function setup(dir: string) {
+  await writeTree(`${dir}/app`, { "a.bin": "old" });
+  const noise = concat(Array.from({ length: 32 }, () => crypto.getRandomValues(new Uint8Array(65_536))));
+  await makePatch(`${dir}/srv`, [{ path: "a.bin", data: noise }], { replace: { files: ["a.bin"] } });
+}
+
+Deno.test("renderProgress() draws each phase on one line", () => {
+  assert.equal(
+    renderProgress({ phase: "download", bytes: 1048576, total: 4194304, files: 3, elapsedMs: 1000 }),
+    "download 25% 1.0 MiB of 4.0 MiB at 1.0 MiB/s, ETA 3 s, 3 files staged",
+  );
+  assert.equal(renderProgress({ phase: "commit", steps: 5, totalSteps: 9, elapsedMs: 10 }), "commit 5/9 steps");
+  assert.equal(renderProgress({ phase: "done", elapsedMs: 2500 }), "done in 2.5 s");
+});
+
+Deno.test("apply --json emits NDJSON progress events and a result on stdout", async () => {
+  const [dir, done] = await tempDir();
+  await Deno.mkdir(`${dir}/srv`);
+  const server = slowServer(`${dir}/srv`);
+  try {
+    await setup(dir);
+    const r = await runCli(["apply", `${server.url}/patch.json`, "--dir", `${dir}/app`, "--allow-unsigned", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const phases = new Set(events.filter((e) => e.event === "progress").map((e) => e.phase));
+    for (const p of ["download", "verify", "commit", "done"]) assert.ok(phases.has(p), `phase ${p}: ${[...phases]}`);
+    const downloads = events.filter((e) => e.phase === "download");
+    assert.ok(downloads.length >= 3, "several download events");
+    assert.ok(
+      downloads.every((e) => typeof e.bytes === "number" && e.total === downloads[0].total && e.elapsedMs >= 0),
+    );
+    assert.equal(events.at(-1).event, "result");
+    assert.equal(events.at(-1).filesReplaced, 1);
+    // Not a terminal: plain lines on stderr, no carriage returns.
+    const plain = await runCli([
+      "apply",
+      `${server.url}/patch.json`,
+      "--dir",
+      `${dir}/app`,
+      "--allow-unsigned",
+      "--force",
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /^download \d+% .* of 2\.0 MiB/m);
+    assert.doesNotMatch(plain.stderr, /\r/);
+  } finally {
+    server.close();
+    await done();
+  }
+});
+
+Deno.test({
+  name: "apply draws a live progress line in a real terminal (tmux)",
+  ignore: !HAVE_TMUX,
+  async fn() {
+    const [dir, done] = await tempDir();
+    await Deno.mkdir(`${dir}/srv`);
+    const server = slowServer(`${dir}/srv`);
+    const session = `patchops-test-${Deno.pid}`;
+    try {
+      await setup(dir);
+      const cmd =
+        `${Deno.execPath()} run --quiet -A ${ROOT}/main.ts apply ${server.url}/patch.json --dir ${dir}/app --allow-unsigned; echo EXIT=$?; sleep 30`;
+      const started = await exec("tmux", [
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "160",
+        "-y",
+        "20",
+        "env",
+        "-u",
+        "NO_COLOR",
+        "bash",
+        "-c",
+        cmd,
+      ]);
+      assert.equal(started.code, 0, started.stderr);
+      let sawLive = false;
+      let screen = "";
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        screen = (await exec("tmux", ["capture-pane", "-p", "-t", session])).stdout;
+        if (/^download \d+% .*MiB\/s, ETA \d+ s/m.test(screen) && !/EXIT=/.test(screen)) sawLive = true;
+        if (/EXIT=\d/.test(screen)) break;
+      }
+      assert.ok(sawLive, `a live download line was drawn:\n${screen}`);
+      assert.match(screen, /EXIT=0/);
+      // One line per phase: the live line was redrawn in place, not printed again and again.
+      const downloadLines = screen.split("\n").filter((l) => l.startsWith("download"));
+      assert.equal(downloadLines.length, 1, screen);
+      assert.match(screen, /^applied sha256:/m);
+    } finally {
+      await exec("tmux", ["kill-session", "-t", session]).catch(() => {});
+      server.close();
+      await done();
+    }
+  },
+});
