@@ -87,11 +87,6 @@ export function ancestorsOf(path: string): string[] {
   return out;
 }
 
-/** Whether `inner` equals `outer` or lies below it (both normalised). */
-export function isWithin(inner: string, outer: string): boolean {
-  return outer === "" || inner === outer || inner.startsWith(outer + "/");
-}
-
 /** Where a symlink leads, lexically. */
 export type LinkResolution =
   | { kind: "inside"; path: string }

@@ -87,9 +87,3 @@ export async function removeIfExists(path: string): Promise<void> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
 }
-
-/** Creates `path`'s parent directories inside an area patchops owns. */
-export async function ensureParent(path: string): Promise<void> {
-  const parent = path.slice(0, path.lastIndexOf("/"));
-  if (parent) await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
-}

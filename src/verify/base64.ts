@@ -27,8 +27,3 @@ export function encodeBase64(bytes: Uint8Array): string {
   }
   return btoa(bin);
 }
-
-/** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -13,6 +13,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { bodyItems, identOf, renameFor } from "../_ddl.ts";
 import {
   canonicalLiteral,
   isNumericType,
@@ -52,57 +53,11 @@ function unsupported(stmt: Statement, what: string): PatchopsError {
   return new PatchopsError("SqlUnsupported", `line ${stmt.line}: ${what}`);
 }
 
-function identOf(v: Expr): string {
-  if (typeof v === "string") return v;
-  if (v?.expr?.value !== undefined) return String(v.expr.value);
-  if (v?.value !== undefined) return String(v.value);
-  if (v?.column !== undefined) return identOf(v.column);
-  return String(v);
-}
-
 function stringOf(v: Expr): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v.replace(/^'(.*)'$/s, "$1").replace(/''/g, "'");
   if (v.value !== undefined) return stringOf(v.value);
   return undefined;
-}
-
-/** Splits a CREATE TABLE body into its top-level items, with their first and last lines. */
-function bodyItems(stmt: Statement): { start: number; end: number }[] {
-  const text = stmt.text;
-  const open = text.indexOf("(");
-  const items: { start: number; end: number }[] = [];
-  if (open < 0) return items;
-  const add = (from: number, to: number) => {
-    let k = from;
-    while (k < to && /\s/.test(text[k]!)) k++;
-    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
-  };
-  let depth = 0;
-  let start = open + 1;
-  let quote = "";
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\" && quote !== "`") i++;
-      else if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) {
-      add(start, i);
-      break;
-    } else if (c === "," && depth === 1) {
-      add(start, i);
-      start = i + 1;
-    }
-  }
-  return items;
-}
-
-function renameFor(annotations: Annotation[], start: number, end: number): string | undefined {
-  return annotations.find((a) => a.line >= start && a.line <= end)?.from;
 }
 
 function parseDefault(col: Column, value: Expr): { def: ColumnDefault | undefined; onUpdate: string | undefined } {
@@ -219,7 +174,7 @@ function buildTable(
   const name = identOf(ast.table?.[0]?.table);
   if (ast.like) throw unsupported(stmt, `table "${name}": CREATE TABLE ... LIKE is not supported`);
   if (ast.query_expr || ast.as) throw unsupported(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
-  const items = bodyItems(stmt);
+  const items = bodyItems(stmt, { backslashEscapes: true });
   const table: Table = {
     name,
     columns: [],

@@ -15,19 +15,11 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { bodyItems, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
 const DB = { database: "postgresql" };
-
-function identOf(v: Expr): string {
-  if (typeof v === "string") return v;
-  if (v?.expr?.value !== undefined) return String(v.expr.value);
-  if (v?.value !== undefined && typeof v.value !== "object") return String(v.value);
-  if (v?.column !== undefined) return identOf(v.column);
-  if (v?.table !== undefined) return identOf(v.table);
-  return String(v);
-}
 
 /** Canonical expression text for PostgreSQL: casts of literals dropped, standard quoting. */
 export function pgExpr(node: Expr): string {
@@ -158,10 +150,6 @@ function parseOne(stmt: Statement): Expr {
       })`,
     );
   }
-}
-
-function renameFor(annotations: Annotation[], start: number, end: number): string | undefined {
-  return annotations.find((a) => a.line >= start && a.line <= end)?.from;
 }
 
 function constraintIndex(name: string, kind: "primary" | "unique", columns: string[]): Index {
@@ -366,7 +354,7 @@ export function parsePostgresSchema(sql: string): Schema {
         unnamedFks: [],
         columnChecks: [],
       };
-      const lines = itemLines(stmt);
+      const lines = bodyItems(stmt);
       (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
         addDefinition(p, d, it.start, annotations, it.end);
@@ -488,36 +476,4 @@ function prepareTable(text: string): { text: string; always: Set<string>; genera
     out = `${out.slice(0, m.index)}${m[1]}${m[2]}DEFAULT ${expr}${rest}`;
   }
   return { text: out, always, generated };
-}
-
-function itemLines(stmt: Statement): { start: number; end: number }[] {
-  const text = stmt.text;
-  const open = text.indexOf("(");
-  const items: { start: number; end: number }[] = [];
-  if (open < 0) return items;
-  let depth = 0;
-  let start = open + 1;
-  let quote = "";
-  const add = (from: number, to: number) => {
-    let k = from;
-    while (k < to && /\s/.test(text[k]!)) k++;
-    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
-  };
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"') quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) {
-      add(start, i);
-      break;
-    } else if (c === "," && depth === 1) {
-      add(start, i);
-      start = i + 1;
-    }
-  }
-  return items;
 }

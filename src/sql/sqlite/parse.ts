@@ -14,6 +14,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { bodyItems, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -24,16 +25,6 @@ export function sqliteExpr(node: Expr): string {
     quote: quoteStandardString,
     fallback: (n) => parser.exprToSQL(n, { database: "sqlite" }),
   });
-}
-
-function identOf(v: Expr): string {
-  if (typeof v === "string") return v;
-  if (v?.expr?.value !== undefined) return String(v.expr.value);
-  if (v?.value !== undefined) return String(v.value);
-  if (v?.column !== undefined) return identOf(v.column);
-  if (v?.table !== undefined) return identOf(v.table);
-  if (v?.name !== undefined) return identOf(v.name);
-  return String(v);
 }
 
 function fail(stmt: Statement, why: string): PatchopsError {
@@ -100,43 +91,6 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
     renamedFrom: undefined,
     where: table ? undefined : undefined,
   };
-}
-
-function renameFor(annotations: Annotation[], start: number, end: number): string | undefined {
-  return annotations.find((a) => a.line >= start && a.line <= end)?.from;
-}
-
-/** First and last line of each top-level item of a CREATE TABLE body. */
-function bodyItems(stmt: Statement): { start: number; end: number }[] {
-  const text = stmt.text;
-  const open = text.indexOf("(");
-  const items: { start: number; end: number }[] = [];
-  if (open < 0) return items;
-  const add = (from: number, to: number) => {
-    let k = from;
-    while (k < to && /\s/.test(text[k]!)) k++;
-    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
-  };
-  let depth = 0;
-  let start = open + 1;
-  let quote = "";
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`" || c === "[") quote = c === "[" ? "]" : c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) {
-      add(start, i);
-      break;
-    } else if (c === "," && depth === 1) {
-      add(start, i);
-      start = i + 1;
-    }
-  }
-  return items;
 }
 
 function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Table {
