@@ -54,7 +54,9 @@ export interface StageOptions {
 /** Files up to this size are buffered and written by the pool. */
 const SMALL_FILE = 1 << 20;
 const POOL_TASKS = 16;
-const POOL_BYTES = 32 << 20;
+const POOL_BYTES = 16 << 20;
+/** A large file is flushed in the background every this many bytes. */
+const FLUSH_EVERY = 16 << 20;
 const UMASK = currentUmask();
 
 function currentUmask(): number {
@@ -295,11 +297,19 @@ async function stageMembers(
           let closed = false;
           try {
             let written = 0;
+            let syncedAt = 0;
+            let flushing: Promise<void> | undefined;
             for await (const part of body) {
               let off = 0;
               while (off < part.length) off += await file.write(part.subarray(off));
               written += part.length;
+              // Start writeback early, in the background, so the final fsync has little left to do.
+              if (durable && !flushing && written - syncedAt >= FLUSH_EVERY) {
+                syncedAt = written;
+                flushing = file.syncData().finally(() => (flushing = undefined));
+              }
             }
+            await flushing;
             if (written !== header.size) throw refuse(header, "is truncated");
             if (header.mtime > 0) await file.utime(header.mtime, header.mtime);
             await Deno.chmod(target, mode);
