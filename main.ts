@@ -64,8 +64,13 @@ export async function main(args: string[]): Promise<number> {
   if (
     name === undefined || name === "help" || name === "--help" || name === "-h"
   ) {
+    // Asked for, help is a result (stdout); without a command it is a usage error (stderr, exit 2).
+    if (name === undefined) {
+      console.error(await help());
+      return 2;
+    }
     console.log(await help());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const load = COMMANDS[name];
   if (load === undefined) {
