@@ -19,6 +19,7 @@ import { quoteIdent, quoteString } from "../expr.ts";
 import type { Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { printCheck, printColumn, printCreateTable, printForeignKey, printIndex, printTableOptions } from "./print.ts";
 import { INTEGER_TYPES, printType, resolveCharset } from "./types.ts";
+import { pairTables } from "../_pairs.ts";
 
 /** One change, ready to print. */
 export interface Change {
@@ -183,29 +184,13 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   const t = (name: string) => quoteIdent(name);
 
   // Pair tables, honouring renames.
-  const pairs: [Table, Table][] = [];
-  const created: Table[] = [];
-  const usedFrom = new Set<Table>();
-  const renames: Change[] = [];
-  for (const desired of to.tables) {
-    let current = from.tables.find((x) => x.name === desired.name);
-    if (!current && desired.renamedFrom) {
-      current = from.tables.find((x) => x.name === desired.renamedFrom);
-      if (current) {
-        renames.push({
-          kind: "rename_table",
-          table: desired.name,
-          sql: `RENAME TABLE ${t(current.name)} TO ${t(desired.name)}`,
-          description: `rename table ${current.name} to ${desired.name}`,
-        });
-      }
-    }
-    if (current && !usedFrom.has(current)) {
-      usedFrom.add(current);
-      pairs.push([current, desired]);
-    } else created.push(desired);
-  }
-  const dropped = from.tables.filter((x) => !usedFrom.has(x));
+  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  const renames: Change[] = renamed.map(([current, desired]) => ({
+    kind: "rename_table",
+    table: desired.name,
+    sql: `RENAME TABLE ${t(current.name)} TO ${t(desired.name)}`,
+    description: `rename table ${current.name} to ${desired.name}`,
+  }));
 
   // 1. Triggers and views that go away or change.
   for (const tr of from.triggers) {

@@ -11,6 +11,7 @@
 import { quoteStandardString } from "../expr.ts";
 import type { Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import type { Change } from "../mysql/diff.ts";
+import { pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -99,41 +100,28 @@ function narrowing(a: Column, b: Column): string | undefined {
 
 /** Diffs two PostgreSQL schemas into ordered changes. */
 export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
-  const pairs: [Table, Table][] = [];
-  const used = new Set<Table>();
-  const renames: Change[] = [];
+  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  const renames: Change[] = renamed.map(([cur, d]) => ({
+    kind: "rename_table",
+    table: d.name,
+    sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
+    description: `rename table ${cur.name} to ${d.name}`,
+  }));
   const creates: Change[] = [];
-  for (const d of to.tables) {
-    let cur = from.tables.find((x) => x.name === d.name);
-    if (!cur && d.renamedFrom) {
-      cur = from.tables.find((x) => x.name === d.renamedFrom);
-      if (cur) {
-        renames.push({
-          kind: "rename_table",
-          table: d.name,
-          sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
-          description: `rename table ${cur.name} to ${d.name}`,
-        });
-      }
-    }
-    if (cur && !used.has(cur)) {
-      used.add(cur);
-      pairs.push([cur, d]);
-    } else {
-      const lines = [
-        ...d.columns.map(printColumn),
-        ...d.indexes.filter((i) => i.implicit).map(printConstraint),
-        ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`),
-      ];
-      creates.push({
-        kind: "create_table",
-        table: d.name,
-        sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
-        description: `create table ${d.name}`,
-      });
-    }
+  for (const d of created) {
+    const lines = [
+      ...d.columns.map(printColumn),
+      ...d.indexes.filter((i) => i.implicit).map(printConstraint),
+      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`),
+    ];
+    creates.push({
+      kind: "create_table",
+      table: d.name,
+      sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
+      description: `create table ${d.name}`,
+    });
   }
-  const dropped = from.tables.filter((t) => !used.has(t));
+
   const dropFks: Change[] = [];
   const dropConstraints: Change[] = [];
   const dropIndexes: Change[] = [];

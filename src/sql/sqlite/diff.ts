@@ -13,6 +13,7 @@
 import { quoteStandardString } from "../expr.ts";
 import type { Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
 import type { Change } from "../mysql/diff.ts";
+import { pairTables } from "../_pairs.ts";
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const lower = (s: string) => s.toLowerCase();
@@ -125,42 +126,32 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const indexCreates: Change[] = [];
   const rebuilt = new Set<string>();
 
-  const pairs: [Table, Table][] = [];
-  const used = new Set<Table>();
-  for (const d of to.tables) {
-    let cur = from.tables.find((x) => x.name === d.name);
-    if (!cur && d.renamedFrom) {
-      cur = from.tables.find((x) => x.name === d.renamedFrom);
-      if (cur) {
-        renames.push({
-          kind: "rename_table",
-          table: d.name,
-          sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
-          description: `rename table ${cur.name} to ${d.name}`,
-        });
-      }
-    }
-    if (cur && !used.has(cur)) {
-      used.add(cur);
-      pairs.push([cur, d]);
-    } else {
-      creates.push({
-        kind: "create_table",
+  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  for (const [cur, d] of renamed) {
+    renames.push({
+      kind: "rename_table",
+      table: d.name,
+      sql: `ALTER TABLE ${q(cur.name)} RENAME TO ${q(d.name)}`,
+      description: `rename table ${cur.name} to ${d.name}`,
+    });
+  }
+  for (const d of created) {
+    creates.push({
+      kind: "create_table",
+      table: d.name,
+      sql: printCreateTable(d),
+      description: `create table ${d.name}`,
+    });
+    for (const idx of d.indexes.filter((i) => !i.implicit)) {
+      indexCreates.push({
+        kind: "create_index",
         table: d.name,
-        sql: printCreateTable(d),
-        description: `create table ${d.name}`,
+        sql: printCreateIndex(idx, d.name),
+        description: `create index ${idx.name}`,
       });
-      for (const idx of d.indexes.filter((i) => !i.implicit)) {
-        indexCreates.push({
-          kind: "create_index",
-          table: d.name,
-          sql: printCreateIndex(idx, d.name),
-          description: `create index ${idx.name}`,
-        });
-      }
     }
   }
-  for (const cur of from.tables.filter((x) => !used.has(x))) {
+  for (const cur of dropped) {
     drops.push({
       kind: "drop_table",
       table: cur.name,
