@@ -7,6 +7,7 @@
  */
 
 import type { Expr } from "./expr.ts";
+import type { Table } from "./model.ts";
 import type { Annotation, Statement } from "./split.ts";
 
 /** The name an identifier-like node stands for. */
@@ -67,4 +68,25 @@ export function bodyItems(stmt: Statement, options?: BodyItemsOptions): { start:
     }
   }
   return items;
+}
+
+/** A table with no columns, keys or options yet, for a parser to fill. */
+export function emptyTable(name: string, line: number, renamedFrom: string | undefined): Table {
+  return {
+    name,
+    columns: [],
+    indexes: [],
+    foreignKeys: [],
+    checks: [],
+    options: {
+      engine: undefined,
+      charset: undefined,
+      collate: undefined,
+      comment: undefined,
+      rowFormat: undefined,
+      other: {},
+    },
+    renamedFrom,
+    line,
+  };
 }

@@ -13,7 +13,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
 import {
   canonicalLiteral,
   isNumericType,
@@ -175,24 +175,11 @@ function buildTable(
   if (ast.like) throw unsupported(stmt, `table "${name}": CREATE TABLE ... LIKE is not supported`);
   if (ast.query_expr || ast.as) throw unsupported(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
   const items = bodyItems(stmt, { backslashEscapes: true });
-  const table: Table = {
+  const table: Table = emptyTable(
     name,
-    columns: [],
-    indexes: [],
-    foreignKeys: [],
-    checks: [],
-    options: {
-      engine: undefined,
-      charset: undefined,
-      collate: undefined,
-      comment: undefined,
-      rowFormat: undefined,
-      other: {},
-    },
-    // The annotation for the table sits between CREATE TABLE and its first item.
-    renamedFrom: renameFor(annotations, stmt.line, (items[0]?.start ?? stmt.line + 1) - 1),
-    line: stmt.line,
-  };
+    stmt.line,
+    renameFor(annotations, stmt.line, (items[0]?.start ?? stmt.line + 1) - 1),
+  );
   const unnamedChecks: string[] = [];
   const unnamedFks: ForeignKey[] = [];
   const pendingUnique: { column: string; item: number }[] = [];

@@ -9,7 +9,7 @@
  */
 
 import { quoteStandardString } from "../expr.ts";
-import type { Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import type { Column, ForeignKey, Index, Schema } from "../model.ts";
 import type { Change } from "../mysql/diff.ts";
 import { pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";

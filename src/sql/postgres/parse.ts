@@ -15,7 +15,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -331,23 +331,7 @@ export function parsePostgresSchema(sql: string): Schema {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
       }
       const p: PendingPg = {
-        table: {
-          name,
-          columns: [],
-          indexes: [],
-          foreignKeys: [],
-          checks: [],
-          options: {
-            engine: undefined,
-            charset: undefined,
-            collate: undefined,
-            comment: undefined,
-            rowFormat: undefined,
-            other: {},
-          },
-          renamedFrom: renameFor(annotations, stmt.line, stmt.line),
-          line: stmt.line,
-        },
+        table: emptyTable(name, stmt.line, renameFor(annotations, stmt.line, stmt.line)),
         stmt,
         unnamedChecks: [],
         unnamedUnique: [],

@@ -14,7 +14,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -97,23 +97,11 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
   const name = identOf(ast.table?.[0]?.table ?? ast.table?.[0]);
   if (ast.as || ast.query_expr) throw fail(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
   const items = bodyItems(stmt);
-  const table: Table = {
+  const table: Table = emptyTable(
     name,
-    columns: [],
-    indexes: [],
-    foreignKeys: [],
-    checks: [],
-    options: {
-      engine: undefined,
-      charset: undefined,
-      collate: undefined,
-      comment: undefined,
-      rowFormat: undefined,
-      other: {},
-    },
-    renamedFrom: renameFor(annotations, stmt.line, (items[0]?.start ?? stmt.line + 1) - 1),
-    line: stmt.line,
-  };
+    stmt.line,
+    renameFor(annotations, stmt.line, (items[0]?.start ?? stmt.line + 1) - 1),
+  );
   for (const opt of ast.table_options ?? []) {
     const key = String(opt.keyword ?? "").toUpperCase();
     if (key === "WITHOUT ROWID" || key === "STRICT") table.options.other[key] = "1";
