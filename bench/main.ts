@@ -10,7 +10,8 @@
  *   (c) `patchops apply` (which also fsyncs everything and keeps a backup).
  * Medians over several runs, the ratios c/a and c/b, and the peak RSS of
  * (c) are printed; `--huge` adds a 1 GiB patch to show RSS does not grow
- * with the patch. `--write` stores the table in bench/RESULTS.md.
+ * with the patch. `--write` stores the table in bench/RESULTS.md. `--keep`
+ * leaves the work directory (packages, trees, key) for measuring by hand.
  *
  * Needs curl, sha256sum, minisign, tar and GNU time (/usr/bin/time).
  */
@@ -105,8 +106,7 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   const fresh = `${work}/install-${name}`;
   const reset = `rm -rf ${fresh} ${work}/dl-${name} && mkdir -p ${fresh} ${work}/dl-${name}`;
   // The flags `deno task compile` bakes into the binary, with the network narrowed to the bench server.
-  const perms =
-    "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs --v8-flags=--max-semi-space-size=1";
+  const perms = "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs --allow-run=sync";
   const deno = `${Deno.execPath()} run --quiet ${perms} ${ROOT}/main.ts`;
   const cmds = {
     a: `tar -xzf ${pkg} -C ${fresh}`,
@@ -204,5 +204,6 @@ try {
   }
 } finally {
   controller.abort();
-  await Deno.remove(work, { recursive: true }).catch(() => {});
+  if (args.has("--keep")) console.error(`kept ${work}`);
+  else await Deno.remove(work, { recursive: true }).catch(() => {});
 }

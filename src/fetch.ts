@@ -25,9 +25,15 @@ export interface OpenBodyOptions {
   headers?: Record<string, string>;
 }
 
-/** An open body: the stream and what the server said about it. */
+/**
+ * An open body: a reader and what the server said about it. `pull` reads
+ * the next chunk into a buffer the body owns and reuses, so a chunk is
+ * valid only until the next call (copy what must be kept).
+ */
 export interface Body {
-  stream: ReadableStream<Uint8Array>;
+  pull: () => Promise<Uint8Array | undefined>;
+  /** Stops reading and releases the connection or file. */
+  cancel(): Promise<void>;
   /** Length announced by the server or the file system, if any. */
   size: number | undefined;
   /** The URL the bytes came from, after redirects. */
@@ -37,6 +43,9 @@ export interface Body {
   /** Response headers (empty for files). */
   headers: Headers;
 }
+
+/** Size of the buffer a body reads into. */
+const READ_BUFFER = 256 << 10;
 
 function failed(url: URL, why: string, cause?: unknown): PatchopsError {
   return new PatchopsError(
@@ -138,14 +147,8 @@ export async function openBody(
     const lengthHeader = response.headers.get("content-length");
     const size = lengthHeader !== null && /^[0-9]+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (response.body === null) throw failed(current, "response has no body");
-    const stream = guard(response.body, {
-      url: current,
-      size,
-      timeoutSeconds,
-      abort,
-    });
     return {
-      stream,
+      ...guard(response.body, { url: current, size, timeoutSeconds, abort }),
       size,
       url: current,
       status: response.status,
@@ -167,8 +170,23 @@ async function openFile(url: URL): Promise<Body> {
     file.close();
     throw failed(url, "not a regular file");
   }
+  const buf = new Uint8Array(READ_BUFFER);
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
   return {
-    stream: file.readable,
+    pull: async () => {
+      if (!open) return undefined;
+      const n = await file.read(buf);
+      if (n === null) {
+        close();
+        return undefined;
+      }
+      return buf.subarray(0, n);
+    },
+    cancel: () => Promise.resolve(close()),
     size: info.size,
     url,
     status: 200,
@@ -183,57 +201,80 @@ interface GuardOptions {
   abort: AbortController;
 }
 
-/** Wraps a response body with a stall timer and a length check. */
+/**
+ * Reads a response body with a stall timer and a length check. Bytes go
+ * into one reused buffer through a BYOB reader (fetch bodies are byte
+ * streams), so a long download allocates nothing per chunk; the default
+ * reader is the fallback where BYOB is not offered.
+ */
 function guard(
   body: ReadableStream<Uint8Array>,
   options: GuardOptions,
-): ReadableStream<Uint8Array> {
+): Pick<Body, "pull" | "cancel"> {
   const { url, size, timeoutSeconds, abort } = options;
-  const reader = body.getReader();
+  let byob: ReadableStreamBYOBReader | undefined;
+  let plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    plain = body.getReader();
+  }
+  let buf = new Uint8Array(READ_BUFFER);
   let received = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  let finished = false;
+  const read = async (): Promise<Uint8Array | undefined> => {
+    if (byob) {
+      const { done, value } = await byob.read(buf);
+      if (done || value === undefined) return undefined;
+      // The read transferred the buffer; the returned view is the same memory.
+      buf = new Uint8Array(value.buffer);
+      return value;
+    }
+    const { done, value } = await plain!.read();
+    return done ? undefined : value;
+  };
+  return {
+    pull: async () => {
+      if (finished) return undefined;
       let stalled = false;
       const timer = setTimeout(() => {
         stalled = true;
         abort.abort();
       }, timeoutSeconds * 1000);
+      let value: Uint8Array | undefined;
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          if (size !== undefined && received < size) {
-            controller.error(
-              failed(
-                url,
-                `connection closed after ${received} of ${size} bytes`,
-              ),
-            );
-          } else controller.close();
-          return;
-        }
-        received += value.length;
-        if (size !== undefined && received > size) {
-          controller.error(
-            failed(url, `server sent more than the announced ${size} bytes`),
-          );
-          return;
-        }
-        controller.enqueue(value);
+        value = await read();
       } catch (err) {
+        finished = true;
         const why = stalled
           ? `stalled: no data for ${timeoutSeconds} s after ${received} bytes`
           : size !== undefined
           ? `connection lost after ${received} of ${size} bytes`
           : `connection lost after ${received} bytes`;
-        controller.error(failed(url, why, err));
+        throw failed(url, why, err);
       } finally {
         clearTimeout(timer);
       }
+      if (value === undefined) {
+        finished = true;
+        if (size !== undefined && received < size) {
+          throw failed(url, `connection closed after ${received} of ${size} bytes`);
+        }
+        return undefined;
+      }
+      received += value.length;
+      if (size !== undefined && received > size) {
+        finished = true;
+        abort.abort();
+        throw failed(url, `server sent more than the announced ${size} bytes`);
+      }
+      return value;
     },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
+    cancel: async () => {
+      finished = true;
+      await (byob ?? plain)!.cancel().catch(() => {});
     },
-  }, { highWaterMark: 0 });
+  };
 }
 
 /** Options of {@linkcode readSmall}. */
@@ -253,7 +294,7 @@ export async function readSmall(
   const { limit = 16 << 20 } = options ?? {};
   const body = await openBody(url, options);
   if (body.size !== undefined && body.size > limit) {
-    await body.stream.cancel();
+    await body.cancel();
     throw failed(
       url,
       `document of ${body.size} bytes exceeds the ${limit}-byte limit`,
@@ -261,12 +302,13 @@ export async function readSmall(
   }
   const parts: Uint8Array[] = [];
   let total = 0;
-  for await (const part of body.stream) {
+  for (let part = await body.pull(); part !== undefined; part = await body.pull()) {
     total += part.length;
     if (total > limit) {
+      await body.cancel();
       throw failed(url, `document exceeds the ${limit}-byte limit`);
     }
-    parts.push(part);
+    parts.push(part.slice());
   }
   const out = new Uint8Array(total);
   let off = 0;

@@ -35,6 +35,54 @@ export async function syncDir(path: string): Promise<void> {
 }
 
 /**
+ * Whether {@linkcode syncFileSystem} can be tried: Linux, and permission to
+ * run `sync` already granted (never prompts).
+ */
+export function canSyncFileSystem(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    return Deno.permissions.querySync({ name: "run", command: "sync" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes everything written so far on the file system holding `path` durable
+ * with one syncfs(2), through coreutils' `sync --file-system`. Thousands of
+ * small files then cost one flush instead of one fsync (and one journal
+ * commit) each: 0.15 s against 5 s or more for 12,000 files here. Deno has
+ * no syncfs binding; FFI would reach it, but `--allow-ffi` grants
+ * everything, while `--allow-run=sync` grants one harmless program. Returns
+ * false when it could not be done (not allowed, no `sync`, or it failed), and
+ * the caller must then fsync file by file.
+ */
+export async function syncFileSystem(path: string): Promise<boolean> {
+  if (!canSyncFileSystem()) return false;
+  try {
+    const out = await new Deno.Command("sync", {
+      args: ["--file-system", "--", path],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** fsyncs a file's data (and the metadata needed to read it back). */
+export async function syncFile(path: string): Promise<void> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+}
+
+/**
  * Runs `fn` over `items` with at most `limit` calls in flight. Concurrent
  * fsyncs let the file system fold them into fewer journal commits.
  */

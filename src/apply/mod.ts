@@ -7,7 +7,15 @@
 import { PatchopsError } from "../errors.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
-import { forEachLimit, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
+import {
+  canSyncFileSystem,
+  forEachLimit,
+  removeIfExists,
+  syncDir,
+  syncFile,
+  syncFileSystem,
+  writeFileAtomic,
+} from "./_fs.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
 import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
@@ -227,6 +235,7 @@ export async function applyPatch(
     checkVersion(manifest, state.version, force, onWarning);
     await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
     const space = new SpaceGuard(ws.base);
+    const batchSync = canSyncFileSystem();
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
@@ -236,8 +245,9 @@ export async function applyPatch(
       onSize: (bytes, keepsCopy) =>
         bytes === undefined ? Promise.resolve() : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
       beforeFile: (size) => space.beforeFile(size),
-      // Staged files are fsynced as they are written; the journal must not name unsynced data.
-      durable: true,
+      // The journal must not name unsynced data: staged files are fsynced as they are
+      // written, unless one syncfs after staging can cover them all.
+      sync: batchSync ? "batch" : "each",
       timeoutSeconds,
       startedAt,
       ...(onProgress ? { onProgress } : {}),
@@ -274,11 +284,16 @@ export async function applyPatch(
       files: staged.files,
       elapsedMs: Date.now() - startedAt,
     });
-    const dirs: string[] = [`${txnDir}/staging`];
-    for (const [path, e] of staged.entries) {
-      if (e.type === "directory") dirs.push(`${txnDir}/staging/${path}`);
+    if (!batchSync || !(await syncFileSystem(`${txnDir}/staging`))) {
+      const dirs: string[] = [`${txnDir}/staging`];
+      const files: string[] = [];
+      for (const [path, e] of staged.entries) {
+        if (e.type === "directory") dirs.push(`${txnDir}/staging/${path}`);
+        else if (batchSync && e.type === "file") files.push(`${txnDir}/staging/${path}`);
+      }
+      await forEachLimit(files, 32, syncFile);
+      await forEachLimit(dirs, 32, syncDir);
     }
-    await forEachLimit(dirs, 32, syncDir);
 
     const journal: Journal = {
       format: 1,

@@ -1,7 +1,8 @@
 /**
  * One pass over the package bytes: download, SHA-256, signature state,
- * gunzip, tar, policy and staging all run on the same stream, so the
- * package is never held in memory and never read twice. With a download
+ * decompression, tar, policy and staging are one chain of pulls through
+ * reused buffers, so the package is never held in memory, never read twice,
+ * and costs no allocation per chunk. With a download
  * directory, the raw bytes are also kept in a `.part` file so that an
  * interrupted transfer resumes with an HTTP Range request.
  *
@@ -9,8 +10,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { Duplex } from "node:stream";
-import zlib from "node:zlib";
+import { compressionOf, inflating, type Pull } from "../archive/inflate.ts";
 import { stageArchive, type StagedTree } from "../archive/stage.ts";
 import { PatchopsError } from "../errors.ts";
 import { type Body, openBody } from "../fetch.ts";
@@ -44,8 +44,8 @@ export interface ReceiveOptions extends TrustOptions {
   onSize?: (bytes: number | undefined, keepsCopy: boolean) => Promise<void>;
   /** Passed on to staging: called before each file is written. */
   beforeFile?: (size: number) => Promise<void>;
-  /** Passed on to staging: fsync every staged file. */
-  durable?: boolean;
+  /** Passed on to staging: how staged data reaches the disk. */
+  sync?: "none" | "each" | "batch";
 }
 
 /** What {@linkcode receivePackage} produced. */
@@ -141,7 +141,7 @@ async function openResumable(
     }
     // The server ignored the range or the file changed: start over.
     if (body.status === 206) {
-      await body.stream.cancel();
+      await body.cancel();
       return {
         body: await openBody(manifest.url, { timeoutSeconds }),
         resumeFrom: 0,
@@ -209,28 +209,40 @@ export async function receivePackage(
   }
 }
 
-async function* chunksOf(
-  path: string,
-  limit: number,
-): AsyncGenerator<Uint8Array> {
+/** Reads the first `limit` bytes of a partial download, into one reused buffer. */
+async function openPartReader(path: string, limit: number): Promise<{ pull: Pull; close(): void }> {
   const file = await Deno.open(path);
-  try {
-    let left = limit;
-    const buf = new Uint8Array(1 << 20);
-    while (left > 0) {
+  const buf = new Uint8Array(256 << 10);
+  let left = limit;
+  return {
+    pull: async () => {
+      if (left <= 0) return undefined;
       const n = await file.read(buf.subarray(0, Math.min(buf.length, left)));
-      if (n === null) {
-        throw new PatchopsError(
-          "FetchFailed",
-          `partial download "${path}" shrank`,
-        );
-      }
+      if (n === null) throw new PatchopsError("FetchFailed", `partial download "${path}" shrank`);
       left -= n;
-      yield buf.slice(0, n);
-    }
-  } finally {
-    file.close();
+      return buf.subarray(0, n);
+    },
+    close: () => file.close(),
+  };
+}
+
+/** Reads at least `n` bytes (fewer only at the end), copied: the source reuses its buffer. */
+async function readHead(pull: Pull, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  while (got < n) {
+    const chunk = await pull();
+    if (chunk === undefined) break;
+    parts.push(chunk.slice());
+    got += chunk.length;
   }
+  const out = new Uint8Array(got);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 async function receiveOnce(
@@ -258,7 +270,7 @@ async function receiveOnce(
   try {
     await onSize?.(body.size, part !== undefined);
   } catch (err) {
-    await body.stream.cancel().catch(() => {});
+    await body.cancel();
     throw err;
   }
   let partFile: Deno.FsFile | undefined;
@@ -287,97 +299,90 @@ async function receiveOnce(
       ]);
     }
   }
+  const resumed = resumeFrom > 0 ? await openPartReader(part!.path, resumeFrom) : undefined;
   const sha = createHash("sha256");
+  let bytes = 0;
+  let files = 0;
+  let lastReport = 0;
+  let fetchError: unknown;
+  // The package's bytes, each one hashed and checked for the signature as it passes (the
+  // earlier part of a resumed download first). A chunk is valid until the next call.
+  const raw: Pull = async () => {
+    try {
+      if (signal?.aborted) throw new PatchopsError("FetchFailed", "download interrupted by a signal");
+      let chunk = await resumed?.pull();
+      if (chunk === undefined) {
+        chunk = await body.pull();
+        if (chunk === undefined) return undefined;
+        if (partFile) {
+          let off = 0;
+          while (off < chunk.length) off += partFile.writeSync(chunk.subarray(off));
+        }
+      }
+      sha.update(chunk);
+      verifier?.update(chunk);
+      bytes += chunk.length;
+      const now = Date.now();
+      if (onProgress && now - lastReport >= 100) {
+        lastReport = now;
+        onProgress({
+          phase: "download",
+          bytes,
+          ...(total !== undefined ? { total } : {}),
+          files,
+          elapsedMs: now - startedAt,
+        });
+      }
+      return chunk;
+    } catch (err) {
+      fetchError ??= err;
+      throw err;
+    }
+  };
   let extractError: unknown;
   let staged: StagedTree | undefined;
-  // The decompressor is chosen by the package's first bytes, not its name.
-  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  let destroy: (() => void) | undefined;
-  let staging: Promise<void> = Promise.resolve();
-  // Once staging has stopped (done or failed), nothing reads the decompressor any more: a
-  // write waiting for room must not wait for ever, so every write races this.
-  let stagingSettled: Promise<void> = new Promise(() => {});
-  const write = (chunk: Uint8Array) => Promise.race([writer!.write(chunk).catch(() => {}), stagingSettled]);
-  const head: Uint8Array[] = [];
-  let headBytes = 0;
-  const start = async () => {
-    const first = concatBytes(head);
-    const kind = compressionOf(first);
-    if (kind === undefined) {
-      extractError ??= new PatchopsError("ArchiveCorrupt", "package is neither gzip- nor zstd-compressed");
-      return;
-    }
-    const inflate = decompressor(kind);
-    writer = inflate.writable.getWriter();
-    destroy = inflate.destroy;
-    staging = stageArchive(inflate.readable, stagingDir, {
-      ...(capture ? { capture } : {}),
-      ...(beforeFile ? { beforeFile } : {}),
-      durable: options.durable ?? false,
-    }).then(
-      (tree) => {
-        staged = tree;
-      },
-      (err) => {
-        extractError ??= err;
-      },
-    );
-    stagingSettled = staging;
-    await write(first);
-  };
-  let bytes = 0;
-  let fetchError: unknown;
-  let lastReport = 0;
-  const feed = async (chunk: Uint8Array) => {
-    if (signal?.aborted) throw new PatchopsError("FetchFailed", "download interrupted by a signal");
-    sha.update(chunk);
-    verifier?.update(chunk);
-    bytes += chunk.length;
-    if (writer === undefined && extractError === undefined) {
-      head.push(chunk.slice());
-      headBytes += chunk.length;
-      if (headBytes >= 4) await start();
-    } else if (writer !== undefined && extractError === undefined) {
-      await write(chunk);
-    }
-    const now = Date.now();
-    if (onProgress && now - lastReport >= 100) {
-      lastReport = now;
-      onProgress({
-        phase: "download",
-        bytes,
-        ...(total !== undefined ? { total } : {}),
-        files: staged?.files ?? 0,
-        elapsedMs: now - startedAt,
-      });
-    }
-  };
   try {
-    if (resumeFrom > 0) {
-      for await (const chunk of chunksOf(part!.path, resumeFrom)) await feed(chunk);
-    }
-    for await (const chunk of body.stream) {
-      if (partFile) {
-        let off = 0;
-        while (off < chunk.length) off += await partFile.write(chunk.subarray(off));
+    // The decompressor is chosen by the package's first bytes, not its name.
+    const head = await readHead(raw, 4);
+    const kind = compressionOf(head);
+    if (head.length === 0) {
+      extractError = new PatchopsError("ArchiveCorrupt", "package is empty");
+    } else if (kind === undefined) {
+      extractError = new PatchopsError("ArchiveCorrupt", "package is neither gzip- nor zstd-compressed");
+    } else {
+      let headSent = false;
+      const inflater = inflating(kind, () => {
+        if (headSent) return raw();
+        headSent = true;
+        return Promise.resolve(head);
+      });
+      try {
+        staged = await stageArchive(inflater.pull, stagingDir, {
+          ...(capture ? { capture } : {}),
+          ...(beforeFile ? { beforeFile } : {}),
+          onEntry: (_path, tree) => {
+            files = tree.files;
+          },
+          sync: options.sync ?? "none",
+        });
+      } catch (err) {
+        extractError = err;
+      } finally {
+        inflater.close();
       }
-      await feed(chunk);
     }
-    if (writer === undefined && extractError === undefined) {
-      if (headBytes > 0) await start();
-      else extractError = new PatchopsError("ArchiveCorrupt", "package is empty");
-    }
-    if (writer && extractError === undefined) await Promise.race([writer.close().catch(() => {}), stagingSettled]);
+    // Whatever extraction made of it, every byte is hashed: read what is left.
+    if (fetchError === undefined) { while ((await raw()) !== undefined); }
   } catch (err) {
-    fetchError = err;
-    await body.stream.cancel().catch(() => {});
-    destroy?.();
+    fetchError ??= err;
   } finally {
+    resumed?.close();
     partFile?.close();
   }
-  await staging;
-  if (extractError !== undefined) destroy?.();
-  if (fetchError !== undefined) throw fetchError;
+  if (fetchError !== undefined) {
+    await body.cancel();
+    throw fetchError;
+  }
   onProgress?.({
     phase: "verify",
     bytes,
@@ -407,42 +412,4 @@ async function receiveOnce(
   };
 }
 
-/** Compression formats a package may use. */
-export type Compression = "gzip" | "zstd";
-
-/** Recognises a package's compression by its magic bytes. */
-export function compressionOf(head: Uint8Array): Compression | undefined {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return undefined;
-}
-
-/**
- * A decompressing transform on node:zlib, whose output comes in bounded
- * 64 KiB chunks (DecompressionStream hands out chunks of megabytes, which
- * set the peak memory) and which is faster.
- */
-export function decompressor(kind: Compression): {
-  readable: ReadableStream<Uint8Array>;
-  writable: WritableStream<Uint8Array>;
-  destroy: () => void;
-} {
-  const z = kind === "gzip"
-    ? zlib.createGunzip({ chunkSize: 64 << 10 })
-    : zlib.createZstdDecompress({ chunkSize: 64 << 10 });
-  const web = Duplex.toWeb(z) as unknown as {
-    readable: ReadableStream<Uint8Array>;
-    writable: WritableStream<Uint8Array>;
-  };
-  return { ...web, destroy: () => z.destroy() };
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export { type Compression, compressionOf } from "../archive/inflate.ts";

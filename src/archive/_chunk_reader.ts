@@ -5,24 +5,41 @@
  * @module
  */
 
-/** Reads exact byte counts from a `ReadableStream<Uint8Array>`. */
+import type { Pull } from "./inflate.ts";
+
+/**
+ * Reads exact byte counts from a `ReadableStream<Uint8Array>` or a pull
+ * function. A pull function may reuse its buffer, so whatever this reader
+ * hands out is valid only until the next call into it.
+ */
 export class ChunkReader {
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #pull: Pull;
+  #cancel: (reason?: unknown) => Promise<void>;
   #chunk: Uint8Array = new Uint8Array(0);
   #offset = 0;
   #done = false;
   /** Bytes handed out so far. */
   position = 0;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.getReader();
+  constructor(source: ReadableStream<Uint8Array> | Pull) {
+    if (typeof source === "function") {
+      this.#pull = source;
+      this.#cancel = () => Promise.resolve();
+    } else {
+      const reader = source.getReader();
+      this.#pull = async () => {
+        const { done, value } = await reader.read();
+        return done ? undefined : value;
+      };
+      this.#cancel = (reason) => reader.cancel(reason).catch(() => {});
+    }
   }
 
   async #fill(): Promise<boolean> {
     while (this.#offset >= this.#chunk.length) {
       if (this.#done) return false;
-      const { done, value } = await this.#reader.read();
-      if (done) {
+      const value = await this.#pull();
+      if (value === undefined) {
         this.#done = true;
         return false;
       }
@@ -83,6 +100,6 @@ export class ChunkReader {
   /** Stops reading and releases the stream. */
   async cancel(reason?: unknown): Promise<void> {
     this.#done = true;
-    await this.#reader.cancel(reason).catch(() => {});
+    await this.#cancel(reason);
   }
 }

@@ -6,9 +6,9 @@
  * @module
  */
 
-import process from "node:process";
 import { PatchopsError } from "../errors.ts";
 import { ancestorsOf, linkEscapes, normalizeRelativePath, RESERVED_DIR } from "../path_policy.ts";
+import type { Pull } from "./inflate.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 
 /** What a staged path is. Hard links are staged as files. */
@@ -44,11 +44,13 @@ export interface StageOptions {
   /** Called before a file of `size` bytes is written; may throw to stop staging. */
   beforeFile?: (size: number) => Promise<void>;
   /**
-   * fsync every staged file before returning (apply needs this before it
-   * journals; verify does not).
-   * @default false
+   * How staged data reaches the disk: `"none"` leaves it to the kernel
+   * (verify); `"each"` fsyncs every file before returning; `"batch"` leaves
+   * the flush to the caller (one syncfs), starting writeback of large files
+   * early so that flush has little left to do.
+   * @default "none"
    */
-  durable?: boolean;
+  sync?: "none" | "each" | "batch";
 }
 
 /** Files up to this size are buffered and written by the pool. */
@@ -61,30 +63,69 @@ const UMASK = currentUmask();
 
 function currentUmask(): number {
   try {
-    return process.umask();
+    return Deno.umask();
   } catch {
     return 0o777;
   }
 }
 
-async function writeSmall(
+/** Writes a buffered small file and fsyncs it (the `"each"` mode, run by the pool). */
+async function writeSmallDurably(
   path: string,
   data: Uint8Array,
   mode: number,
   mtime: number,
-  durable: boolean,
 ): Promise<void> {
   const file = await Deno.open(path, { write: true, createNew: true, mode });
   try {
     let off = 0;
     while (off < data.length) off += await file.write(data.subarray(off));
     if (mtime > 0) await file.utime(mtime, mtime);
-    if (durable) await file.syncData();
+    await file.syncData();
   } finally {
     file.close();
   }
   // open() applied the umask; fix the bits it took away.
   if ((mode & UMASK) !== 0) await Deno.chmod(path, mode);
+}
+
+/**
+ * Streams a member into a new file with synchronous calls. Writes to the
+ * page cache take microseconds, and an async call costs a hop to a worker
+ * thread and back: for 12,000 small files the synchronous calls took a
+ * fifth of the time. Each part is written before the next is read, as the
+ * reader's buffer is reused.
+ */
+async function writeStreamed(
+  path: string,
+  body: AsyncIterable<Uint8Array>,
+  mode: number,
+  mtime: number,
+  flushEvery: number | undefined,
+): Promise<{ written: number; file: Deno.FsFile; flushing: Promise<void> | undefined }> {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode });
+  let written = 0;
+  let flushing: Promise<void> | undefined;
+  try {
+    let flushedAt = 0;
+    for await (const part of body) {
+      let off = 0;
+      while (off < part.length) off += file.writeSync(part.subarray(off));
+      written += part.length;
+      // Start writeback early, in the background, so the final flush has little left to do.
+      if (flushEvery !== undefined && !flushing && written - flushedAt >= flushEvery) {
+        flushedAt = written;
+        flushing = file.syncData().finally(() => (flushing = undefined));
+      }
+    }
+    if (mtime > 0) file.utimeSync(mtime, mtime);
+  } catch (err) {
+    await flushing?.catch(() => {});
+    file.close();
+    throw err;
+  }
+  if ((mode & UMASK) !== 0) Deno.chmodSync(path, mode);
+  return { written, file, flushing };
 }
 
 /**
@@ -146,7 +187,7 @@ function refuse(
  * caller removes the staging directory on failure.
  */
 export async function stageArchive(
-  stream: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array> | Pull,
   root: string,
   options?: StageOptions,
 ): Promise<StagedTree> {
@@ -161,12 +202,12 @@ export async function stageArchive(
 }
 
 async function stageMembers(
-  stream: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array> | Pull,
   root: string,
   writes: WritePool,
   options?: StageOptions,
 ): Promise<StagedTree> {
-  const { capture = new Set<string>(), onEntry, beforeFile, durable = false } = options ?? {};
+  const { capture = new Set<string>(), onEntry, beforeFile, sync = "none" } = options ?? {};
   const tree: StagedTree = {
     entries: new Map(),
     captured: new Map(),
@@ -216,7 +257,7 @@ async function stageMembers(
     for (const a of ancestorsOf(path)) {
       const e = tree.entries.get(a);
       if (e === undefined) {
-        await Deno.mkdir(`${root}/${a}`, { mode: 0o700 });
+        Deno.mkdirSync(`${root}/${a}`, { mode: 0o700 });
         tree.entries.set(a, {
           type: "directory",
           mode: 0o755,
@@ -237,7 +278,7 @@ async function stageMembers(
     switch (header.type) {
       case "directory": {
         const prior = tree.entries.get(path);
-        if (prior === undefined) await Deno.mkdir(target, { mode: 0o700 });
+        if (prior === undefined) Deno.mkdirSync(target, { mode: 0o700 });
         tree.entries.set(path, {
           type: "directory",
           mode: header.mode & 0o7777,
@@ -254,7 +295,7 @@ async function stageMembers(
             `is a symlink to "${header.linkPath}", which leaves the install directory`,
           );
         }
-        await Deno.symlink(header.linkPath, target);
+        Deno.symlinkSync(header.linkPath, target);
         tree.entries.set(path, { type: "symlink", mode: 0o777, size: 0 });
         break;
       }
@@ -277,7 +318,7 @@ async function stageMembers(
           );
         }
         await writes.wait(source);
-        await Deno.link(`${root}/${source}`, target);
+        Deno.linkSync(`${root}/${source}`, target);
         tree.entries.set(path, { ...e });
         tree.files++;
         break;
@@ -285,40 +326,36 @@ async function stageMembers(
       case "file": {
         await beforeFile?.(header.size);
         const mode = header.mode & 0o777;
-        if (header.size <= SMALL_FILE) {
-          // Small files are written by a bounded pool while the stream goes on: one at a
-          // time, the per-file system calls, not the bytes, would set the pace.
+        if (sync === "each" && header.size <= SMALL_FILE) {
+          // One fsync per file: a bounded pool keeps many in flight so the file system can
+          // fold them into fewer journal commits.
           const data = await collect(body, header.size);
           if (data.length !== header.size) throw refuse(header, "is truncated");
-          await writes.add(path, data.length, writeSmall(target, data, mode, header.mtime, durable));
+          await writes.add(path, data.length, writeSmallDurably(target, data, mode, header.mtime));
         } else {
-          await writes.drain();
-          const file = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
-          let closed = false;
-          try {
-            let written = 0;
-            let syncedAt = 0;
-            let flushing: Promise<void> | undefined;
-            for await (const part of body) {
-              let off = 0;
-              while (off < part.length) off += await file.write(part.subarray(off));
-              written += part.length;
-              // Start writeback early, in the background, so the final fsync has little left to do.
-              if (durable && !flushing && written - syncedAt >= FLUSH_EVERY) {
-                syncedAt = written;
-                flushing = file.syncData().finally(() => (flushing = undefined));
-              }
-            }
-            await flushing;
-            if (written !== header.size) throw refuse(header, "is truncated");
-            if (header.mtime > 0) await file.utime(header.mtime, header.mtime);
-            await Deno.chmod(target, mode);
-            // The data reaches the disk in the background while the next members stream in.
-            closed = true;
-            await writes.add(path, 0, (durable ? file.syncData() : Promise.resolve()).finally(() => file.close()));
-          } finally {
-            if (!closed) file.close();
+          const large = header.size > SMALL_FILE && sync !== "none";
+          const { written, file, flushing } = await writeStreamed(
+            target,
+            body,
+            mode,
+            header.mtime,
+            large ? FLUSH_EVERY : undefined,
+          );
+          if (written !== header.size) {
+            await flushing?.catch(() => {});
+            file.close();
+            throw refuse(header, "is truncated");
           }
+          if (sync === "each") {
+            // The data reaches the disk in the background while the next members stream in.
+            const done = (async () => {
+              await flushing;
+              await file.syncData();
+            })().finally(() => file.close());
+            await writes.add(path, 0, done);
+          } else if (flushing) {
+            await writes.add(path, 0, flushing.finally(() => file.close()));
+          } else file.close();
         }
         tree.entries.set(path, { type: "file", mode, size: header.size });
         tree.files++;
@@ -344,7 +381,7 @@ async function stageMembers(
   for (
     const [path, mode] of dirModes.sort((a, b) => b[0].length - a[0].length)
   ) {
-    await Deno.chmod(`${root}/${path}`, mode & 0o777);
+    Deno.chmodSync(`${root}/${path}`, mode & 0o777);
   }
   return tree;
 }

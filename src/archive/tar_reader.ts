@@ -13,6 +13,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import { ChunkReader } from "./_chunk_reader.ts";
+import type { Pull } from "./inflate.ts";
 
 const BLOCK = 512;
 /** Upper bound for pax and GNU long-name payloads, which are held in memory. */
@@ -193,7 +194,9 @@ function paxNumber(
 /**
  * Reads tar members from a decompressed stream, in order. After the
  * end-of-archive marker, the rest of the stream is drained so that every
- * byte upstream is seen (the hash covers them all).
+ * byte upstream is seen (the hash covers them all). A header and a body
+ * part are valid until the next step of the iteration: the source may
+ * reuse its buffer.
  *
  * @example
  * ```ts
@@ -204,9 +207,9 @@ function paxNumber(
  * ```
  */
 export async function* readTar(
-  stream: ReadableStream<Uint8Array>,
+  source: ReadableStream<Uint8Array> | Pull,
 ): AsyncGenerator<TarEntry> {
-  const reader = new ChunkReader(stream);
+  const reader = new ChunkReader(source);
   let globalPax = new Map<string, string>();
   let localPax: Map<string, string> | undefined;
   let longName: string | undefined;

@@ -12,7 +12,6 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { PatchopsError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
@@ -225,7 +224,7 @@ export class MinisignVerifier {
     const digest = new Uint8Array(this.#hash.digest());
     const ok = this.#sig.algorithm === "ED"
       ? await ed25519Verify(this.#key.key, this.#sig.signature, digest)
-      : legacyCheck(this.#key.key, this.#sig.signature, digest);
+      : await legacyCheck(this.#key.key, this.#sig.signature, digest);
     if (!ok) {
       throw new PatchopsError(
         "SignatureInvalid",
@@ -252,12 +251,17 @@ export class MinisignVerifier {
   }
 }
 
-/** RFC 8032 verification given `H(R || A || M)`: checks `[S]B == R + [k]A`. */
-function legacyCheck(
+/**
+ * RFC 8032 verification given `H(R || A || M)`: checks `[S]B == R + [k]A`.
+ * The curve library loads only here: legacy signatures are rare, and it
+ * would add 5 MiB to every apply.
+ */
+async function legacyCheck(
   publicKey: Uint8Array,
   sig: Uint8Array,
   hram: Uint8Array,
-): boolean {
+): Promise<boolean> {
+  const { ed25519 } = await import("@noble/curves/ed25519.js");
   try {
     const Point = ed25519.Point;
     const order = Point.Fn.ORDER;
