@@ -47,12 +47,14 @@ export class Workspace {
   }
 }
 
-/** A sortable, unique transaction id: UTC time plus randomness. */
+/**
+ * A sortable, unique transaction id: UTC time to the millisecond plus
+ * randomness (`20261130T081423.123Z-1a2b3c4d`). Backups are pruned and
+ * rolled back in id order, so two patches applied within the same second
+ * must still sort in the order they were applied.
+ */
 export function newTxnId(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace(
-    /\.\d+Z$/,
-    "Z",
-  );
+  const t = new Date().toISOString().replace(/[-:]/g, "");
   const r = crypto.getRandomValues(new Uint8Array(4));
   return `${t}-${Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
