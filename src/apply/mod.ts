@@ -248,6 +248,7 @@ export async function applyPatch(
       // The journal must not name unsynced data: staged files are fsynced as they are
       // written, unless one syncfs after staging can cover them all.
       sync: batchSync ? "batch" : "each",
+      ...(batchSync ? { flushStaged: () => syncFileSystem(`${txnDir}/staging`) } : {}),
       timeoutSeconds,
       startedAt,
       ...(onProgress ? { onProgress } : {}),

@@ -46,6 +46,8 @@ export interface ReceiveOptions extends TrustOptions {
   beforeFile?: (size: number) => Promise<void>;
   /** Passed on to staging: how staged data reaches the disk. */
   sync?: "none" | "each" | "batch";
+  /** Passed on to staging: background writeback of what is staged so far. */
+  flushStaged?: () => Promise<unknown>;
 }
 
 /** What {@linkcode receivePackage} produced. */
@@ -364,6 +366,7 @@ async function receiveOnce(
             files = tree.files;
           },
           sync: options.sync ?? "none",
+          ...(options.flushStaged ? { flushStaged: options.flushStaged } : {}),
         });
       } catch (err) {
         extractError = err;

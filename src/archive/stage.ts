@@ -7,7 +7,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { ancestorsOf, linkEscapes, normalizeRelativePath, RESERVED_DIR } from "../path_policy.ts";
+import { ancestorsOf, linkEscapes, normalizeRelativePath, parentOf, RESERVED_DIR } from "../path_policy.ts";
 import type { Pull } from "./inflate.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 
@@ -51,6 +51,13 @@ export interface StageOptions {
    * @default "none"
    */
   sync?: "none" | "each" | "batch";
+  /**
+   * With `sync: "batch"`: starts writeback of everything staged so far
+   * (e.g. a syncfs in a child process). Called in the background every
+   * {@linkcode FLUSH_EVERY} bytes, one at a time, so the caller's final
+   * flush has little left to do.
+   */
+  flushStaged?: () => Promise<unknown>;
 }
 
 /** Files up to this size are buffered and written by the pool. */
@@ -207,7 +214,9 @@ async function stageMembers(
   writes: WritePool,
   options?: StageOptions,
 ): Promise<StagedTree> {
-  const { capture = new Set<string>(), onEntry, beforeFile, sync = "none" } = options ?? {};
+  const { capture = new Set<string>(), onEntry, beforeFile, sync = "none", flushStaged } = options ?? {};
+  let flushedAt = 0;
+  let flushing: Promise<unknown> | undefined;
   const tree: StagedTree = {
     entries: new Map(),
     captured: new Map(),
@@ -254,17 +263,20 @@ async function stageMembers(
         throw refuse(header, "appears twice in the archive");
       }
     }
-    for (const a of ancestorsOf(path)) {
+    // Entries never change type once staged, so a parent that is a directory means every
+    // ancestor is one: only a new parent needs the walk.
+    const parent = parentOf(path);
+    const known = parent === "" || tree.entries.get(parent)?.type === "directory";
+    for (const a of known ? [] : ancestorsOf(path)) {
       const e = tree.entries.get(a);
       if (e === undefined) {
-        Deno.mkdirSync(`${root}/${a}`, { mode: 0o700 });
+        makeDir(`${root}/${a}`, 0o755, a, dirModes);
         tree.entries.set(a, {
           type: "directory",
           mode: 0o755,
           size: 0,
           implied: true,
         });
-        dirModes.push([a, 0o755]);
       } else if (e.type === "symlink") {
         throw refuse(header, `would be written through the symlink "${a}"`);
       } else if (e.type !== "directory") {
@@ -278,13 +290,10 @@ async function stageMembers(
     switch (header.type) {
       case "directory": {
         const prior = tree.entries.get(path);
-        if (prior === undefined) Deno.mkdirSync(target, { mode: 0o700 });
-        tree.entries.set(path, {
-          type: "directory",
-          mode: header.mode & 0o7777,
-          size: 0,
-        });
-        dirModes.push([path, header.mode & 0o7777]);
+        const mode = header.mode & 0o777;
+        if (prior === undefined) makeDir(target, mode, path, dirModes);
+        else if (prior.mode !== mode) dirModes.push([path, mode]);
+        tree.entries.set(path, { type: "directory", mode, size: 0 });
         break;
       }
       case "symlink": {
@@ -360,6 +369,10 @@ async function stageMembers(
         tree.entries.set(path, { type: "file", mode, size: header.size });
         tree.files++;
         tree.bytes += header.size;
+        if (sync === "batch" && flushStaged && !flushing && tree.bytes - flushedAt >= FLUSH_EVERY) {
+          flushedAt = tree.bytes;
+          flushing = flushStaged().catch(() => {}).finally(() => (flushing = undefined));
+        }
         break;
       }
     }
@@ -367,6 +380,7 @@ async function stageMembers(
   }
 
   await writes.drain();
+  await flushing;
   // A symlink added later can change where an earlier one leads, so check
   // every link again against the complete set.
   for (const [path, target] of links) {
@@ -384,6 +398,20 @@ async function stageMembers(
     Deno.chmodSync(`${root}/${path}`, mode & 0o777);
   }
   return tree;
+}
+
+/**
+ * Creates a staged directory. One its owner may write into gets its final
+ * mode at once; any other is created 0700 (so its members can be written)
+ * and listed in `later` for a chmod after the last member.
+ */
+function makeDir(target: string, mode: number, path: string, later: [string, number][]): void {
+  if ((mode & 0o700) === 0o700 && (mode & UMASK) === 0) {
+    Deno.mkdirSync(target, { mode });
+    return;
+  }
+  Deno.mkdirSync(target, { mode: 0o700 });
+  later.push([path, mode]);
 }
 
 function reasonOf(err: unknown): string {
