@@ -103,25 +103,32 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   const out = `${work}/out-${name}`;
   const pkg = `${out}/patch.tar.gz`;
   const sha = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`)).hash.slice(7);
-  const fresh = `${work}/install-${name}`;
-  const reset = `rm -rf ${fresh} ${work}/dl-${name} && mkdir -p ${fresh} ${work}/dl-${name}`;
   // The flags `deno task compile` bakes into the binary, with the network narrowed to the bench server.
   const perms = "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs --allow-run=sync";
   const deno = `${Deno.execPath()} run --quiet ${perms} ${ROOT}/main.ts`;
   const cmds = {
-    a: `tar -xzf ${pkg} -C ${fresh}`,
-    b: `cd ${work}/dl-${name} && curl -sSf -o p.tar.gz ${url}/out-${name}/patch.tar.gz && ` +
+    a: (dir: string) => `tar -xzf ${pkg} -C ${dir}`,
+    b: (dir: string) =>
+      `cd ${dir}.dl && curl -sSf -o p.tar.gz ${url}/out-${name}/patch.tar.gz && ` +
       `echo "${sha}  p.tar.gz" | sha256sum -c --quiet && ` +
-      `minisign -Vq -p ${work}/key.pub -m p.tar.gz -x ${pkg}.minisig && tar -xzf p.tar.gz -C ${fresh}`,
-    c: `${deno} apply ${url}/out-${name}/manifest.json --dir ${fresh} --public-key ${work}/key.pub`,
+      `minisign -Vq -p ${work}/key.pub -m p.tar.gz -x ${pkg}.minisig && tar -xzf p.tar.gz -C ${dir}`,
+    c: (dir: string) => `${deno} apply ${url}/out-${name}/manifest.json --dir ${dir} --public-key ${work}/key.pub`,
   };
   const times: Record<"a" | "b" | "c", number[]> = { a: [], b: [], c: [] };
   const rss: number[] = [];
+  // Every run gets a new directory, and nothing is removed until the bench is over: for
+  // a minute or more after thousands of files are deleted, ext4 skips their inodes as
+  // "recently deleted" one by one on every file it creates (perf: find_inode_bit), which
+  // made whichever contestant came next several times slower.
+  const trees = `${work}/installs-${name}`;
+  await Deno.mkdir(trees);
   for (let i = 0; i < runs; i++) {
     for (const k of ["a", "b", "c"] as const) {
-      await sh(reset);
+      const dir = `${trees}/${k}${i}`;
+      await Deno.mkdir(dir);
+      await Deno.mkdir(`${dir}.dl`);
       await sh("sync");
-      const t = await timed(cmds[k]);
+      const t = await timed(cmds[k](dir));
       times[k].push(t.secs);
       if (k === "c") rss.push(t.rssKiB);
     }
