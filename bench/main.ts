@@ -132,6 +132,7 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
       times[k].push(t.secs);
       if (k === "c") rss.push(t.rssKiB);
     }
+    console.error(`  ${name} run ${i + 1}: a ${times.a[i]} s, b ${times.b[i]} s, c ${times.c[i]} s`);
   }
   const m = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
   const stat = await Deno.stat(pkg);
@@ -163,6 +164,8 @@ try {
     ["small", (d) => buildSmall(d, 12_000)],
   ];
   if (args.has("--huge")) shapes.push(["huge", (d) => buildLarge(d, 16)]);
+  const only = Deno.env.get("PATCHOPS_BENCH_ONLY");
+  if (only) shapes.splice(0, shapes.length, ...shapes.filter(([n]) => only.split(",").includes(n)));
   for (const [name, build] of shapes) {
     console.error(`building the ${name} patch...`);
     await build(`${work}/tree-${name}`);

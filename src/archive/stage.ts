@@ -66,13 +66,33 @@ const POOL_TASKS = 16;
 const POOL_BYTES = 16 << 20;
 /** A large file is flushed in the background every this many bytes. */
 const FLUSH_EVERY = 16 << 20;
-const UMASK = currentUmask();
+let UMASK = 0o777;
 
-function currentUmask(): number {
+/**
+ * Learns the process umask, so that only files whose mode it would cut
+ * need a chmod after open(2). `Deno.umask()` needs `--allow-sys=umask`;
+ * without it, a probe file created with mode 0777 in `dir` shows the mask.
+ * Not knowing it means a chmod per file, which doubled staging time.
+ */
+function learnUmask(dir: string): void {
   try {
-    return Deno.umask();
+    UMASK = Deno.umask();
+    return;
   } catch {
-    return 0o777;
+    // No permission: probe below.
+  }
+  const probe = `${dir}/.umask-probe`;
+  try {
+    Deno.openSync(probe, { write: true, createNew: true, mode: 0o777 }).close();
+    UMASK = 0o777 & ~Deno.statSync(probe).mode!;
+  } catch {
+    UMASK = 0o777;
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch {
+      // Never created.
+    }
   }
 }
 
@@ -198,6 +218,7 @@ export async function stageArchive(
   root: string,
   options?: StageOptions,
 ): Promise<StagedTree> {
+  learnUmask(root);
   const writes = new WritePool();
   try {
     return await stageMembers(stream, root, writes, options);

@@ -90,3 +90,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test("under umask 077 and without --allow-sys, staged files and directories keep the archive's modes", async () => {
+  const [base, done] = await tempDir();
+  try {
+    const app = `${base}/app`;
+    await writeTree(app, { "keep.txt": "keep" });
+    const { pub, sec } = await minisignKeygen(base);
+    const members: Member[] = [
+      { path: "lib/", type: "directory", mode: 0o755 },
+      { path: "lib/run.sh", data: "#!/bin/sh\n", mode: 0o755 },
+      { path: "lib/conf.txt", data: "conf", mode: 0o644 },
+      { path: "lib/secret.txt", data: "s", mode: 0o600 },
+      { path: "lib/ro/", type: "directory", mode: 0o555 },
+      { path: "lib/ro/inside.txt", data: "i", mode: 0o444 },
+      { path: "lib/deep/er/file.txt", data: "d", mode: 0o640 },
+    ];
+    const manifest = await makePatch(base, members, { replace: { directories: ["lib"] } }, { sec });
+    // Deno.umask() needs --allow-sys=umask; without it the mask is learnt from a probe file.
+    const perms = "--allow-read --allow-write --no-prompt";
+    const r = await exec("sh", [
+      "-c",
+      `umask 077 && exec "${Deno.execPath()}" run --quiet ${perms} "${ROOT}/main.ts" apply "${manifest}" --dir "${app}" --public-key "${pub}"`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const mode = (p: string) => (Deno.statSync(`${app}/${p}`).mode! & 0o777).toString(8);
+    assert.deepEqual(
+      [
+        "lib",
+        "lib/run.sh",
+        "lib/conf.txt",
+        "lib/secret.txt",
+        "lib/ro",
+        "lib/ro/inside.txt",
+        "lib/deep",
+        "lib/deep/er/file.txt",
+      ]
+        .map((p) => [p, mode(p)]),
+      [
+        ["lib", "755"],
+        ["lib/run.sh", "755"],
+        ["lib/conf.txt", "644"],
+        ["lib/secret.txt", "600"],
+        ["lib/ro", "555"],
+        ["lib/ro/inside.txt", "444"],
+        ["lib/deep", "755"],
+        ["lib/deep/er/file.txt", "640"],
+      ],
+    );
+    assert.ok(!Deno.readDirSync(`${app}/lib`).some((e) => e.name.startsWith(".umask")), "probe left behind");
+    await Deno.chmod(`${app}/lib/ro`, 0o755);
+  } finally {
+    await done();
+  }
+});
