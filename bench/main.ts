@@ -23,6 +23,9 @@ import { formatBytes } from "../src/format.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const RUNS = Number(Deno.env.get("PATCHOPS_BENCH_RUNS") ?? "5");
+/** (c) runs with the permission and V8 flags that `deno task compile` bakes into the binary. */
+const COMPILE_FLAGS = (JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile as string)
+  .split(/\s+/).filter((f) => /^--(allow-|no-prompt|v8-flags)/.test(f));
 const args = new Set(Deno.args);
 
 async function sh(cmd: string): Promise<{ code: number; out: string; err: string }> {
@@ -103,9 +106,7 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   const out = `${work}/out-${name}`;
   const pkg = `${out}/patch.tar.gz`;
   const sha = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`)).hash.slice(7);
-  // The flags `deno task compile` bakes into the binary, with the network narrowed to the bench server.
-  const perms = "--allow-read --allow-write --allow-net=127.0.0.1 --allow-sys=hostname,statfs --allow-run=sync";
-  const deno = `${Deno.execPath()} run --quiet ${perms} ${ROOT}/main.ts`;
+  const deno = `${Deno.execPath()} run --quiet ${COMPILE_FLAGS.join(" ")} ${ROOT}/main.ts`;
   const cmds = {
     a: (dir: string) => `tar -xzf ${pkg} -C ${dir}`,
     b: (dir: string) =>
@@ -195,7 +196,8 @@ try {
   const fs = (await sh(`df -T ${work} | awk 'NR==2 {print $2}'`)).out.trim();
   const lines = [
     `Machine: ${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores (${cpu}), ${mem} GiB RAM, ${fs} file system; Deno ${Deno.version.deno}.`,
-    `Medians of ${RUNS} runs (huge: 1 run), seconds; each run installs into a fresh empty directory.`,
+    `Medians of ${RUNS} runs (huge: 1 run), seconds; each run installs into a fresh empty directory. ` +
+    `(c) is \`deno run ${COMPILE_FLAGS.join(" ")} main.ts apply\`, the flags of \`deno task compile\`.`,
     "",
     "| patch | package | (a) tar -xzf | (b) curl+sha256sum+minisign+tar | (c) patchops apply | c/a | c/b | peak RSS (c) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",

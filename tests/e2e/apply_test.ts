@@ -606,7 +606,7 @@ test("apply works under the permission flags that deno task compile bakes in", a
   const flags = task.split(/\s+/).filter((f) => /^--(allow-|no-prompt|v8-flags)/.test(f));
   assert.ok(
     flags.includes("--no-prompt") &&
-      flags.some((f) => f.startsWith("--allow-net")),
+      flags.some((f) => f === "--allow-all" || f.startsWith("--allow-net")),
     task,
   );
   await makePatch(w.srv, [{ path: "lib/core.jar", data: "compiled" }], {
