@@ -285,7 +285,11 @@ export async function applyPatch(
       files: staged.files,
       elapsedMs: Date.now() - startedAt,
     });
-    if (!batchSync || !(await syncFileSystem(`${txnDir}/staging`))) {
+    // One syncfs covers any number of files, but it also flushes whatever else is dirty on
+    // that file system: for a handful of files, fsyncs of their own are cheaper and do not
+    // wait for other writers.
+    const viaSyncfs = batchSync && staged.files > FEW_FILES && (await syncFileSystem(`${txnDir}/staging`));
+    if (!viaSyncfs) {
       const dirs: string[] = [`${txnDir}/staging`];
       const files: string[] = [];
       for (const [path, e] of staged.entries) {
@@ -338,6 +342,9 @@ export async function applyPatch(
     await session.close();
   }
 }
+
+/** Up to this many staged files are fsynced one by one even where one syncfs could do. */
+const FEW_FILES = 64;
 
 /** Options of {@linkcode verifyPackage}. */
 export interface VerifyOptions extends TrustOptions {

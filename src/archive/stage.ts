@@ -54,8 +54,8 @@ export interface StageOptions {
   /**
    * With `sync: "batch"`: starts writeback of everything staged so far
    * (e.g. a syncfs in a child process). Called in the background every
-   * {@linkcode FLUSH_EVERY} bytes, one at a time, so the caller's final
-   * flush has little left to do.
+   * 16 MiB spread over 256 files or more, one at a time, so the caller's
+   * final flush has little left to do.
    */
   flushStaged?: () => Promise<unknown>;
 }
@@ -66,6 +66,8 @@ const POOL_TASKS = 16;
 const POOL_BYTES = 16 << 20;
 /** A large file is flushed in the background every this many bytes. */
 const FLUSH_EVERY = 16 << 20;
+/** ...and with `sync: "batch"`, the file system once that many bytes in at least this many files are staged. */
+const FLUSH_FILES = 256;
 let UMASK = 0o777;
 
 /**
@@ -237,6 +239,7 @@ async function stageMembers(
 ): Promise<StagedTree> {
   const { capture = new Set<string>(), onEntry, beforeFile, sync = "none", flushStaged } = options ?? {};
   let flushedAt = 0;
+  let flushedFiles = 0;
   let flushing: Promise<unknown> | undefined;
   const tree: StagedTree = {
     entries: new Map(),
@@ -390,8 +393,14 @@ async function stageMembers(
         tree.entries.set(path, { type: "file", mode, size: header.size });
         tree.files++;
         tree.bytes += header.size;
-        if (sync === "batch" && flushStaged && !flushing && tree.bytes - flushedAt >= FLUSH_EVERY) {
+        // Many files: start a flush of the file system now and then (a few large files are
+        // flushed one by one instead, as they stream).
+        if (
+          sync === "batch" && flushStaged && !flushing && tree.bytes - flushedAt >= FLUSH_EVERY &&
+          tree.files - flushedFiles >= FLUSH_FILES
+        ) {
           flushedAt = tree.bytes;
+          flushedFiles = tree.files;
           flushing = flushStaged().catch(() => {}).finally(() => (flushing = undefined));
         }
         break;

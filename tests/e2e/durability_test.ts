@@ -11,12 +11,15 @@ import { exec, makePatch, type Member, minisignKeygen, ROOT, tempDir, writeTree 
 const HAVE_STRACE = await exec("strace", ["-V"]).then((r) => r.code === 0, () => false);
 const FILES = 150;
 
-async function traceApply(permissions: string[]): Promise<{ lines: string[]; app: string; done: () => Promise<void> }> {
+async function traceApply(
+  permissions: string[],
+  files = FILES,
+): Promise<{ lines: string[]; app: string; done: () => Promise<void> }> {
   const [base, done] = await tempDir();
   const app = `${base}/app`;
   await writeTree(app, { "lib/old.txt": "old", "keep.txt": "keep" });
   const { pub, sec } = await minisignKeygen(base);
-  const members: Member[] = Array.from({ length: FILES }, (_, i) => ({ path: `lib/f${i}.txt`, data: `file ${i}` }));
+  const members: Member[] = Array.from({ length: files }, (_, i) => ({ path: `lib/f${i}.txt`, data: `file ${i}` }));
   members.push({ path: "big.bin", data: new Uint8Array(3 << 20).fill(7) });
   const manifest = await makePatch(base, members, { replace: { files: ["big.bin"], directories: ["lib"] } }, { sec });
   const log = `${base}/strace.log`;
@@ -85,6 +88,23 @@ Deno.test({
       const perFile = lines.slice(0, journal).filter((l) => /fdatasync\(\d+/.test(l)).length;
       assert.ok(perFile >= FILES + 1, `only ${perFile} fdatasync calls for ${FILES + 1} staged files`);
       assert.equal(await Deno.readTextFile(`${app}/lib/f7.txt`), "file 7");
+    } finally {
+      await done();
+    }
+  },
+});
+
+Deno.test({
+  name: "with a handful of files, each is fdatasynced and no syncfs flushes the whole file system",
+  ignore: !HAVE_STRACE,
+  async fn() {
+    const { lines, app, done } = await traceApply(["--allow-all", "--no-prompt"], 5);
+    try {
+      assert.ok(!lines.some((l) => /syncfs\(/.test(l)), "syncfs ran for 6 files");
+      const journal = indexOf(lines, journalWritten, "journal write");
+      const perFile = lines.slice(0, journal).filter((l) => /fdatasync\(\d+/.test(l)).length;
+      assert.ok(perFile >= 6, `only ${perFile} fdatasync calls for 6 staged files`);
+      assert.equal(await Deno.readTextFile(`${app}/lib/f3.txt`), "file 3");
     } finally {
       await done();
     }
