@@ -154,7 +154,7 @@ await need("GNU time", "test -x /usr/bin/time");
 await need("sha256sum", "command -v sha256sum");
 
 const work = await Deno.makeTempDir({ prefix: "patchops-bench-" });
-const controller = new AbortController();
+let stopServer = () => {};
 try {
   const sk = generateSecretKey();
   await Deno.writeTextFile(`${work}/key.pub`, formatPublicKey(publicKeyOf(sk)));
@@ -172,20 +172,22 @@ try {
     await build(`${work}/tree-${name}`);
     await createPatch(empty, `${work}/tree-${name}`, `${work}/out-${name}`, { secretKey: sk, version: "1" });
   }
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: controller.signal, onListen: () => {} },
-    async (req) => {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      try {
-        const file = await Deno.open(`${work}${path}`);
-        const size = (await file.stat()).size;
-        return new Response(file.readable, { headers: { "content-length": String(size) } });
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-    },
-  );
-  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+  // The server runs in a process of its own, as a real one would: in this process it
+  // shared a heap with the trees just built.
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", `--allow-read=${work}`, "--allow-net=127.0.0.1", `${ROOT}/bench/serve.ts`, work],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  stopServer = () => {
+    try {
+      server.kill();
+    } catch {
+      // Already gone.
+    }
+  };
+  const port = (await new Response(server.stdout).body!.getReader().read()).value;
+  const url = `http://127.0.0.1:${new TextDecoder().decode(port).trim()}`;
   const results: Result[] = [];
   for (const [name] of shapes) {
     console.error(`measuring ${name} (${name === "huge" ? 1 : RUNS} runs)...`);
@@ -215,7 +217,7 @@ try {
     );
   }
 } finally {
-  controller.abort();
+  stopServer();
   if (args.has("--keep")) console.error(`kept ${work}`);
   else await Deno.remove(work, { recursive: true }).catch(() => {});
 }
