@@ -93,6 +93,8 @@ interface Result {
   rssKiB: number;
   bytes: number;
   files: string;
+  /** Every run's a/b/c seconds. */
+  runs: string;
 }
 
 async function timed(cmd: string): Promise<{ secs: number; rssKiB: number }> {
@@ -145,6 +147,7 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
     rssKiB: Math.max(...rss),
     bytes: stat.size,
     files: `${m.operations.replace.directories.length} dir`,
+    runs: times.a.map((a, i) => `${a}/${times.b[i]}/${times.c[i]}`).join(", "),
   };
 }
 
@@ -209,12 +212,14 @@ try {
       } | ${(r.c / r.b).toFixed(2)} | ${(r.rssKiB / 1024).toFixed(0)} MiB |`
     ),
   ];
+  lines.push("", "Every run, a/b/c seconds, in order:", "", ...results.map((r) => `- ${r.name}: ${r.runs}`));
   console.log(lines.join("\n"));
   if (args.has("--write")) {
     await Deno.writeTextFile(
       `${ROOT}/bench/RESULTS.md`,
       `# Benchmark results\n\nProduced by \`deno task bench --huge --write\`.\n\n${lines.join("\n")}\n`,
     );
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", `${ROOT}/bench/RESULTS.md`] }).output();
   }
 } finally {
   stopServer();
