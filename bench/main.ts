@@ -8,8 +8,9 @@
  *   (a) `tar -xzf` of the local archive;
  *   (b) a careful script: curl, `sha256sum -c`, `minisign -V`, `tar -xzf`;
  *   (c) `patchops apply` (which also fsyncs everything and keeps a backup).
- * Medians over several runs, the ratios c/a and c/b, and the peak RSS of
- * (c) are printed; `--huge` adds a 1 GiB patch to show RSS does not grow
+ * After one untimed warm-up round, medians over several runs (the order of
+ * the three turning from run to run), the ratios c/a and c/b, and the peak
+ * RSS of (c) are printed; `--huge` adds a 1 GiB patch to show RSS does not grow
  * with the patch. `--write` stores the table in bench/RESULTS.md. `--keep`
  * leaves the work directory (packages, trees, key) for measuring by hand.
  *
@@ -128,6 +129,15 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   // The order turns from run to run, so that a slow spell of the disk (right after the
   // large patch, all three ran twice as slow for a while) does not always hit the same one.
   const order = ["a", "b", "c"] as const;
+  // One untimed round first (as hyperfine's --warmup): the trees just built are still
+  // being written back, and the first runs after building were up to three times slower.
+  for (const k of order) {
+    const dir = `${trees}/warmup-${k}`;
+    await Deno.mkdir(dir);
+    await Deno.mkdir(`${dir}.dl`);
+    await sh("sync");
+    await timed(cmds[k](dir));
+  }
   for (let i = 0; i < runs; i++) {
     for (const k of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
       const dir = `${trees}/${k}${i}`;
@@ -204,7 +214,7 @@ try {
   const fs = (await sh(`df -T ${work} | awk 'NR==2 {print $2}'`)).out.trim();
   const lines = [
     `Machine: ${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores (${cpu}), ${mem} GiB RAM, ${fs} file system; Deno ${Deno.version.deno}.`,
-    `Medians of ${RUNS} runs (huge: 1 run), seconds; each run installs into a fresh empty directory. ` +
+    `Medians of ${RUNS} runs (huge: 1 run) after one untimed warm-up round, seconds; each run installs into a fresh empty directory, the order of a, b and c turning from run to run. ` +
     `(c) is \`deno run ${COMPILE_FLAGS.join(" ")} main.ts apply\`, the flags of \`deno task compile\`.`,
     "",
     "| patch | package | (a) tar -xzf | (b) curl+sha256sum+minisign+tar | (c) patchops apply | c/a | c/b | peak RSS (c) |",
