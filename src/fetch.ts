@@ -7,6 +7,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { PatchopsError } from "./errors.ts";
 
 /** Options of {@linkcode openBody}. */
@@ -310,11 +311,5 @@ export async function readSmall(
     }
     parts.push(part.slice());
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { compressionOf, inflating, type Pull } from "../archive/inflate.ts";
 import { stageArchive, type StagedTree } from "../archive/stage.ts";
+import { concatBytes } from "../bytes.ts";
 import { PatchopsError } from "../errors.ts";
 import { type Body, openBody } from "../fetch.ts";
 import type { Manifest } from "../manifest.ts";
@@ -238,13 +239,7 @@ async function readHead(pull: Pull, n: number): Promise<Uint8Array> {
     parts.push(chunk.slice());
     got += chunk.length;
   }
-  const out = new Uint8Array(got);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 async function receiveOnce(
