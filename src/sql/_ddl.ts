@@ -26,6 +26,51 @@ export function renameFor(annotations: Annotation[], start: number, end: number)
   return annotations.find((a) => a.line >= start && a.line <= end)?.from;
 }
 
+/** How {@linkcode topLevelItems} reads quotes. */
+export interface ScanOptions {
+  /** Backslash escapes inside strings (MySQL). @default false */
+  backslashEscapes?: boolean;
+  /** `[name]` quotes identifiers (SQLite, SQL Server style). @default false */
+  brackets?: boolean;
+}
+
+/**
+ * Splits `text` from `from` at the commas outside quotes and parentheses,
+ * up to the `)` that closes the parenthesis `from` lies in (or the end of
+ * the text). Returns each item's `[start, end)` (the last one reaching to
+ * where the scan stopped), where it stopped, and whether a `)` stopped it.
+ */
+export function topLevelItems(
+  text: string,
+  from: number,
+  options?: ScanOptions,
+): { items: [number, number][]; end: number; closed: boolean } {
+  const items: [number, number][] = [];
+  let depth = 0;
+  let start = from;
+  let quote = "";
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && options?.backslashEscapes && quote !== "`") i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (c === "[" && options?.brackets) quote = "]";
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth < 0) {
+      items.push([start, i]);
+      return { items, end: i, closed: true };
+    } else if (c === "," && depth === 0) {
+      items.push([start, i]);
+      start = i + 1;
+    }
+  }
+  items.push([start, text.length]);
+  return { items, end: text.length, closed: false };
+}
+
 /** Options of {@linkcode bodyItems}. */
 export interface BodyItemsOptions {
   /** Backslash escapes inside strings (MySQL). @default false */
@@ -39,35 +84,27 @@ export interface BodyItemsOptions {
 export function bodyItems(stmt: Statement, options?: BodyItemsOptions): { start: number; end: number }[] {
   const text = stmt.text;
   const open = text.indexOf("(");
-  const items: { start: number; end: number }[] = [];
-  if (open < 0) return items;
-  const add = (from: number, to: number) => {
+  if (open < 0) return [];
+  const { items, closed } = topLevelItems(text, open + 1, { ...options, brackets: true });
+  // An unterminated body has no last item to name.
+  if (!closed) items.pop();
+  return items.map(([from, to]) => {
     let k = from;
     while (k < to && /\s/.test(text[k]!)) k++;
-    items.push({ start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line });
-  };
-  let depth = 0;
-  let start = open + 1;
-  let quote = "";
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\" && options?.backslashEscapes && quote !== "`") i++;
-      else if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "[") quote = "]";
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) {
-      add(start, i);
-      break;
-    } else if (c === "," && depth === 1) {
-      add(start, i);
-      start = i + 1;
-    }
+    return { start: stmt.lines[k] ?? stmt.line, end: stmt.lines[to] ?? stmt.line };
+  });
+}
+
+/** `ON DELETE` / `ON UPDATE` of a node-sql-parser reference definition. */
+export function foreignKeyActions(ref: Expr, fallback: string): { onDelete: string; onUpdate: string } {
+  let onDelete = fallback;
+  let onUpdate = fallback;
+  for (const a of ref?.on_action ?? []) {
+    const v = String(a.value?.value ?? a.value).toUpperCase();
+    if (a.type === "on delete") onDelete = v;
+    else if (a.type === "on update") onUpdate = v;
   }
-  return items;
+  return { onDelete, onUpdate };
 }
 
 /** A table with no columns, keys or options yet, for a parser to fill. */

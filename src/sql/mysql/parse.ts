@@ -13,7 +13,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor, topLevelItems } from "../_ddl.ts";
 import {
   canonicalLiteral,
   isNumericType,
@@ -245,14 +245,8 @@ function buildTable(
         columns: (d.definition as Expr[]).map((c) => identOf(c.column ?? c)),
         refTable: identOf(ref.table?.[0]?.table),
         refColumns: (ref.definition as Expr[]).map((c) => identOf(c.column ?? c)),
-        onDelete: "RESTRICT",
-        onUpdate: "RESTRICT",
+        ...foreignKeyActions(ref, "RESTRICT"),
       };
-      for (const a of ref.on_action ?? []) {
-        const v = String(a.value?.value ?? a.value).toUpperCase();
-        if (a.type === "on delete") fk.onDelete = v;
-        else if (a.type === "on update") fk.onUpdate = v;
-      }
       if (fk.name) table.foreignKeys.push(fk);
       else unnamedFks.push(fk);
       return;
@@ -441,43 +435,16 @@ const PARSER_SYNONYMS: [RegExp, string][] = [
 function rewriteTypeSynonyms(text: string): string {
   const open = text.indexOf("(");
   if (open < 0) return text;
-  let out = text.slice(0, open + 1);
-  let depth = 1;
-  let quote = "";
-  let itemStart = open + 1;
-  const flush = (end: number) => {
-    const item = text.slice(itemStart, end);
+  const { items, end, closed } = topLevelItems(text, open + 1, { backslashEscapes: true });
+  if (!closed) return text;
+  const rewritten = items.map(([from, to]) => {
+    const item = text.slice(from, to);
     const m = /^(\s*(?:`[^`]+`|"[^"]+"|[\w$]+)\s+)([\s\S]*)$/.exec(item);
-    if (m && !/^(KEY|INDEX|UNIQUE|PRIMARY|FULLTEXT|SPATIAL|CONSTRAINT|FOREIGN|CHECK)\b/i.test(item.trim())) {
-      let rest = m[2]!;
-      for (const [re, rep] of PARSER_SYNONYMS) {
-        if (re.test(rest)) {
-          rest = rest.replace(re, rep);
-          break;
-        }
-      }
-      out += m[1] + rest;
-    } else out += item;
-  };
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\" && quote !== "`") i++;
-      else if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) {
-      flush(i);
-      return out + text.slice(i);
-    } else if (c === "," && depth === 1) {
-      flush(i);
-      out += ",";
-      itemStart = i + 1;
-    }
-  }
-  return text;
+    if (!m || /^(KEY|INDEX|UNIQUE|PRIMARY|FULLTEXT|SPATIAL|CONSTRAINT|FOREIGN|CHECK)\b/i.test(item.trim())) return item;
+    const synonym = PARSER_SYNONYMS.find(([re]) => re.test(m[2]!));
+    return m[1] + (synonym ? m[2]!.replace(synonym[0], synonym[1]) : m[2]!);
+  });
+  return text.slice(0, open + 1) + rewritten.join(",") + text.slice(end);
 }
 
 /**
@@ -533,27 +500,11 @@ function canonicalView(select: string, dialect: MysqlDialect): string {
 
 /** Splits text at top-level commas (outside parentheses and quotes). */
 function splitTopLevel(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = "";
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\" && quote !== "`") i++;
-      else if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === "," && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out.filter((p) => p.trim() !== "");
+  const { items, end } = topLevelItems(text, 0, { backslashEscapes: true });
+  const pieces = items.map(([from, to]) => text.slice(from, to));
+  // A stray ")" stops the scan; the rest stays with the last piece (and fails to parse there).
+  pieces[pieces.length - 1] += text.slice(end);
+  return pieces.filter((p) => p.trim() !== "");
 }
 
 /** Parses table items (column or key definitions) given outside a CREATE TABLE. */

@@ -15,7 +15,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -224,7 +224,7 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
         columns: [col.name],
         refTable: identOf(ref.table?.[0]?.table),
         refColumns: (ref.definition as Expr[] ?? []).map(identOf),
-        ...actions(ref),
+        ...foreignKeyActions(ref, "NO ACTION"),
       });
     }
     t.columns.push(col);
@@ -243,7 +243,7 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
       columns: cols,
       refTable: identOf(ref.table?.[0]?.table),
       refColumns: (ref.definition as Expr[] ?? []).map(identOf),
-      ...actions(ref),
+      ...foreignKeyActions(ref, "NO ACTION"),
     };
     if (named) t.foreignKeys.push({ name: named, ...fk });
     else p.unnamedFks.push(fk);
@@ -252,17 +252,6 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
     if (named) t.checks.push({ name: named, sql });
     else p.unnamedChecks.push(sql);
   } else throw fail(p.stmt, `table "${t.name}": unsupported definition "${ctype || d.resource}"`);
-}
-
-function actions(ref: Expr): { onDelete: string; onUpdate: string } {
-  let onDelete = "NO ACTION";
-  let onUpdate = "NO ACTION";
-  for (const a of ref?.on_action ?? []) {
-    const v = String(a.value?.value ?? a.value).toUpperCase();
-    if (a.type === "on delete") onDelete = v;
-    else if (a.type === "on update") onUpdate = v;
-  }
-  return { onDelete, onUpdate };
 }
 
 function finish(p: PendingPg): Table {

@@ -84,6 +84,10 @@ export function printCreateIndex(idx: Index, table: string): string {
   }`;
 }
 
+function createIndex(idx: Index, table: string): Change {
+  return { kind: "create_index", table, sql: printCreateIndex(idx, table), description: `create index ${idx.name}` };
+}
+
 function sameIndex(a: Index, b: Index): boolean {
   return a.kind === b.kind && (a.where ?? "") === (b.where ?? "") &&
     JSON.stringify(a.parts.map((p) => [lower(p.column), p.desc, p.collate ?? ""])) ===
@@ -142,14 +146,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       sql: printCreateTable(d),
       description: `create table ${d.name}`,
     });
-    for (const idx of d.indexes.filter((i) => !i.implicit)) {
-      indexCreates.push({
-        kind: "create_index",
-        table: d.name,
-        sql: printCreateIndex(idx, d.name),
-        description: `create index ${idx.name}`,
-      });
-    }
+    for (const idx of d.indexes.filter((i) => !i.implicit)) indexCreates.push(createIndex(idx, d.name));
   }
   for (const cur of dropped) {
     drops.push({
@@ -215,12 +212,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       for (const idx of des.indexes.filter((i) => !i.implicit)) {
         const prev = cur.indexes.find((i) => !i.implicit && lower(i.name) === lower(idx.name));
         if (!prev || !sameIndex(prev, idx)) {
-          indexCreates.push({
-            kind: "create_index",
-            table: des.name,
-            sql: printCreateIndex(idx, des.name),
-            description: `create index ${idx.name}`,
-          });
+          indexCreates.push(createIndex(idx, des.name));
         }
       }
       continue;
@@ -253,14 +245,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       description: `rebuild table ${des.name} (create, copy rows, drop, rename)`,
       ...(why ? { destructive: why } : {}),
     });
-    for (const idx of des.indexes.filter((i) => !i.implicit)) {
-      indexCreates.push({
-        kind: "create_index",
-        table: des.name,
-        sql: printCreateIndex(idx, des.name),
-        description: `create index ${idx.name}`,
-      });
-    }
+    for (const idx of des.indexes.filter((i) => !i.implicit)) indexCreates.push(createIndex(idx, des.name));
   }
 
   // Views: a rename or rebuild re-checks every view, so they are dropped first and made again.

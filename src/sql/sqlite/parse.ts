@@ -14,7 +14,7 @@ import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, emptyTable, identOf, renameFor } from "../_ddl.ts";
+import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -66,17 +66,6 @@ function defaultOf(value: Expr): { def: ColumnDefault | undefined; collate: stri
     }
   }
   return { def: { kind: "expr", sql: sqliteExpr(value) }, collate };
-}
-
-function onActions(ref: Expr): { onDelete: string; onUpdate: string } {
-  let onDelete = "NO ACTION";
-  let onUpdate = "NO ACTION";
-  for (const a of ref?.on_action ?? []) {
-    const v = String(a.value?.value ?? a.value).toUpperCase();
-    if (a.type === "on delete") onDelete = v;
-    else if (a.type === "on update") onUpdate = v;
-  }
-  return { onDelete, onUpdate };
 }
 
 function constraintIndex(name: string, kind: "primary" | "unique", columns: string[], table: string): Index {
@@ -147,7 +136,7 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
           columns: [col.name],
           refTable: identOf(ref.table?.[0]?.table),
           refColumns: (ref.definition as Expr[] ?? []).map((c) => identOf(c.column ?? c)),
-          ...onActions(ref),
+          ...foreignKeyActions(ref, "NO ACTION"),
         });
       }
       table.columns.push(col);
@@ -164,7 +153,7 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
         columns: cols,
         refTable: identOf(ref.table?.[0]?.table),
         refColumns: (ref.definition as Expr[] ?? []).map((c) => identOf(c.column ?? c)),
-        ...onActions(ref),
+        ...foreignKeyActions(ref, "NO ACTION"),
       });
     } else if (ctype === "check") {
       table.checks.push({
