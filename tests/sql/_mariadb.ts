@@ -29,6 +29,8 @@ export async function connect(): Promise<Conn> {
 }
 
 let counter = 0;
+// Test files run in parallel as workers of one process: the pid alone does not tell them apart.
+const RUN = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
 
 /** Creates fresh databases, runs `fn`, drops them. */
 export async function withDatabases(
@@ -36,7 +38,7 @@ export async function withDatabases(
   count: number,
   fn: (names: string[]) => Promise<void>,
 ): Promise<void> {
-  const names = Array.from({ length: count }, () => `pt_${Deno.pid}_${++counter}`);
+  const names = Array.from({ length: count }, () => `pt_${Deno.pid}_${RUN}_${++counter}`);
   for (const n of names) await conn.query(`DROP DATABASE IF EXISTS \`${n}\`; CREATE DATABASE \`${n}\``);
   try {
     await fn(names);
