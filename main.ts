@@ -102,9 +102,18 @@ export async function main(args: string[]): Promise<number> {
       console.error(`usage: ${cmd.usage}`);
       return 2;
     }
-    console.error(`error: ${cmd.describe(flags)} (${describeError(err)})`);
+    console.error(`error: ${cmd.describe(flags)} (${describeError(err)}${flagHint(err, flags)})`);
     return 1;
   }
+}
+
+/** The command-line wording of what the library's error leaves to the caller. */
+function flagHint(err: unknown, flags: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === "UntrustedOwner" && !(flags as { allowUntrustedOwner?: boolean }).allowUntrustedOwner) {
+    return "; pass --allow-untrusted-owner to accept that risk (see the README's security model)";
+  }
+  return "";
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

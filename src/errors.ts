@@ -31,7 +31,8 @@ export type ErrorCode =
   | "DbLocked"
   | "MigrationFailed"
   | "DestructiveWithheld"
-  | "DbRequired";
+  | "DbRequired"
+  | "UntrustedOwner";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

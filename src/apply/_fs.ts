@@ -5,6 +5,11 @@
  * @module
  */
 
+import * as nfs from "node:fs";
+import { PatchopsError } from "../errors.ts";
+import { chmodDirNoFollow } from "./_dirs.ts";
+import { checkOwnEntry } from "./trust.ts";
+
 /** `lstat` that returns `undefined` for a missing path. */
 export async function lstatOrUndefined(
   path: string,
@@ -103,16 +108,21 @@ export async function forEachLimit<T>(
   );
 }
 
-/** Writes `text` to `path` atomically and durably (temp file, fsync, rename, dir fsync). */
+/**
+ * Writes `text` to `path` atomically and durably (temp file, fsync, rename,
+ * dir fsync). The temp file is made with O_EXCL, which never follows a
+ * symlink; one left in its place is removed first (removing a link removes
+ * only the link).
+ */
 export async function writeFileAtomic(
   path: string,
   text: string,
 ): Promise<void> {
   const tmp = `${path}.tmp`;
+  await removeIfExists(tmp);
   const file = await Deno.open(tmp, {
     write: true,
-    create: true,
-    truncate: true,
+    createNew: true,
     mode: 0o600,
   });
   try {
@@ -127,11 +137,88 @@ export async function writeFileAtomic(
   await syncDir(path.slice(0, path.lastIndexOf("/")) || "/");
 }
 
-/** Removes a path recursively, ignoring a missing one. */
+/**
+ * Removes a path recursively, ignoring a missing one. Symlinks inside are
+ * removed, never followed. Directories that a package made read-only
+ * (0555) are made writable first when removal is refused, so that without
+ * root's override a clean-up does not wedge every later run.
+ */
 export async function removeIfExists(path: string): Promise<void> {
   try {
     await Deno.remove(path, { recursive: true });
   } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    if (err instanceof Deno.errors.NotFound) return;
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+    makeWritable(path);
+    try {
+      await Deno.remove(path, { recursive: true });
+    } catch (again) {
+      if (!(again instanceof Deno.errors.NotFound)) throw again;
+    }
+  }
+}
+
+/** Gives the owner write and search permission on every real directory below `path`. */
+function makeWritable(path: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!info.isDirectory) return;
+  try {
+    chmodDirNoFollow(path, ((info.mode ?? 0) & 0o7777) | 0o700);
+  } catch {
+    return;
+  }
+  for (const e of Deno.readDirSync(path)) {
+    if (e.isDirectory) makeWritable(`${path}/${e.name}`);
+  }
+}
+
+const READ_OWNED = nfs.constants.O_RDONLY | nfs.constants.O_NOFOLLOW | nfs.constants.O_NONBLOCK;
+
+/**
+ * Reads a record of patchops' own (`state.json`, a journal) without
+ * following a symlink or blocking on a FIFO, after checking through the open
+ * descriptor that it is a regular file of the running user's that nobody
+ * else can write, and at most `limit` bytes. Returns `undefined` when it
+ * does not exist; throws `StateInvalid` for anything else unexpected.
+ */
+export function readOwnedText(path: string, shown: string, limit = 64 << 20): string | undefined {
+  let fd: number;
+  try {
+    fd = nfs.openSync(path, READ_OWNED);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (code === "ELOOP") throw new PatchopsError("StateInvalid", `"${shown}" is a symbolic link: refusing to use it`);
+    throw err;
+  }
+  try {
+    const st = nfs.fstatSync(fd);
+    checkOwnEntry(
+      {
+        isFile: st.isFile(),
+        isDirectory: st.isDirectory(),
+        isSymlink: false,
+        uid: st.uid,
+        mode: st.mode,
+      } as Deno.FileInfo,
+      shown,
+      "file",
+    );
+    if (st.size > limit) throw new PatchopsError("StateInvalid", `"${shown}" is larger than ${limit} bytes`);
+    const buf = new Uint8Array(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = nfs.readSync(fd, buf, off, buf.length - off, null);
+      if (n === 0) break;
+      off += n;
+    }
+    return new TextDecoder().decode(buf.subarray(0, off));
+  } finally {
+    nfs.closeSync(fd);
   }
 }

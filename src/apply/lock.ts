@@ -8,6 +8,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
+import { checkOwnEntry } from "./trust.ts";
 
 /** Who holds (or last held) a lock. */
 export interface LockHolder {
@@ -39,36 +40,44 @@ export class DirLock {
    * A file left by a dead holder is taken over and reported through
    * {@linkcode DirLock.staleHolder}.
    */
-  static async acquire(path: string, command: string): Promise<DirLock> {
+  static async acquire(path: string, command: string, shown = path): Promise<DirLock> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const file = await Deno.open(path, {
-        read: true,
-        write: true,
-        create: true,
-        mode: 0o644,
-      });
+      // O_EXCL never follows a symlink; an existing file is opened without create, so a
+      // link planted there cannot make us create or truncate a file elsewhere, and the
+      // check below refuses it before anything is written.
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 });
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+        try {
+          file = await Deno.open(path, { read: true, write: true });
+        } catch (err2) {
+          if (err2 instanceof Deno.errors.NotFound) continue;
+          throw err2;
+        }
+      }
       let locked = false;
       try {
+        const [mine, named] = await Promise.all([
+          file.stat(),
+          Deno.lstat(path).catch(() => undefined),
+        ]);
+        if (named !== undefined) checkOwnEntry(named, shown, "file");
+        checkOwnEntry(mine, shown, "file");
         locked = await file.tryLock(true);
         if (!locked) {
           const holder = await readHolder(path);
           throw new PatchopsError(
             "Locked",
             holder
-              ? `another patchops (pid ${holder.pid} on ${holder.host}, "${holder.command}", since ${holder.since}) holds the lock "${path}"`
-              : `another patchops process holds the lock "${path}"`,
+              ? `another patchops (pid ${holder.pid} on ${holder.host}, "${holder.command}", since ${holder.since}) holds the lock "${shown}"`
+              : `another patchops process holds the lock "${shown}"`,
           );
         }
         // The previous holder may have unlinked the file between our open and
         // our lock: then we locked an orphan inode and must try again.
-        const [mine, named] = await Promise.all([
-          file.stat(),
-          Deno.stat(path).catch(() => undefined),
-        ]);
-        if (
-          named === undefined || named.ino !== mine.ino ||
-          named.dev !== mine.dev
-        ) {
+        if (named === undefined || named.ino !== mine.ino || named.dev !== mine.dev) {
           file.close();
           locked = false;
           continue;
@@ -96,7 +105,7 @@ export class DirLock {
     }
     throw new PatchopsError(
       "Locked",
-      `cannot take the lock "${path}" (it keeps changing)`,
+      `cannot take the lock "${shown}" (it keeps changing)`,
     );
   }
 
@@ -120,7 +129,11 @@ export async function readHolder(
     const text = (await Deno.readTextFile(path)).trim();
     if (!text) return undefined;
     const v = JSON.parse(text);
-    if (typeof v?.pid === "number") return v as LockHolder;
+    // Shown to people and in JSON: only the expected fields, as the expected types.
+    if (
+      Number.isSafeInteger(v?.pid) && typeof v.host === "string" && typeof v.command === "string" &&
+      typeof v.since === "string"
+    ) return { pid: v.pid, host: v.host, command: v.command, since: v.since };
   } catch {
     // Missing or half-written: nobody to name.
   }

@@ -21,6 +21,7 @@ import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
+import type { TrustPolicyOptions } from "./trust.ts";
 
 const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
 
@@ -96,7 +97,7 @@ export type { TrustOptions } from "./receive.ts";
 export { openInstallDir, Session } from "./session.ts";
 
 /** Options of {@linkcode applyPatch}. */
-export interface ApplyOptions extends TrustOptions {
+export interface ApplyOptions extends TrustOptions, TrustPolicyOptions {
   /** Stage, verify and plan, then stop without changing the install directory. */
   dryRun?: boolean;
   /**
@@ -200,7 +201,7 @@ export async function applyPatch(
   } = options ?? {};
   const startedAt = Date.now();
   prepareVerifier(manifest, options ?? {});
-  const ws = await openInstallDir(dir);
+  const ws = await openInstallDir(dir, options);
   const session = await Session.open(ws, dryRun ? "apply --dry-run" : "apply", {
     keep,
     onWarning,
@@ -209,6 +210,7 @@ export async function applyPatch(
   const id = newTxnId();
   const txnDir = ws.txnDir(id);
   let journaled = false;
+  let failure: unknown;
   try {
     const state = await readState(ws);
     const version = manifest.version ?? `sha256:${manifest.sha256}`;
@@ -260,7 +262,7 @@ export async function applyPatch(
       onWarning,
     });
     checkStructure(manifest.operations, staged);
-    const plan = await planSteps(ws, manifest.operations, staged);
+    const plan = await planSteps(ws, manifest.operations, staged, options);
     for (const w of plan.warnings) onWarning?.(w);
     const result: ApplyResult = {
       id,
@@ -334,13 +336,38 @@ export async function applyPatch(
     });
     return result;
   } catch (err) {
-    throw asNoSpace(err);
+    failure = asNoSpace(err);
+    throw failure;
   } finally {
     // Before the journal exists the working area is only staging; after,
-    // commitTransaction has either finished or undone it.
-    if (!journaled) await removeIfExists(txnDir);
-    await session.close();
+    // commitTransaction has either finished or undone it. A clean-up that
+    // fails never hides the error that led to it: it follows that error.
+    await cleanUp(failure, async () => {
+      if (!journaled) await removeIfExists(txnDir);
+    }, () => session.close());
   }
+}
+
+/**
+ * Runs clean-up steps after a success or a `failure`. A clean-up error after
+ * a failure is appended to the failure's message rather than replacing it;
+ * after a success it is thrown.
+ */
+export async function cleanUp(failure: unknown, ...steps: (() => Promise<void>)[]): Promise<void> {
+  let first: unknown;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first === undefined) return;
+  if (failure instanceof Error) {
+    failure.message += `; clean-up failed too (${first instanceof Error ? first.message : String(first)})`;
+    return;
+  }
+  throw first;
 }
 
 /** Up to this many staged files are fsynced one by one even where one syncfs could do. */

@@ -13,6 +13,7 @@ import { ancestorsOf } from "../path_policy.ts";
 import { lstatOrUndefined } from "./_fs.ts";
 import type { CreatedParent, Step } from "./transaction.ts";
 import type { Workspace } from "./workspace.ts";
+import { currentUid, refuseUntrusted, type TrustPolicyOptions, untrustedBecause } from "./trust.ts";
 
 /** Steps plus the warnings found while planning. */
 export interface Plan {
@@ -65,10 +66,12 @@ async function checkAncestors(
   ws: Workspace,
   path: string,
   realRoot: string,
+  trust: (rel: string, info: Deno.FileInfo) => void,
 ): Promise<"ok" | "missing"> {
   for (const a of ancestorsOf(path)) {
     const info = await lstatOrUndefined(ws.target(a));
     if (info === undefined) return "missing";
+    trust(a, info);
     if (info.isSymlink) {
       let real: string;
       try {
@@ -112,8 +115,18 @@ export async function planSteps(
   ws: Workspace,
   ops: Operations,
   staged: StagedTree,
+  options?: TrustPolicyOptions,
 ): Promise<Plan> {
   const realRoot = await Deno.realPath(ws.root);
+  // Every directory on the way to a target must be one that no other user can write.
+  const me = currentUid(ws.root);
+  const checked = new Set<string>();
+  const trust = (rel: string, info: Deno.FileInfo) => {
+    if (checked.has(rel)) return;
+    checked.add(rel);
+    const why = info.isDirectory ? untrustedBecause(info, me, false) : undefined;
+    if (why) refuseUntrusted(`"${rel}" in "${ws.root}" ${why}`, options);
+  };
   const steps: Step[] = [];
   const warnings: string[] = [];
   const willCreate = new Set<string>();
@@ -124,7 +137,7 @@ export async function planSteps(
     ...ops.deleteDirectories.map((p) => [p, "directory"] as [string, "directory"]),
   ];
   for (const [path, kind] of deletes) {
-    const parents = await checkAncestors(ws, path, realRoot);
+    const parents = await checkAncestors(ws, path, realRoot, trust);
     const info = parents === "missing" ? undefined : await lstatOrUndefined(ws.target(path));
     if (info === undefined) {
       warnings.push(`nothing to delete at "${path}" (already absent)`);
@@ -146,7 +159,7 @@ export async function planSteps(
   }
 
   for (const path of [...ops.replaceDirectories, ...ops.replaceFiles]) {
-    const state = await checkAncestors(ws, path, realRoot);
+    const state = await checkAncestors(ws, path, realRoot, trust);
     const parents: CreatedParent[] = [];
     if (state === "missing") {
       for (const a of ancestorsOf(path)) {

@@ -20,9 +20,10 @@ import {
 } from "./transaction.ts";
 import { readState } from "./state.ts";
 import { newTxnId, type Workspace } from "./workspace.ts";
+import type { TrustPolicyOptions } from "./trust.ts";
 
 /** Options of {@linkcode rollbackLast}. */
-export interface RollbackOptions {
+export interface RollbackOptions extends TrustPolicyOptions {
   /** @default 1 */
   keep?: number;
   onWarning?: (message: string) => void;
@@ -113,7 +114,7 @@ export async function rollbackLast(
   options?: RollbackOptions,
 ): Promise<RollbackResult> {
   const { keep = 1, onWarning, onStep, signal } = options ?? {};
-  const ws = await openInstallDir(dir);
+  const ws = await openInstallDir(dir, options);
   const session = await Session.open(ws, "rollback", { keep, onWarning });
   try {
     const backups = await listBackups(ws);
@@ -121,7 +122,7 @@ export async function rollbackLast(
     if (last === undefined) {
       throw new PatchopsError(
         "NothingToRollBack",
-        `no backup is kept in "${ws.base}", so there is nothing to roll back to`,
+        `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
       );
     }
     const orig = await readBackupJournal(ws, last);

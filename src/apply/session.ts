@@ -9,9 +9,14 @@ import { PatchopsError } from "../errors.ts";
 import { DirLock, type LockHolder } from "./lock.ts";
 import { type PointHook, recover, type RecoverReport } from "./transaction.ts";
 import { Workspace } from "./workspace.ts";
+import { DirTree } from "./_dirs.ts";
+import { checkInstallDirTrust, type TrustPolicyOptions } from "./trust.ts";
 
-/** Resolves and checks the install directory. */
-export async function openInstallDir(dir: string): Promise<Workspace> {
+/**
+ * Resolves the install directory and checks it against the ownership
+ * policy (see `trust.ts`). The working area is opened by the caller.
+ */
+export async function openInstallDir(dir: string, options?: TrustPolicyOptions): Promise<Workspace> {
   let real: string;
   try {
     real = await Deno.realPath(dir);
@@ -31,7 +36,8 @@ export async function openInstallDir(dir: string): Promise<Workspace> {
       `install directory "${dir}" is not a directory`,
     );
   }
-  return new Workspace(real);
+  checkInstallDirTrust(real, options);
+  return new Workspace(real, new DirTree(real));
 }
 
 /** A locked workspace with recovery done; {@linkcode Session.close} undoes what opening created. */
@@ -66,20 +72,13 @@ export class Session {
       onPoint?: PointHook | undefined;
     },
   ): Promise<Session> {
-    let createdBase = false;
-    try {
-      await Deno.mkdir(ws.base, { mode: 0o755 });
-      createdBase = true;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
+    const createdBase = ws.openBase(true) === "created";
     let lock: DirLock;
     try {
-      lock = await DirLock.acquire(ws.lockPath, command);
+      lock = await DirLock.acquire(ws.lockPath, command, ws.show(ws.lockPath));
     } catch (err) {
-      if (createdBase) {
-        await Deno.remove(ws.base, { recursive: true }).catch(() => {});
-      }
+      if (createdBase) await Deno.remove(ws.basePath).catch(() => {});
+      ws.close();
       throw err;
     }
     const session = new Session(ws, lock, {
@@ -112,11 +111,14 @@ export class Session {
 
   /** Releases the lock; removes `.patchops/` again if this session created it and left nothing in it. */
   async close(): Promise<void> {
-    await this.lock.release();
-    // Only empty directories go: non-recursive removal fails on anything else.
-    const empty = [this.ws.txnBase, this.ws.downloadsBase];
-    if (this.#createdBase) empty.push(this.ws.base);
-    for (const p of empty) await Deno.remove(p).catch(() => {});
+    try {
+      await this.lock.release();
+      // Only empty directories go: non-recursive removal fails on anything else.
+      for (const p of [this.ws.txnBase, this.ws.downloadsBase]) await Deno.remove(p).catch(() => {});
+      if (this.#createdBase) await Deno.remove(this.ws.basePath).catch(() => {});
+    } finally {
+      this.ws.close();
+    }
   }
 }
 

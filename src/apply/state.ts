@@ -5,7 +5,8 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { writeFileAtomic } from "./_fs.ts";
+import { readOwnedText, writeFileAtomic } from "./_fs.ts";
+import { validateState } from "./records.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** One committed transaction in the history. */
@@ -37,26 +38,18 @@ export function emptyState(): State {
 }
 
 /** Reads the state, or an empty one when there is none. */
-export async function readState(ws: Workspace): Promise<State> {
-  let text: string;
+export function readState(ws: Workspace): Promise<State> {
+  if (!ws.isOpen) return Promise.resolve(emptyState());
+  const shown = ws.show(ws.statePath);
+  const text = readOwnedText(ws.statePath, shown);
+  if (text === undefined) return Promise.resolve(emptyState());
+  let value: unknown;
   try {
-    text = await Deno.readTextFile(ws.statePath);
+    value = JSON.parse(text);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return emptyState();
-    throw err;
+    throw new PatchopsError("StateInvalid", `state file "${shown}" is unreadable (${(err as Error).message})`);
   }
-  try {
-    const v = JSON.parse(text);
-    if (v?.format !== 1 || !Array.isArray(v.history)) {
-      throw new Error("unknown format");
-    }
-    return v as State;
-  } catch (err) {
-    throw new PatchopsError(
-      "StateInvalid",
-      `state file "${ws.statePath}" is unreadable (${(err as Error).message})`,
-    );
-  }
+  return Promise.resolve(validateState(value, shown));
 }
 
 /** Writes the state atomically. */

@@ -8,7 +8,10 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { forEachLimit, lstatOrUndefined, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
+import { forEachLimit, lstatOrUndefined, readOwnedText, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
+import { chmodDirNoFollow, type DirTree } from "./_dirs.ts";
+import { checkRecordId, validateJournal } from "./records.ts";
+import { checkOwnEntry } from "./trust.ts";
 import { readState, type State, writeState } from "./state.ts";
 import type { Workspace } from "./workspace.ts";
 import { parentOf } from "../path_policy.ts";
@@ -116,13 +119,14 @@ async function openProgressLog(ws: Workspace, id: string) {
 }
 
 /** Reads how many steps a transaction's progress log records as done. */
-export async function readProgress(ws: Workspace, id: string): Promise<number> {
+export function readProgress(ws: Workspace, id: string): Promise<number> {
   try {
-    const lines = (await Deno.readTextFile(`${ws.txnDir(id)}/progress.log`))
-      .trim().split("\n");
-    return Number(lines.at(-1)) || 0;
+    const path = `${ws.txnDir(id)}/progress.log`;
+    const lines = (readOwnedText(path, ws.show(path), 16 << 20) ?? "").trim().split("\n");
+    const n = Number(lines.at(-1));
+    return Promise.resolve(Number.isSafeInteger(n) && n >= 0 ? n : 0);
   } catch {
-    return 0;
+    return Promise.resolve(0);
   }
 }
 
@@ -137,29 +141,24 @@ export async function writeJournal(
   );
 }
 
-async function readJournal(
-  ws: Workspace,
-  id: string,
-): Promise<Journal | undefined> {
-  let text: string;
+/** Reads and validates a journal (untrusted input); `undefined` when there is none. */
+export function readJournalAt(path: string, id: string, shown: string): Journal | undefined {
+  const text = readOwnedText(path, shown);
+  if (text === undefined) return undefined;
+  let value: unknown;
   try {
-    text = await Deno.readTextFile(journalPath(ws, id));
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
-    throw err;
-  }
-  try {
-    const j = JSON.parse(text) as Journal;
-    if (j.format !== 1 || !Array.isArray(j.steps)) {
-      throw new Error("unknown format");
-    }
-    return j;
+    value = JSON.parse(text);
   } catch (err) {
     throw new PatchopsError(
       "StateInvalid",
-      `journal "${journalPath(ws, id)}" is unreadable (${(err as Error).message}); recovery needs a person`,
+      `journal "${shown}" is unreadable (${(err as Error).message}); recovery needs a person`,
     );
   }
+  return validateJournal(value, id, shown);
+}
+
+function readJournal(ws: Workspace, id: string): Journal | undefined {
+  return readJournalAt(journalPath(ws, id), id, ws.show(journalPath(ws, id)));
 }
 
 function sourceOf(ws: Workspace, j: Journal, step: Step): string {
@@ -169,35 +168,44 @@ function backupOf(ws: Workspace, j: Journal, step: Step): string {
   return `${ws.base}/${j.backup}/${step.path}`;
 }
 
-async function mkdirp(path: string, mode: number): Promise<void> {
+/** Creates a directory of the tree with its mode (set through a descriptor, never through a link). */
+function mkdirIn(tree: DirTree, rel: string, mode: number): void {
+  const path = tree.entry(rel);
   try {
-    await Deno.mkdir(path, { mode });
-    await Deno.chmod(path, mode);
+    Deno.mkdirSync(path, { mode });
   } catch (err) {
-    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    if (err instanceof Deno.errors.AlreadyExists) return;
+    throw err;
   }
+  chmodDirNoFollow(path, mode);
 }
 
+/**
+ * Every rename into or out of the install directory names the parent through
+ * `ws.tree`, which reaches it without following a symlink that leaves the
+ * tree, and pins it where it can (see `_dirs.ts`). A renamed directory's
+ * cached descriptors are forgotten.
+ */
 async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
-  const target = ws.target(step.path);
+  const tree = ws.tree;
   if (step.hadTarget) {
     const backup = backupOf(ws, j, step);
     await Deno.mkdir(parentOf(backup), { recursive: true, mode: 0o700 });
-    await Deno.rename(target, backup);
+    Deno.renameSync(tree.entry(step.path), backup);
+    tree.forget(step.path);
   }
   if (step.action === "replace") {
-    for (const p of step.parents) await mkdirp(ws.target(p.path), p.mode);
-    await Deno.rename(sourceOf(ws, j, step), target);
+    for (const p of step.parents) mkdirIn(tree, p.path, p.mode);
+    Deno.renameSync(sourceOf(ws, j, step), tree.entry(step.path));
   }
-  for (const p of [...(step.prune ?? [])].reverse()) {
-    await removeEmptyDir(ws.target(p.path));
-  }
+  for (const p of [...(step.prune ?? [])].reverse()) removeEmptyDir(tree, p.path);
 }
 
-/** Removes a directory if it exists and is empty. */
-async function removeEmptyDir(path: string): Promise<void> {
+/** Removes a directory of the tree if it exists and is empty. */
+function removeEmptyDir(tree: DirTree, rel: string): void {
   try {
-    await Deno.remove(path);
+    Deno.removeSync(tree.entry(rel));
+    tree.forget(rel);
   } catch (err) {
     // Not there (never created) or not empty (not ours to remove).
     const code = (err as { code?: string }).code;
@@ -207,9 +215,20 @@ async function removeEmptyDir(path: string): Promise<void> {
   }
 }
 
+/** Whether an entry of the tree exists, reached like the renames reach it. */
+function inTree(tree: DirTree, rel: string): boolean {
+  try {
+    Deno.lstatSync(tree.entry(rel));
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return false;
+    throw err;
+  }
+}
+
 /** Undoes one step from whatever state a crash left it in. */
 async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
-  const target = ws.target(step.path);
+  const tree = ws.tree;
   const backup = backupOf(ws, j, step);
   const backupThere = (await lstatOrUndefined(backup)) !== undefined;
   if (step.action === "replace") {
@@ -217,34 +236,38 @@ async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
     const sourceThere = (await lstatOrUndefined(source)) !== undefined;
     // The new item is in place exactly when it left the source; the original
     // has left only if it is in the backup.
-    if (
-      !sourceThere && (backupThere || !step.hadTarget) &&
-      (await lstatOrUndefined(target))
-    ) {
+    if (!sourceThere && (backupThere || !step.hadTarget) && inTree(tree, step.path)) {
       await Deno.mkdir(parentOf(source), { recursive: true, mode: 0o700 });
-      await Deno.rename(target, source);
+      Deno.renameSync(tree.entry(step.path), source);
+      tree.forget(step.path);
     }
   }
-  for (const p of step.prune ?? []) await mkdirp(ws.target(p.path), p.mode);
+  for (const p of step.prune ?? []) mkdirIn(tree, p.path, p.mode);
   if (step.hadTarget && backupThere) {
-    await Deno.rename(backup, target);
+    Deno.renameSync(backup, tree.entry(step.path));
   }
-  for (const p of [...step.parents].reverse()) {
-    await removeEmptyDir(ws.target(p.path));
-  }
+  for (const p of [...step.parents].reverse()) removeEmptyDir(tree, p.path);
 }
 
 async function syncAffected(ws: Workspace, j: Journal): Promise<void> {
-  const dirs = new Set<string>();
+  const own = new Set<string>();
+  const inside = new Set<string>();
   for (const step of j.steps) {
-    dirs.add(parentOf(ws.target(step.path)) || "/");
-    if (step.hadTarget) dirs.add(parentOf(backupOf(ws, j, step)));
-    if (step.action === "replace") dirs.add(parentOf(sourceOf(ws, j, step)));
-    for (const p of [...step.parents, ...(step.prune ?? [])]) {
-      dirs.add(parentOf(ws.target(p.path)) || "/");
+    inside.add(parentOf(step.path));
+    if (step.hadTarget) own.add(parentOf(backupOf(ws, j, step)));
+    if (step.action === "replace") own.add(parentOf(sourceOf(ws, j, step)));
+    for (const p of [...step.parents, ...(step.prune ?? [])]) inside.add(parentOf(p.path));
+  }
+  // Directories of the tree are reached as the renames reached them; one that is gone needs no sync.
+  const paths = [...own];
+  for (const rel of inside) {
+    try {
+      paths.push(ws.tree.dir(rel));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
   }
-  await forEachLimit([...dirs], 16, syncDir);
+  await forEachLimit(paths, 16, syncDir);
 }
 
 /**
@@ -372,9 +395,11 @@ export async function finishTransaction(
 /** Ids of the kept backups, oldest first. */
 export async function listBackups(ws: Workspace): Promise<string[]> {
   const ids: string[] = [];
+  if (!ws.isOpen) return ids;
   try {
     for await (const e of Deno.readDir(ws.backupsBase)) {
-      if (e.isDirectory) ids.push(e.name);
+      ids.push(checkRecordId(e.name, ws.show(`${ws.backupsBase}/${e.name}`)));
+      checkOwnEntry(Deno.lstatSync(ws.backupDir(e.name)), ws.show(ws.backupDir(e.name)), "directory");
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -390,12 +415,16 @@ async function pruneBackups(ws: Workspace, keep: number): Promise<void> {
 }
 
 /** Reads the journal a kept backup was made by. */
-export async function readBackupJournal(
+export function readBackupJournal(
   ws: Workspace,
   id: string,
 ): Promise<Journal> {
-  const text = await Deno.readTextFile(`${ws.backupDir(id)}/journal.json`);
-  return JSON.parse(text) as Journal;
+  const path = `${ws.backupDir(id)}/journal.json`;
+  const j = readJournalAt(path, id, ws.show(path));
+  if (j === undefined || j.kind !== "apply" || j.state !== "committed") {
+    throw new PatchopsError("StateInvalid", `backup "${ws.show(ws.backupDir(id))}" has no committed apply journal`);
+  }
+  return Promise.resolve(j);
 }
 
 /** What {@linkcode recover} did. */
@@ -416,15 +445,7 @@ export async function recover(
   onPoint?: PointHook,
 ): Promise<RecoverReport> {
   const report: RecoverReport = { rolledBack: [], finished: [], discarded: [] };
-  const ids: string[] = [];
-  try {
-    for await (const e of Deno.readDir(ws.txnBase)) {
-      if (e.isDirectory) ids.push(e.name);
-    }
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return report;
-    throw err;
-  }
+  const ids = await listTransactions(ws);
   for (const id of ids.sort()) {
     const journal = await readJournal(ws, id);
     if (journal === undefined) {
@@ -439,4 +460,23 @@ export async function recover(
     }
   }
   return report;
+}
+
+/**
+ * Ids of the working areas in `txn/`, oldest first. Every entry must be a
+ * directory of ours named by a transaction id: anything else there was not
+ * made by patchops and is refused rather than acted on.
+ */
+export async function listTransactions(ws: Workspace): Promise<string[]> {
+  const ids: string[] = [];
+  if (!ws.isOpen) return ids;
+  try {
+    for await (const e of Deno.readDir(ws.txnBase)) {
+      ids.push(checkRecordId(e.name, ws.show(`${ws.txnBase}/${e.name}`)));
+      checkOwnEntry(Deno.lstatSync(ws.txnDir(e.name)), ws.show(ws.txnDir(e.name)), "directory");
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return ids.sort();
 }

@@ -11,7 +11,7 @@ import { createProgressReporter } from "./_progress.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force] [--db <url> | --skip-db] [--allow-destructive]";
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force] [--db <url> | --skip-db] [--allow-destructive] [--allow-untrusted-owner]";
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -29,6 +29,7 @@ export interface ApplyFlags {
   db: string | undefined;
   skipDb: boolean;
   allowDestructive: boolean;
+  allowUntrustedOwner: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -47,6 +48,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     db: { type: "string" },
     "skip-db": { type: "boolean" },
     "allow-destructive": { type: "boolean" },
+    "allow-untrusted-owner": { type: "boolean" },
   });
   const [manifest] = positionals(pos, ["manifest"]);
   return {
@@ -64,6 +66,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     db: stringFlag(values, "db"),
     skipDb: values["skip-db"] === true,
     allowDestructive: values["allow-destructive"] === true,
+    allowUntrustedOwner: values["allow-untrusted-owner"] === true,
   };
 }
 
@@ -107,6 +110,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
       ...(flags.db ? { db: flags.db } : {}),
       skipDb: flags.skipDb,
       allowDestructive: flags.allowDestructive,
+      allowUntrustedOwner: flags.allowUntrustedOwner,
     });
     if (result.migration && !flags.json) {
       const m = result.migration;

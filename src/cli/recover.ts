@@ -8,20 +8,22 @@ import { openInstallDir, Session } from "../apply/mod.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
-export const usage = "patchops recover --dir <dir>";
+export const usage = "patchops recover --dir <dir> [--allow-untrusted-owner]";
 
 /** Parsed flags of `recover`. */
 export interface RecoverFlags {
   dir: string;
+  allowUntrustedOwner: boolean;
 }
 
 /** Parses `recover`'s arguments. Pure; throws `UsageError`. */
 export function parseRecoverArgs(args: string[]): RecoverFlags {
   const { values, positionals: pos } = parseFlags(args, {
     dir: { type: "string" },
+    "allow-untrusted-owner": { type: "boolean" },
   });
   positionals(pos, []);
-  return { dir: stringFlag(values, "dir", true) };
+  return { dir: stringFlag(values, "dir", true), allowUntrustedOwner: values["allow-untrusted-owner"] === true };
 }
 
 /** What the command was doing, for its error line. */
@@ -31,7 +33,7 @@ export function describe(flags: RecoverFlags): string {
 
 /** Runs `recover`; returns the exit code. */
 export async function run(flags: RecoverFlags): Promise<number> {
-  const ws = await openInstallDir(flags.dir);
+  const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
   const session = await Session.open(ws, "recover", {
     onWarning: (m) => console.error(`warning: ${m}`),
   });

@@ -8,12 +8,13 @@ import { rollbackLast } from "../apply/rollback.ts";
 import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
-export const usage = "patchops rollback --dir <dir> [--keep <n>]";
+export const usage = "patchops rollback --dir <dir> [--keep <n>] [--allow-untrusted-owner]";
 
 /** Parsed flags of `rollback`. */
 export interface RollbackFlags {
   dir: string;
   keep: number;
+  allowUntrustedOwner: boolean;
 }
 
 /** Parses `rollback`'s arguments. Pure; throws `UsageError`. */
@@ -21,11 +22,13 @@ export function parseRollbackArgs(args: string[]): RollbackFlags {
   const { values, positionals: pos } = parseFlags(args, {
     dir: { type: "string" },
     keep: { type: "string" },
+    "allow-untrusted-owner": { type: "boolean" },
   });
   positionals(pos, []);
   return {
     dir: stringFlag(values, "dir", true),
     keep: intFlag(values, "keep", 1, 0),
+    allowUntrustedOwner: values["allow-untrusted-owner"] === true,
   };
 }
 
@@ -43,6 +46,7 @@ export async function run(flags: RollbackFlags): Promise<number> {
   try {
     const r = await rollbackLast(flags.dir, {
       keep: flags.keep,
+      allowUntrustedOwner: flags.allowUntrustedOwner,
       onWarning: (m) => console.error(`warning: ${m}`),
       signal: abort.signal,
     });

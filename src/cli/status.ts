@@ -7,16 +7,18 @@
 import { openInstallDir } from "../apply/mod.ts";
 import { isLockHeld, readHolder } from "../apply/lock.ts";
 import { readState } from "../apply/state.ts";
-import { listBackups, readProgress } from "../apply/transaction.ts";
+import { listBackups, listTransactions, readJournalAt, readProgress } from "../apply/transaction.ts";
+import type { Workspace } from "../apply/workspace.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
 
 /** Usage line of the command. */
-export const usage = "patchops status --dir <dir> [--json]";
+export const usage = "patchops status --dir <dir> [--json] [--allow-untrusted-owner]";
 
 /** Parsed flags of `status`. */
 export interface StatusFlags {
   dir: string;
   json: boolean;
+  allowUntrustedOwner: boolean;
 }
 
 /** Parses `status`'s arguments. Pure; throws `UsageError`. */
@@ -24,9 +26,14 @@ export function parseStatusArgs(args: string[]): StatusFlags {
   const { values, positionals: pos } = parseFlags(args, {
     dir: { type: "string" },
     json: { type: "boolean" },
+    "allow-untrusted-owner": { type: "boolean" },
   });
   positionals(pos, []);
-  return { dir: stringFlag(values, "dir", true), json: values.json === true };
+  return {
+    dir: stringFlag(values, "dir", true),
+    json: values.json === true,
+    allowUntrustedOwner: values["allow-untrusted-owner"] === true,
+  };
 }
 
 /** What the command was doing, for its error line. */
@@ -36,7 +43,16 @@ export function describe(flags: StatusFlags): string {
 
 /** Runs `status`; returns the exit code. Reads only: takes no lock. */
 export async function run(flags: StatusFlags): Promise<number> {
-  const ws = await openInstallDir(flags.dir);
+  const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
+  try {
+    ws.openBase(false);
+    return await report(ws, flags);
+  } finally {
+    ws.close();
+  }
+}
+
+async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
   const state = await readState(ws);
   const backups = await listBackups(ws);
   const pending: {
@@ -46,29 +62,19 @@ export async function run(flags: StatusFlags): Promise<number> {
     stepsDone: number;
     steps: number;
   }[] = [];
-  try {
-    for await (const e of Deno.readDir(ws.txnBase)) {
-      if (!e.isDirectory) continue;
-      let journal: { state?: string; kind?: string; steps?: unknown[] } = {};
-      try {
-        journal = JSON.parse(
-          await Deno.readTextFile(`${ws.txnDir(e.name)}/journal.json`),
-        );
-      } catch {
-        // No journal yet: staging only.
-      }
-      pending.push({
-        id: e.name,
-        kind: journal.kind ?? null,
-        state: journal.state ?? "staging",
-        stepsDone: await readProgress(ws, e.name),
-        steps: journal.steps?.length ?? 0,
-      });
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  for (const id of await listTransactions(ws)) {
+    const path = `${ws.txnDir(id)}/journal.json`;
+    // No journal yet: staging only.
+    const journal = readJournalAt(path, id, ws.show(path));
+    pending.push({
+      id,
+      kind: journal?.kind ?? null,
+      state: journal?.state ?? "staging",
+      stepsDone: await readProgress(ws, id),
+      steps: journal?.steps.length ?? 0,
+    });
   }
-  const held = await isLockHeld(ws.lockPath);
+  const held = ws.isOpen && await isLockHeld(ws.lockPath);
   const holder = held ? await readHolder(ws.lockPath) : undefined;
   const last = state.history.at(-1);
   if (flags.json) {
