@@ -241,6 +241,7 @@ export async function applyPatch(
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
+      show: (p) => ws.show(p),
       capture: CAPTURED,
       // The compressed size is a floor for what staging needs; a kept
       // download copy needs as much again.

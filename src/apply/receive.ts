@@ -18,7 +18,8 @@ import { type Body, openBody } from "../fetch.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import { MinisignVerifier, parseSignature, type PublicKey } from "../verify/minisign.ts";
-import { removeIfExists } from "./_fs.ts";
+import { lstatOrUndefined, readOwnedText, removeIfExists, writeFileAtomic } from "./_fs.ts";
+import { checkOwnEntry } from "./trust.ts";
 
 /** How the package's authenticity is to be established. */
 export interface TrustOptions {
@@ -49,6 +50,8 @@ export interface ReceiveOptions extends TrustOptions {
   sync?: "none" | "each" | "batch";
   /** Passed on to staging: background writeback of what is staged so far. */
   flushStaged?: () => Promise<unknown>;
+  /** How a path in the download directory is shown in messages. */
+  show?: (path: string) => string;
 }
 
 /** What {@linkcode receivePackage} produced. */
@@ -105,19 +108,22 @@ interface Part {
   meta: PartMeta | undefined;
 }
 
-async function findPart(dir: string, manifest: Manifest): Promise<Part> {
+async function findPart(dir: string, manifest: Manifest, show: (p: string) => string): Promise<Part> {
   const path = `${dir}/${manifest.sha256}.part`;
   const metaPath = `${path}.json`;
   let size = 0;
   let meta: PartMeta | undefined;
-  try {
-    size = (await Deno.stat(path)).size;
-    meta = JSON.parse(await Deno.readTextFile(metaPath)) as PartMeta;
-    if (meta.url !== manifest.url.href || (!meta.etag && !meta.lastModified)) {
-      meta = undefined;
-    }
-  } catch {
-    meta = undefined;
+  // Both files are ours: a link or anything else planted there is refused, never followed.
+  const info = await lstatOrUndefined(path);
+  if (info !== undefined) {
+    checkOwnEntry(info, show(path), "file");
+    size = info.size;
+    const v = JSON.parse(readOwnedText(metaPath, show(metaPath), 64 << 10) ?? "null");
+    const text = (x: unknown) => typeof x === "string" && x.length <= 1024;
+    if (
+      v !== null && v.url === manifest.url.href && (v.etag === null || text(v.etag)) &&
+      (v.lastModified === null || text(v.lastModified)) && (v.etag || v.lastModified)
+    ) meta = { url: v.url, etag: v.etag, lastModified: v.lastModified };
   }
   if (meta === undefined) size = 0;
   return { path, metaPath, size, meta };
@@ -175,7 +181,7 @@ export async function receivePackage(
   const resumable = downloadDir !== undefined &&
     manifest.url.protocol !== "file:";
   for (let attempt = 0;; attempt++) {
-    const part = resumable ? await findPart(downloadDir, manifest) : undefined;
+    const part = resumable ? await findPart(downloadDir, manifest, options?.show ?? ((p) => p)) : undefined;
     try {
       const received = await receiveOnce(
         manifest,
@@ -280,13 +286,10 @@ async function receiveOnce(
         recursive: true,
         mode: 0o700,
       });
-      await Deno.writeTextFile(part.metaPath, JSON.stringify(meta));
-      partFile = await Deno.open(part.path, {
-        write: true,
-        create: true,
-        truncate: true,
-        mode: 0o600,
-      });
+      await writeFileAtomic(part.metaPath, JSON.stringify(meta));
+      // O_EXCL after removing what was there: never through a planted link.
+      await removeIfExists(part.path);
+      partFile = await Deno.open(part.path, { write: true, createNew: true, mode: 0o600 });
     } else if (resumeFrom > 0) {
       partFile = await Deno.open(part.path, { write: true, append: true });
     } else {

@@ -168,6 +168,32 @@ function backupOf(ws: Workspace, j: Journal, step: Step): string {
   return `${ws.base}/${j.backup}/${step.path}`;
 }
 
+/**
+ * Renames `from` to `to`. Moving a directory to another parent rewrites its
+ * `..` entry, which needs write permission on the directory itself: without
+ * root's override, a package's read-only (0555) directory could never be
+ * moved in or out. Such a directory gets owner write for the move only.
+ */
+function move(from: string, to: string): void {
+  try {
+    Deno.renameSync(from, to);
+    return;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+    const info = Deno.lstatSync(from);
+    const mode = (info.mode ?? 0) & 0o7777;
+    if (!info.isDirectory || (mode & 0o200) !== 0) throw err;
+    chmodDirNoFollow(from, mode | 0o200);
+    try {
+      Deno.renameSync(from, to);
+    } catch (again) {
+      chmodDirNoFollow(from, mode);
+      throw again;
+    }
+    chmodDirNoFollow(to, mode);
+  }
+}
+
 /** Creates a directory of the tree with its mode (set through a descriptor, never through a link). */
 function mkdirIn(tree: DirTree, rel: string, mode: number): void {
   const path = tree.entry(rel);
@@ -191,12 +217,12 @@ async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
   if (step.hadTarget) {
     const backup = backupOf(ws, j, step);
     await Deno.mkdir(parentOf(backup), { recursive: true, mode: 0o700 });
-    Deno.renameSync(tree.entry(step.path), backup);
+    move(tree.entry(step.path), backup);
     tree.forget(step.path);
   }
   if (step.action === "replace") {
     for (const p of step.parents) mkdirIn(tree, p.path, p.mode);
-    Deno.renameSync(sourceOf(ws, j, step), tree.entry(step.path));
+    move(sourceOf(ws, j, step), tree.entry(step.path));
   }
   for (const p of [...(step.prune ?? [])].reverse()) removeEmptyDir(tree, p.path);
 }
@@ -238,13 +264,13 @@ async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
     // has left only if it is in the backup.
     if (!sourceThere && (backupThere || !step.hadTarget) && inTree(tree, step.path)) {
       await Deno.mkdir(parentOf(source), { recursive: true, mode: 0o700 });
-      Deno.renameSync(tree.entry(step.path), source);
+      move(tree.entry(step.path), source);
       tree.forget(step.path);
     }
   }
   for (const p of step.prune ?? []) mkdirIn(tree, p.path, p.mode);
   if (step.hadTarget && backupThere) {
-    Deno.renameSync(backup, tree.entry(step.path));
+    move(backup, tree.entry(step.path));
   }
   for (const p of [...step.parents].reverse()) removeEmptyDir(tree, p.path);
 }
