@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { usage as applyUsage } from "../../src/cli/apply.ts";
 import { exec, ROOT, runCli, serveDir, snapshot, tempDir, writeTree } from "../_helpers.ts";
 
 const HAVE_ANSIBLE = await exec("ansible-playbook", ["--version"]).then((r) => r.code === 0, () => false);
@@ -260,6 +261,42 @@ Deno.test({
       });
     } finally {
       await s.done();
+    }
+  },
+});
+
+Deno.test({
+  name: "ansible-doc renders the three modules, and every apply option is a flag of patchops apply",
+  ignore: !HAVE_ANSIBLE,
+  async fn() {
+    const [base, done] = await tempDir("patchops-ansible-doc-");
+    try {
+      await Deno.mkdir(`${base}/ansible_collections/patchops`, { recursive: true });
+      await Deno.symlink(`${ROOT}/contrib/ansible`, `${base}/ansible_collections/patchops/fleet`);
+      await Deno.writeTextFile(`${base}/ansible.cfg`, "[defaults]\n");
+      const names = ["apply", "status", "rollback"].map((m) => `patchops.fleet.patchops_${m}`);
+      const out = await new Deno.Command("ansible-doc", {
+        args: ["--json", ...names],
+        env: { ANSIBLE_COLLECTIONS_PATH: base, ANSIBLE_CONFIG: `${base}/ansible.cfg` },
+        stdin: "null",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const docs = JSON.parse(new TextDecoder().decode(out.stdout));
+      for (const name of names) {
+        const d = docs[name];
+        assert.ok(d?.doc?.short_description, `${name}: ${stderr}`);
+        assert.match(d.examples, new RegExp(`^- name: .*\\n  ${name.replaceAll(".", "\\.")}:`, "m"));
+        assert.equal(d.return.version?.type, "str", name);
+        assert.equal(d.doc.options.dir?.required, true, name);
+      }
+      const options = Object.keys(docs[names[0]!].doc.options).filter((o) =>
+        !["manifest", "dir", "command"].includes(o)
+      );
+      assert.equal(options.length, 10);
+      for (const o of options) assert.ok(applyUsage.includes(`--${o.replaceAll("_", "-")}`), o);
+    } finally {
+      await done();
     }
   },
 });
