@@ -121,6 +121,8 @@ async function setup() {
     ANSIBLE_LOCAL_TEMP: `${base}/ansible-local`,
     ANSIBLE_REMOTE_TEMP: `${base}/ansible-remote`,
     ANSIBLE_NOCOLOR: "1",
+    // Ansible refuses to run without a UTF-8 locale.
+    LC_ALL: "C.UTF-8",
     ANSIBLE_PIPELINING: "true",
     ANSIBLE_RETRY_FILES_ENABLED: "false",
     ANSIBLE_DEPRECATION_WARNINGS: "false",
