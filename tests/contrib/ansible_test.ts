@@ -1,6 +1,6 @@
 /**
  * contrib/ansible: the patchops.fleet collection driven by the real
- * ansible-playbook against four local "hosts" (connection local, one install
+ * ansible-playbook against three local "hosts" (connection local, one install
  * directory each), with patches made by `create` and served over HTTP.
  */
 
