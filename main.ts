@@ -6,6 +6,7 @@
  */
 
 import { describeError, UsageError } from "./src/errors.ts";
+import { printErr, printOut } from "./src/cli/_print.ts";
 interface Command<F> {
   usage: string;
   parse(args: string[]): F;
@@ -66,21 +67,21 @@ export async function main(args: string[]): Promise<number> {
   ) {
     // Asked for, help is a result (stdout); without a command it is a usage error (stderr, exit 2).
     if (name === undefined) {
-      console.error(await help());
+      printErr(await help());
       return 2;
     }
-    console.log(await help());
+    printOut(await help());
     return 0;
   }
   const load = COMMANDS[name];
   if (load === undefined) {
-    console.error(`error: unknown command "${name}"`);
-    console.error(await help());
+    printErr(`error: unknown command "${name}"`);
+    printErr(await help());
     return 2;
   }
   const cmd = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(`usage: ${cmd.usage}`);
+    printOut(`usage: ${cmd.usage}`);
     return 0;
   }
   let flags: unknown;
@@ -88,8 +89,8 @@ export async function main(args: string[]): Promise<number> {
     flags = cmd.parse(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      console.error(`usage: ${cmd.usage}`);
+      printErr(`error: ${err.message}`);
+      printErr(`usage: ${cmd.usage}`);
       return 2;
     }
     throw err;
@@ -98,11 +99,11 @@ export async function main(args: string[]): Promise<number> {
     return await cmd.run(flags);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      console.error(`usage: ${cmd.usage}`);
+      printErr(`error: ${err.message}`);
+      printErr(`usage: ${cmd.usage}`);
       return 2;
     }
-    console.error(`error: ${cmd.describe(flags)} (${describeError(err)}${flagHint(err, flags)})`);
+    printErr(`error: ${cmd.describe(flags)} (${describeError(err)}${flagHint(err, flags)})`);
     return 1;
   }
 }
@@ -112,6 +113,9 @@ function flagHint(err: unknown, flags: unknown): string {
   const code = (err as { code?: string }).code;
   if (code === "UntrustedOwner" && !(flags as { allowUntrustedOwner?: boolean }).allowUntrustedOwner) {
     return "; pass --allow-untrusted-owner to accept that risk (see the README's security model)";
+  }
+  if (code === "OperationsUnsigned" && !(flags as { allowUnsignedOperations?: boolean }).allowUnsignedOperations) {
+    return "; pass --allow-unsigned-operations to accept it";
   }
   return "";
 }

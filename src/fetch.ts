@@ -24,6 +24,15 @@ export interface OpenBodyOptions {
   maxRedirects?: number;
   /** Extra request headers (e.g. `Range`). */
   headers?: Record<string, string>;
+  /** Time (ms since the epoch) by which the whole transfer must be done. */
+  deadline?: number | undefined;
+  /**
+   * The slowest transfer accepted: fewer than `bytesPerSecond` on average over
+   * any `windowSeconds` ends it (like curl's `--speed-limit`/`--speed-time`).
+   */
+  minRate?: { bytesPerSecond: number; windowSeconds: number } | undefined;
+  /** Bytes the body may have at most; a longer one fails as soon as it passes the mark. */
+  maxBytes?: number | undefined;
 }
 
 /**
@@ -48,10 +57,19 @@ export interface Body {
 /** Size of the buffer a body reads into. */
 const READ_BUFFER = 256 << 10;
 
+/** A URL as it may be shown: without a user name or password. */
+export function shownUrl(url: URL): string {
+  if (url.username === "" && url.password === "") return url.href;
+  const copy = new URL(url.href);
+  copy.username = "";
+  copy.password = "";
+  return copy.href;
+}
+
 function failed(url: URL, why: string, cause?: unknown): PatchopsError {
   return new PatchopsError(
     "FetchFailed",
-    `cannot fetch "${url.href}": ${why}`,
+    `cannot fetch "${shownUrl(url)}": ${why}`,
     cause ? { cause } : undefined,
   );
 }
@@ -85,7 +103,7 @@ export async function openBody(
   url: URL,
   options?: OpenBodyOptions,
 ): Promise<Body> {
-  const { timeoutSeconds = 30, maxRedirects = 5, headers = {} } = options ?? {};
+  const { timeoutSeconds = 30, maxRedirects = 5, headers = {}, deadline, minRate, maxBytes } = options ?? {};
   if (url.protocol === "file:") return await openFile(url);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw failed(url, `unsupported scheme "${url.protocol.slice(0, -1)}"`);
@@ -101,10 +119,11 @@ export async function openBody(
     }, timeoutMs);
     let response: Response;
     try {
+      // identity: a server that compresses on the fly would change the bytes the hash covers.
       response = await fetch(current, {
         redirect: "manual",
         signal: abort.signal,
-        headers,
+        headers: { "accept-encoding": "identity", ...headers },
       });
     } catch (err) {
       clearTimeout(timer);
@@ -148,8 +167,12 @@ export async function openBody(
     const lengthHeader = response.headers.get("content-length");
     const size = lengthHeader !== null && /^[0-9]+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (response.body === null) throw failed(current, "response has no body");
+    if (size !== undefined && maxBytes !== undefined && size > maxBytes) {
+      await response.body.cancel();
+      throw failed(current, `the server announces ${size} bytes, more than the ${maxBytes} expected`);
+    }
     return {
-      ...guard(response.body, { url: current, size, timeoutSeconds, abort }),
+      ...guard(response.body, { url: current, size, timeoutSeconds, abort, deadline, minRate, maxBytes }),
       size,
       url: current,
       status: response.status,
@@ -161,8 +184,11 @@ export async function openBody(
 async function openFile(url: URL): Promise<Body> {
   let file: Deno.FsFile;
   try {
+    // Opening a FIFO would block until a writer comes: only regular files are opened.
+    if (!(await Deno.stat(url)).isFile) throw failed(url, "not a regular file");
     file = await Deno.open(url);
   } catch (err) {
+    if (err instanceof PatchopsError) throw err;
     const why = err instanceof Deno.errors.NotFound ? "no such file" : describeNetworkError(err);
     throw failed(url, why, err);
   }
@@ -200,6 +226,9 @@ interface GuardOptions {
   size: number | undefined;
   timeoutSeconds: number;
   abort: AbortController;
+  deadline: number | undefined;
+  minRate: OpenBodyOptions["minRate"];
+  maxBytes: number | undefined;
 }
 
 /**
@@ -212,7 +241,9 @@ function guard(
   body: ReadableStream<Uint8Array>,
   options: GuardOptions,
 ): Pick<Body, "pull" | "cancel"> {
-  const { url, size, timeoutSeconds, abort } = options;
+  const { url, size, timeoutSeconds, abort, deadline, minRate, maxBytes } = options;
+  let windowStart = Date.now();
+  let windowBytes = 0;
   let byob: ReadableStreamBYOBReader | undefined;
   let plain: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
@@ -238,16 +269,22 @@ function guard(
     pull: async () => {
       if (finished) return undefined;
       let stalled = false;
+      let late = false;
+      const stallMs = timeoutSeconds * 1000;
+      const leftMs = deadline === undefined ? Infinity : deadline - Date.now();
       const timer = setTimeout(() => {
-        stalled = true;
+        if (leftMs < stallMs) late = true;
+        else stalled = true;
         abort.abort();
-      }, timeoutSeconds * 1000);
+      }, Math.max(0, Math.min(stallMs, leftMs)));
       let value: Uint8Array | undefined;
       try {
         value = await read();
       } catch (err) {
         finished = true;
-        const why = stalled
+        const why = late
+          ? `not done by the deadline, after ${received} bytes`
+          : stalled
           ? `stalled: no data for ${timeoutSeconds} s after ${received} bytes`
           : size !== undefined
           ? `connection lost after ${received} of ${size} bytes`
@@ -268,6 +305,30 @@ function guard(
         finished = true;
         abort.abort();
         throw failed(url, `server sent more than the announced ${size} bytes`);
+      }
+      if (maxBytes !== undefined && received > maxBytes) {
+        finished = true;
+        abort.abort();
+        throw failed(url, `server sent more than the ${maxBytes} bytes expected`);
+      }
+      const now = Date.now();
+      if (deadline !== undefined && now > deadline) {
+        finished = true;
+        abort.abort();
+        throw failed(url, `not done by the deadline, after ${received} bytes`);
+      }
+      windowBytes += value.length;
+      if (minRate && now - windowStart >= minRate.windowSeconds * 1000) {
+        if (windowBytes < minRate.bytesPerSecond * (now - windowStart) / 1000) {
+          finished = true;
+          abort.abort();
+          throw failed(
+            url,
+            `slower than ${minRate.bytesPerSecond} bytes/s over ${minRate.windowSeconds} s (${received} bytes received)`,
+          );
+        }
+        windowStart = now;
+        windowBytes = 0;
       }
       return value;
     },

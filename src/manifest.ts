@@ -46,10 +46,12 @@ export interface Manifest {
   notes: string | undefined;
   version: string | undefined;
   fromVersion: string | undefined;
-  /** The architecture chosen from an enhanced manifest. */
+  /** The architecture being installed: chosen from an enhanced manifest, else the requested or host one. */
   arch: string | undefined;
   /** Dialect of the target schema the package carries (`.patchops/schema.sql`), if any. */
   schemaDialect: string | undefined;
+  /** The package's size in bytes, when the manifest says (not authenticated: a bound, not a promise). */
+  size?: number | undefined;
 }
 
 /** SQL dialects a manifest's `schema.dialect` may name. */
@@ -215,6 +217,10 @@ function parsePackage(
   if (!["http:", "https:", "file:"].includes(resolved.protocol)) {
     throw invalid(`field "${field("url")}" has unsupported scheme: "${url}"`);
   }
+  // A manifest fetched from a server may not point at this host's files.
+  if (base.protocol !== "file:" && resolved.protocol === "file:") {
+    throw invalid(`field "${field("url")}" names a local file, but the manifest is remote`);
+  }
   const hash = optionalString(pkg, "hash", field("hash"));
   if (hash === undefined) throw invalid(`field "${field("hash")}" is missing`);
   const m = /^sha256:([0-9a-fA-F]{64})$/.exec(hash.trim());
@@ -234,12 +240,25 @@ function parsePackage(
     operations: parseOperations(pkg.operations, field("operations")),
     notes: optionalString(pkg, "notes", field("notes")),
   };
+  if (pkg.size !== undefined && pkg.size !== null) {
+    if (!Number.isSafeInteger(pkg.size) || (pkg.size as number) < 0) {
+      throw invalid(`field "${field("size")}" must be a whole number of bytes`);
+    }
+    out.size = pkg.size as number;
+  }
   const version = optionalString(pkg, "version", field("version"));
   const fromVersion = optionalString(
     pkg,
     "from_version",
     field("from_version"),
   );
+  for (const [name, v] of [["version", version], ["from_version", fromVersion]] as const) {
+    // Versions are recorded in the state file and compared: identifiers, not text to show.
+    // deno-lint-ignore no-control-regex
+    if (v !== undefined && (v.length > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(v))) {
+      throw invalid(`field "${field(name)}" must be at most 256 characters without control characters, got "${v}"`);
+    }
+  }
   if (version !== undefined) out.version = version;
   if (fromVersion !== undefined) out.fromVersion = fromVersion;
   if (pkg.schema !== undefined && pkg.schema !== null) {
@@ -295,7 +314,8 @@ export function parseManifest(
     ...pkg,
     version: pkg.version,
     fromVersion: pkg.fromVersion,
-    arch: undefined,
+    // The architecture being installed, held against the one the package's signed header names.
+    arch: normalizeArch(options?.arch ?? Deno.build.arch),
     schemaDialect: pkg.schemaDialect,
   };
 }

@@ -14,15 +14,37 @@ export const OPERATIONS_MEMBER = ".patchops/operations.json";
 /** Archive member that carries the target database schema. */
 export const SCHEMA_MEMBER = ".patchops/schema.sql";
 
-/** What the member holds. */
+/** What the archive will hold, counted by `create`: the limits staging enforces. */
+export interface HeaderTotals {
+  /** Archive members after the header (files, directories, links, the schema). */
+  entries: number;
+  /** Regular files among them. */
+  files: number;
+  /** Their bytes, summed. */
+  bytes: number;
+}
+
+/**
+ * What the member holds. Format 2 adds the target architecture and the
+ * totals; the package signature's trusted comment carries this member's
+ * SHA-256 and the package size (see {@linkcode formatClaims}), so the member
+ * is authenticated the moment it arrives, first in the archive, and every
+ * later member is held to its totals.
+ */
 export interface SignedOperations {
-  format: 1;
+  format: 1 | 2;
   operations: PatchOperations;
   version: string | null;
   from_version: string | null;
   /** Dialect of the carried schema; absent in packages without one. */
   schema_dialect?: string | null;
+  /** Architecture the package is built for; null for any. */
+  arch?: string | null;
+  totals?: HeaderTotals;
 }
+
+/** The largest header accepted (it holds the operations lists). */
+export const HEADER_LIMIT = 64 << 20;
 
 /** Converts validated operations back to duck_client's shape. */
 export function toPatchOperations(ops: Operations): PatchOperations {
@@ -38,13 +60,15 @@ export function encodeSignedOperations(
   version: string | undefined,
   fromVersion: string | undefined,
   schemaDialect?: string,
+  extra?: { arch: string | undefined; totals: HeaderTotals },
 ): Uint8Array {
   const doc: SignedOperations = {
-    format: 1,
+    format: extra ? 2 : 1,
     operations: toPatchOperations(ops),
     version: version ?? null,
     from_version: fromVersion ?? null,
     ...(schemaDialect ? { schema_dialect: schemaDialect } : {}),
+    ...(extra ? { arch: extra.arch ?? null, totals: extra.totals } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + "\n");
 }
@@ -61,7 +85,7 @@ function same(a: string[], b: string[]): boolean {
 export function checkSignedOperations(
   manifest: Manifest,
   member: Uint8Array,
-): void {
+): Partial<SignedOperations> {
   let doc: Partial<SignedOperations>;
   try {
     doc = JSON.parse(new TextDecoder().decode(member));
@@ -71,7 +95,7 @@ export function checkSignedOperations(
       `the package's "${OPERATIONS_MEMBER}" is not valid JSON`,
     );
   }
-  if (doc.format !== 1) {
+  if (doc?.format !== 1 && doc?.format !== 2) {
     throw new PatchopsError(
       "OperationsMismatch",
       `the package's "${OPERATIONS_MEMBER}" has an unknown format`,
@@ -114,6 +138,7 @@ export function checkSignedOperations(
       );
     }
   }
+  return doc;
 }
 
 /** Options of {@linkcode checkEmbeddedOperations}. */
@@ -147,4 +172,105 @@ export function checkEmbeddedOperations(
     );
   }
   options?.onWarning?.(why);
+}
+
+/** What the signed header lets staging enforce. */
+export interface HeaderLimits {
+  totals: HeaderTotals;
+  arch: string | null;
+}
+
+/**
+ * Checks an authenticated header against the manifest (operations and
+ * versions) and the architecture being installed, and returns the totals
+ * that bound the rest of the archive. Throws `OperationsMismatch`.
+ */
+export function checkHeader(manifest: Manifest, member: Uint8Array, arch: string | undefined): HeaderLimits {
+  const doc = checkSignedOperations(manifest, member);
+  const t = doc.totals;
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (doc.format !== 2 || !t || !count(t.entries) || !count(t.files) || !count(t.bytes)) {
+    throw new PatchopsError("OperationsMismatch", `the signed "${OPERATIONS_MEMBER}" carries no totals`);
+  }
+  const packaged = doc.arch ?? null;
+  if (packaged !== null && packaged !== arch) {
+    throw new PatchopsError(
+      "OperationsMismatch",
+      `the package is built for ${JSON.stringify(packaged)}, but ${JSON.stringify(arch ?? null)} is being installed`,
+    );
+  }
+  return { totals: { entries: t.entries, files: t.files, bytes: t.bytes }, arch: packaged };
+}
+
+/** Claims about the package that its signature's trusted comment carries. */
+export interface PackageClaims {
+  /** Size of the package in bytes. */
+  size: number;
+  /** SHA-256 (hex) of the header member, first in the archive. */
+  header: string;
+}
+
+/** The trusted-comment fields that carry {@linkcode PackageClaims}. */
+export function formatClaims(claims: PackageClaims): string {
+  return `patchops-size:${claims.size}\tpatchops-header:${claims.header}`;
+}
+
+/** Reads {@linkcode PackageClaims} from a trusted comment; `undefined` when it carries none. */
+export function parseClaims(trustedComment: string): PackageClaims | undefined {
+  const size = /(?:^|\t)patchops-size:([0-9]{1,16})(?:\t|$)/.exec(trustedComment)?.[1];
+  const header = /(?:^|\t)patchops-header:([0-9a-f]{64})(?:\t|$)/.exec(trustedComment)?.[1];
+  if (size === undefined || header === undefined) return undefined;
+  return { size: Number(size), header };
+}
+
+/**
+ * Reads the claims a signature of the package at `path` should carry: its
+ * size, and the SHA-256 of its header when the archive opens with one.
+ * Returns `undefined` for a file that is not a patchops package with a
+ * header (it is then signed without claims).
+ */
+export async function readPackageClaims(path: string): Promise<PackageClaims | undefined> {
+  const { compressionOf, inflating } = await import("./archive/inflate.ts");
+  const { readTar } = await import("./archive/tar_reader.ts");
+  const { createHash } = await import("node:crypto");
+  const file = await Deno.open(path);
+  try {
+    const size = (await file.stat()).size;
+    const buf = new Uint8Array(256 << 10);
+    let first = true;
+    let kind: ReturnType<typeof compressionOf>;
+    const pull = async () => {
+      const n = await file.read(buf);
+      if (n === null) return undefined;
+      if (first) {
+        first = false;
+        kind = compressionOf(buf.subarray(0, n));
+      }
+      return buf.subarray(0, n);
+    };
+    const head = await pull();
+    if (head === undefined || kind === undefined) return undefined;
+    let sent = false;
+    const inflater = inflating(kind, () => {
+      if (sent) return pull();
+      sent = true;
+      return Promise.resolve(head);
+    });
+    try {
+      for await (const { header, body } of readTar(inflater.pull)) {
+        if (header.type !== "file" || header.path.replace(/^(\.\/)+/, "") !== OPERATIONS_MEMBER) return undefined;
+        if (header.size > HEADER_LIMIT) return undefined;
+        const h = createHash("sha256");
+        for await (const part of body) h.update(part);
+        return { size, header: h.digest("hex") };
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    } finally {
+      inflater.close();
+    }
+  } finally {
+    file.close();
+  }
 }

@@ -5,6 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { encodeHeader, endOfArchive, padding, tarMember } from "../src/archive/tar_writer.ts";
+import { readTar } from "../src/archive/tar_reader.ts";
 
 export const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -180,7 +181,7 @@ export async function minisignKeygen(
 export async function minisignSign(
   file: string,
   sec: string,
-  options?: { legacy?: boolean },
+  options?: { legacy?: boolean; trustedComment?: string },
 ): Promise<string> {
   const args = [
     "-S",
@@ -191,7 +192,7 @@ export async function minisignSign(
     "-x",
     `${file}.minisig`,
     "-t",
-    "test trusted comment",
+    options?.trustedComment ?? "test trusted comment",
   ];
   if (options?.legacy) args.splice(1, 0, "-l");
   const r = await exec("minisign", args, { stdin: "" });
@@ -341,6 +342,16 @@ export interface MakePatchOptions {
   base64Signature?: boolean;
   /** Replace the manifest hash. */
   hash?: string;
+  /**
+   * With \`sec\` and a member list: open the archive with the signed header
+   * (\`.patchops/operations.json\`, format 2, counting the members) and put its
+   * hash and the package size in the signature's trusted comment, as
+   * \`create\` does.
+   * @default true
+   */
+  header?: boolean;
+  /** Architecture named in that header (null: any). */
+  arch?: string | null;
   name?: string;
   extra?: Record<string, unknown>;
 }
@@ -356,17 +367,27 @@ export async function makePatch(
   options?: MakePatchOptions,
 ): Promise<string> {
   const name = options?.name ?? "patch";
+  let headerHash: string | undefined;
+  const rawTar = archive instanceof Uint8Array && !(archive[0] === 0x1f && archive[1] === 0x8b);
+  if (options?.sec && (options.header ?? true) && (rawTar || !(archive instanceof Uint8Array))) {
+    const header = archive instanceof Uint8Array
+      ? signedHeaderFor(await countTar(archive), operations, options)
+      : signedHeader(archive, operations, options);
+    headerHash = sha256(header);
+    archive = archive instanceof Uint8Array
+      ? concat([buildTar([{ path: ".patchops/operations.json", data: header }], { end: false }), archive])
+      : [{ path: ".patchops/operations.json", data: header }, ...archive];
+  }
   const tar = archive instanceof Uint8Array ? archive : buildTar(archive);
   const gz = tar[0] === 0x1f && tar[1] === 0x8b ? tar : await gzip(tar);
   const pkg = `${dir}/${name}.tar.gz`;
   await Deno.writeFile(pkg, gz);
   let signature: string | undefined;
   if (options?.sec) {
-    const text = await minisignSign(
-      pkg,
-      options.sec,
-      options.legacy ? { legacy: true } : {},
-    );
+    const text = await minisignSign(pkg, options.sec, {
+      ...(options.legacy ? { legacy: true } : {}),
+      ...(headerHash ? { trustedComment: `test\tpatchops-size:${gz.length}\tpatchops-header:${headerHash}` } : {}),
+    });
     signature = options.base64Signature ? btoa(text) : text;
   }
   const manifest = {
@@ -379,4 +400,69 @@ export async function makePatch(
   const path = `${dir}/${name}.json`;
   await Deno.writeTextFile(path, JSON.stringify(manifest, null, 2));
   return path;
+}
+
+/** What a raw tar holds, counted as the header counts it (a large count where it cannot be read). */
+async function countTar(tar: Uint8Array): Promise<{ entries: number; files: number; bytes: number }> {
+  const totals = { entries: 0, files: 0, bytes: 0 };
+  try {
+    let sent = false;
+    const pull = () => {
+      if (sent) return Promise.resolve(undefined);
+      sent = true;
+      return Promise.resolve(tar);
+    };
+    for await (const { header, body } of readTar(pull)) {
+      totals.entries++;
+      if (header.type === "file") {
+        totals.files++;
+        totals.bytes += header.size;
+      }
+      for await (const _ of body) { /* skip */ }
+    }
+  } catch {
+    // A hostile archive: it is refused on its own merits, never reaching the totals.
+    return { entries: 1e6, files: 1e6, bytes: 1e15 };
+  }
+  return totals;
+}
+
+/** The signed header \`create\` writes, for a hand-made member list. */
+export function signedHeader(
+  members: (Member | Uint8Array)[],
+  operations: Ops,
+  options?: MakePatchOptions,
+): Uint8Array {
+  const totals = { entries: 0, files: 0, bytes: 0 };
+  for (const m of members) {
+    if (m instanceof Uint8Array) continue;
+    totals.entries++;
+    if ((m.type ?? "file") === "file") {
+      totals.files++;
+      totals.bytes += typeof m.data === "string" ? new TextEncoder().encode(m.data).length : m.data?.length ?? 0;
+    }
+  }
+  return signedHeaderFor(totals, operations, options);
+}
+
+function signedHeaderFor(
+  totals: { entries: number; files: number; bytes: number },
+  operations: Ops,
+  options?: MakePatchOptions,
+): Uint8Array {
+  const extra = options?.extra ?? {};
+  const schema = extra.schema as { dialect?: string } | undefined;
+  const doc = {
+    format: 2,
+    operations: {
+      replace: { files: operations.replace?.files ?? [], directories: operations.replace?.directories ?? [] },
+      delete: { files: operations.delete?.files ?? [], directories: operations.delete?.directories ?? [] },
+    },
+    version: extra.version ?? null,
+    from_version: extra.from_version ?? null,
+    ...(schema?.dialect ? { schema_dialect: schema.dialect } : {}),
+    arch: options?.arch ?? null,
+    totals,
+  };
+  return new TextEncoder().encode(JSON.stringify(doc));
 }

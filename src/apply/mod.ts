@@ -17,7 +17,7 @@ import {
   writeFileAtomic,
 } from "./_fs.ts";
 import { checkStructure, type Plan, planSteps } from "./plan.ts";
-import { prepareVerifier, receivePackage, type TrustOptions } from "./receive.ts";
+import { prepareVerifier, receivePackage, type TransportOptions, type TrustOptions } from "./receive.ts";
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
@@ -93,11 +93,11 @@ import { commitTransaction, type Journal, type PointHook } from "./transaction.t
 import { openInstallDir, Session } from "./session.ts";
 import { newTxnId } from "./workspace.ts";
 
-export type { TrustOptions } from "./receive.ts";
+export type { TransportOptions, TrustOptions } from "./receive.ts";
 export { openInstallDir, Session } from "./session.ts";
 
 /** Options of {@linkcode applyPatch}. */
-export interface ApplyOptions extends TrustOptions, TrustPolicyOptions {
+export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, TransportOptions {
   /** Stage, verify and plan, then stop without changing the install directory. */
   dryRun?: boolean;
   /**
@@ -245,8 +245,10 @@ export async function applyPatch(
       capture: CAPTURED,
       // The compressed size is a floor for what staging needs; a kept
       // download copy needs as much again.
+      // The package bounds what is fetched; a kept download copy is written beside staging, so
+      // its bytes are spent before the first file is staged.
       onSize: (bytes, keepsCopy) =>
-        bytes === undefined ? Promise.resolve() : space.require(keepsCopy ? 2 * bytes : bytes, "the package"),
+        bytes === undefined ? Promise.resolve() : space.require(bytes, "the package", keepsCopy),
       beforeFile: (size) => space.beforeFile(size),
       // The journal must not name unsynced data: staged files are fsynced as they are
       // written, unless one syncfs after staging can cover them all.
@@ -256,12 +258,15 @@ export async function applyPatch(
       startedAt,
       ...(onProgress ? { onProgress } : {}),
       ...(signal ? { signal } : {}),
+      arch: manifest.arch,
     });
     const { staged } = received;
-    checkEmbeddedOperations(manifest, staged.captured, {
-      require: options?.requireSignedOperations ?? false,
-      onWarning,
-    });
+    if (!received.headerChecked) {
+      checkEmbeddedOperations(manifest, staged.captured, {
+        require: options?.requireSignedOperations ?? false,
+        onWarning,
+      });
+    }
     checkStructure(manifest.operations, staged);
     const plan = await planSteps(ws, manifest.operations, staged, options);
     for (const w of plan.warnings) onWarning?.(w);
@@ -375,7 +380,7 @@ export async function cleanUp(failure: unknown, ...steps: (() => Promise<void>)[
 const FEW_FILES = 64;
 
 /** Options of {@linkcode verifyPackage}. */
-export interface VerifyOptions extends TrustOptions {
+export interface VerifyOptions extends TrustOptions, TransportOptions {
   requireSignedOperations?: boolean;
   onWarning?: (message: string) => void;
   timeoutSeconds?: number;
@@ -407,11 +412,14 @@ export async function verifyPackage(
       capture: CAPTURED,
       timeoutSeconds: options?.timeoutSeconds ?? 30,
       ...(options?.onProgress ? { onProgress: options.onProgress } : {}),
+      arch: manifest.arch,
     });
-    checkEmbeddedOperations(manifest, received.staged.captured, {
-      require: options?.requireSignedOperations ?? false,
-      onWarning: options?.onWarning,
-    });
+    if (!received.headerChecked) {
+      checkEmbeddedOperations(manifest, received.staged.captured, {
+        require: options?.requireSignedOperations ?? false,
+        onWarning: options?.onWarning,
+      });
+    }
     checkStructure(manifest.operations, received.staged);
     return {
       bytes: received.bytes,

@@ -14,7 +14,8 @@ import { compressionOf, inflating, type Pull } from "../archive/inflate.ts";
 import { stageArchive, type StagedTree } from "../archive/stage.ts";
 import { concatBytes } from "../bytes.ts";
 import { PatchopsError } from "../errors.ts";
-import { type Body, openBody } from "../fetch.ts";
+import { type Body, openBody, type OpenBodyOptions } from "../fetch.ts";
+import { checkHeader, type PackageClaims, parseClaims } from "../signed_ops.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import { MinisignVerifier, parseSignature, type PublicKey } from "../verify/minisign.ts";
@@ -27,10 +28,38 @@ export interface TrustOptions {
   publicKey?: PublicKey | undefined;
   /** Accept a package without checking its signature (integrity rests on the hash alone). */
   allowUnsigned?: boolean;
+  /**
+   * Accept a signed package whose signature carries no signed header
+   * (duck_client packages, or ones signed by another tool): its operations,
+   * architecture and sizes are then not authenticated before unpacking.
+   */
+  allowUnsignedOperations?: boolean | undefined;
+}
+
+/** Limits on the transfer itself. */
+export interface TransportOptions {
+  /**
+   * Seconds the whole download may take.
+   * @default 3600
+   */
+  deadlineSeconds?: number | undefined;
+  /**
+   * The slowest transfer accepted: bytes per second on average over `windowSeconds`.
+   * @default { bytesPerSecond: 1024, windowSeconds: 60 }
+   */
+  minRate?: { bytesPerSecond: number; windowSeconds: number } | undefined;
+  /**
+   * Largest package accepted when neither its signature, the server nor the manifest says its size.
+   * @default 4 GiB
+   */
+  maxBytes?: number | undefined;
 }
 
 /** Options of {@linkcode receivePackage}. */
-export interface ReceiveOptions extends TrustOptions {
+export interface ReceiveOptions extends TrustOptions, TransportOptions {
+  onWarning?: ((message: string) => void) | undefined;
+  /** Architecture being installed, held against the signed header's. */
+  arch?: string | undefined;
   /** Aborts the download; staging stops and the caller cleans up. */
   signal?: AbortSignal;
   /** @default 30 */
@@ -63,6 +92,8 @@ export interface Received {
   resumedFrom: number;
   /** Whether a signature was verified. */
   signed: boolean;
+  /** Whether the signed header (operations, architecture, totals) was authenticated and checked. */
+  headerChecked: boolean;
   trustedComment: string | undefined;
 }
 
@@ -129,16 +160,47 @@ async function findPart(dir: string, manifest: Manifest, show: (p: string) => st
   return { path, metaPath, size, meta };
 }
 
+/**
+ * Removes the partial downloads in `dir` except those of `keepSha` (all of
+ * them when it is undefined). Returns what was removed, with sizes.
+ */
+export async function pruneDownloads(dir: string, keepSha?: string): Promise<{ name: string; size: number }[]> {
+  const removed: { name: string; size: number }[] = [];
+  for (const d of await listDownloads(dir)) {
+    if (keepSha !== undefined && d.name.startsWith(`${keepSha}.`)) continue;
+    // A plain remove: a link is removed, never followed; a directory is not ours to empty here.
+    await Deno.remove(`${dir}/${d.name}`);
+    removed.push(d);
+  }
+  return removed;
+}
+
+/** The partial downloads kept in `dir`, with their sizes. */
+export async function listDownloads(dir: string): Promise<{ name: string; size: number }[]> {
+  const out: { name: string; size: number }[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const info = await Deno.lstat(`${dir}/${e.name}`);
+      out.push({ name: e.name, size: info.size });
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
 /** Opens the body, resuming from `part` when the server honours the Range. */
 async function openResumable(
   manifest: Manifest,
   part: Part | undefined,
-  timeoutSeconds: number,
+  transfer: OpenBodyOptions,
 ): Promise<{ body: Body; resumeFrom: number }> {
-  if (part && part.size > 0 && part.meta) {
+  const limit = transfer.maxBytes ?? Infinity;
+  if (part && part.size > 0 && part.size < limit && part.meta) {
     const validator = part.meta.etag ?? part.meta.lastModified!;
     const body = await openBody(manifest.url, {
-      timeoutSeconds,
+      ...transfer,
+      maxBytes: limit - part.size,
       headers: { range: `bytes=${part.size}-`, "if-range": validator },
     });
     const range = body.headers.get("content-range");
@@ -152,16 +214,48 @@ async function openResumable(
     if (body.status === 206) {
       await body.cancel();
       return {
-        body: await openBody(manifest.url, { timeoutSeconds }),
+        body: await openBody(manifest.url, transfer),
         resumeFrom: 0,
       };
+    }
+    if (body.size !== undefined && body.size > limit) {
+      await body.cancel();
+      return { body: await openBody(manifest.url, transfer), resumeFrom: 0 };
     }
     return { body, resumeFrom: 0 };
   }
   return {
-    body: await openBody(manifest.url, { timeoutSeconds }),
+    body: await openBody(manifest.url, transfer),
     resumeFrom: 0,
   };
+}
+
+/**
+ * What the package signature's trusted comment vouches for, checked before
+ * a byte is fetched (the global signature needs none of the file). A
+ * signature without claims is refused unless `allowUnsignedOperations`.
+ */
+async function signedClaims(manifest: Manifest, options: ReceiveOptions): Promise<PackageClaims | undefined> {
+  const verifier = prepareVerifier(manifest, options);
+  if (verifier === undefined) return undefined;
+  const claims = parseClaims(await verifier.checkComment());
+  if (claims === undefined && !options.allowUnsignedOperations) {
+    throw new PatchopsError(
+      "OperationsUnsigned",
+      "the package signature carries no signed header, so its operations, architecture and sizes would not be authenticated before unpacking",
+    );
+  }
+  if (claims === undefined) {
+    options.onWarning?.(
+      "the package signature carries no signed header: its operations, architecture and sizes are not authenticated before unpacking",
+    );
+  }
+  return claims;
+}
+
+/** The most bytes a package may have, and where that bound comes from. */
+function packageLimit(manifest: Manifest, claims: PackageClaims | undefined, options: ReceiveOptions): number {
+  return claims?.size ?? manifest.size ?? options.maxBytes ?? 4 * 1024 ** 3;
 }
 
 /**
@@ -180,6 +274,9 @@ export async function receivePackage(
   const { downloadDir } = options ?? {};
   const resumable = downloadDir !== undefined &&
     manifest.url.protocol !== "file:";
+  const claims = await signedClaims(manifest, options ?? {});
+  // One partial download is kept at most: this package's. Others are pruned before it starts.
+  if (resumable) await pruneDownloads(downloadDir, manifest.sha256);
   for (let attempt = 0;; attempt++) {
     const part = resumable ? await findPart(downloadDir, manifest, options?.show ?? ((p) => p)) : undefined;
     try {
@@ -188,6 +285,7 @@ export async function receivePackage(
         stagingDir,
         part,
         options ?? {},
+        claims,
       );
       if (part) {
         await Promise.all([
@@ -253,6 +351,7 @@ async function receiveOnce(
   stagingDir: string,
   part: Part | undefined,
   options: ReceiveOptions,
+  claims: PackageClaims | undefined,
 ): Promise<Received> {
   const {
     signal,
@@ -264,14 +363,23 @@ async function receiveOnce(
     beforeFile,
   } = options;
   const verifier = prepareVerifier(manifest, options);
-  const { body, resumeFrom } = await openResumable(
-    manifest,
-    part,
+  const limit = packageLimit(manifest, claims, options);
+  const { body, resumeFrom } = await openResumable(manifest, part, {
     timeoutSeconds,
-  );
-  const total = body.size !== undefined ? body.size + resumeFrom : undefined;
+    deadline: startedAt + (options.deadlineSeconds ?? 3600) * 1000,
+    minRate: options.minRate ?? { bytesPerSecond: 1024, windowSeconds: 60 },
+    maxBytes: limit,
+  });
+  const total = body.size !== undefined ? body.size + resumeFrom : claims?.size;
   try {
-    await onSize?.(body.size, part !== undefined);
+    if (claims !== undefined && body.size !== undefined && body.size + resumeFrom !== claims.size) {
+      throw new PatchopsError(
+        "FetchFailed",
+        `the server announces ${body.size + resumeFrom} bytes, but the signed size is ${claims.size}`,
+      );
+    }
+    // Space for the package itself, or for the most it may be: every copy on disk is bounded by it.
+    await onSize?.(total, part !== undefined);
   } catch (err) {
     await body.cancel();
     throw err;
@@ -359,6 +467,14 @@ async function receiveOnce(
       try {
         staged = await stageArchive(inflater.pull, stagingDir, {
           ...(capture ? { capture } : {}),
+          ...(claims
+            ? {
+              header: {
+                sha256: claims.header,
+                check: (bytes: Uint8Array) => checkHeader(manifest, bytes, options.arch),
+              },
+            }
+            : {}),
           ...(beforeFile ? { beforeFile } : {}),
           onEntry: (_path, tree) => {
             files = tree.files;
@@ -409,6 +525,7 @@ async function receiveOnce(
     bytes,
     resumedFrom: resumeFrom,
     signed: verifier !== undefined,
+    headerChecked: claims !== undefined,
     trustedComment,
   };
 }

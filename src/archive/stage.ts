@@ -10,6 +10,8 @@ import { PatchopsError } from "../errors.ts";
 import { ancestorsOf, linkEscapes, normalizeRelativePath, parentOf, RESERVED_DIR } from "../path_policy.ts";
 import type { Pull } from "./inflate.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
+import { createHash } from "node:crypto";
+import { HEADER_LIMIT, type HeaderLimits, type HeaderTotals, OPERATIONS_MEMBER } from "../signed_ops.ts";
 
 /** What a staged path is. Hard links are staged as files. */
 export type StagedType = "file" | "directory" | "symlink";
@@ -58,6 +60,17 @@ export interface StageOptions {
    * final flush has little left to do.
    */
   flushStaged?: () => Promise<unknown>;
+  /**
+   * The signed header the archive must open with: its SHA-256 (from the
+   * signature's trusted comment) and a check that turns it into the totals
+   * every later member is held to. Nothing else is staged before it passes.
+   */
+  header?: { sha256: string; check: (bytes: Uint8Array) => HeaderLimits } | undefined;
+  /**
+   * Members accepted when no signed header bounds them.
+   * @default 1_000_000
+   */
+  maxEntries?: number | undefined;
 }
 
 /** Files up to this size are buffered and written by the pool. */
@@ -237,7 +250,12 @@ async function stageMembers(
   writes: WritePool,
   options?: StageOptions,
 ): Promise<StagedTree> {
-  const { capture = new Set<string>(), onEntry, beforeFile, sync = "none", flushStaged } = options ?? {};
+  const { capture = new Set<string>(), onEntry, beforeFile, sync = "none", flushStaged, header } = options ?? {};
+  // What the archive has shown so far, held to the signed totals (or to a default count).
+  let limits: HeaderTotals | undefined;
+  const maxEntries = options?.maxEntries ?? 1_000_000;
+  const seen: HeaderTotals = { entries: 0, files: 0, bytes: 0 };
+  let first = true;
   let flushedAt = 0;
   let flushedFiles = 0;
   let flushing: Promise<unknown> | undefined;
@@ -250,7 +268,32 @@ async function stageMembers(
   const links = new Map<string, string>();
   const dirModes: [string, number][] = [];
 
-  for await (const { header, body } of readTar(stream)) {
+  for await (const { header: member, body } of readTar(stream)) {
+    const header = member;
+    if (first && options?.header) {
+      first = false;
+      limits = await takeHeader(member, body, options.header, tree);
+      continue;
+    }
+    first = false;
+    // Held to the signed totals (or a default count) before its bytes are read or written.
+    const count = () => {
+      seen.entries++;
+      if (seen.entries > (limits?.entries ?? maxEntries)) {
+        throw refuse(
+          member,
+          limits
+            ? `is one more member than the ${limits.entries} the signed header counts`
+            : `is more than ${maxEntries} members`,
+        );
+      }
+      if (member.type !== "file") return;
+      seen.files++;
+      seen.bytes += member.size;
+      if (limits && (seen.files > limits.files || seen.bytes > limits.bytes)) {
+        throw refuse(member, `goes beyond the ${limits.files} files of ${limits.bytes} bytes the signed header counts`);
+      }
+    };
     let path: string;
     try {
       path = normalizeRelativePath(header.path, {
@@ -266,6 +309,8 @@ async function stageMembers(
     }
     if (path === RESERVED_DIR || path.startsWith(RESERVED_DIR + "/")) {
       if (capture.has(path) && header.type === "file") {
+        if (tree.captured.has(path)) throw refuse(header, "appears twice in the archive");
+        count();
         if (header.size > CAPTURE_LIMIT) throw refuse(header, "is too large");
         tree.captured.set(path, await collect(body, header.size));
         continue;
@@ -310,6 +355,7 @@ async function stageMembers(
         );
       }
     }
+    count();
     const target = `${root}/${path}`;
     switch (header.type) {
       case "directory": {
@@ -411,6 +457,15 @@ async function stageMembers(
 
   await writes.drain();
   await flushing;
+  if (header && first) {
+    throw new PatchopsError("ArchiveCorrupt", "the archive is empty, but its signature names a header");
+  }
+  if (limits && (seen.entries !== limits.entries || seen.files !== limits.files || seen.bytes !== limits.bytes)) {
+    throw new PatchopsError(
+      "ArchiveCorrupt",
+      `the archive holds ${seen.entries} members (${seen.files} files, ${seen.bytes} bytes), but its signed header counts ${limits.entries} (${limits.files} files, ${limits.bytes} bytes)`,
+    );
+  }
   // A symlink added later can change where an earlier one leads, so check
   // every link again against the complete set.
   for (const [path, target] of links) {
@@ -442,6 +497,36 @@ function makeDir(target: string, mode: number, path: string, later: [string, num
   }
   Deno.mkdirSync(target, { mode: 0o700 });
   later.push([path, mode]);
+}
+
+/**
+ * Reads the first member as the signed header: it must be the operations
+ * member, no larger than the header limit, and hash to what the signature
+ * vouches for; then its own check turns it into totals.
+ */
+async function takeHeader(
+  member: TarHeader,
+  body: AsyncIterable<Uint8Array>,
+  expected: NonNullable<StageOptions["header"]>,
+  tree: StagedTree,
+): Promise<HeaderTotals> {
+  if (member.type !== "file" || member.path.replace(/^(\.\/)+/, "") !== OPERATIONS_MEMBER) {
+    throw new PatchopsError(
+      "OperationsMismatch",
+      `the archive opens with "${member.path}", not with the signed header "${OPERATIONS_MEMBER}"`,
+    );
+  }
+  if (member.size > HEADER_LIMIT) throw refuse(member, "is too large");
+  const bytes = await collect(body, member.size);
+  if (createHash("sha256").update(bytes).digest("hex") !== expected.sha256) {
+    throw new PatchopsError(
+      "OperationsMismatch",
+      `the archive's "${OPERATIONS_MEMBER}" is not the header the signature vouches for`,
+    );
+  }
+  const { totals } = expected.check(bytes);
+  tree.captured.set(OPERATIONS_MEMBER, bytes);
+  return totals;
 }
 
 function reasonOf(err: unknown): string {

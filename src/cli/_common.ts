@@ -121,3 +121,17 @@ export async function loadPublicKey(value: string): Promise<PublicKey> {
 }
 
 export { formatBytes } from "../format.ts";
+
+/** A manifest argument as it may be shown: a URL loses its user name and password. */
+export function shownSource(source: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  try {
+    const url = new URL(source);
+    if (url.username === "" && url.password === "") return source;
+    url.username = "";
+    url.password = "";
+    return url.href;
+  } catch {
+    return source;
+  }
+}

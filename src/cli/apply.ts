@@ -6,12 +6,13 @@
 
 import { applyPatch } from "../apply/mod.ts";
 import { loadManifest } from "../manifest.ts";
-import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, shownSource, stringFlag } from "./_common.ts";
 import { createProgressReporter } from "./_progress.ts";
+import { printErr, printOut } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--force] [--db <url> | --skip-db] [--allow-destructive] [--allow-untrusted-owner]";
+  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--allow-unsigned-operations] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--deadline <s>] [--speed-limit <bytes/s>] [--speed-time <s>] [--force] [--db <url> | --skip-db] [--allow-destructive] [--allow-untrusted-owner]";
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -20,6 +21,10 @@ export interface ApplyFlags {
   publicKey: string | undefined;
   allowUnsigned: boolean;
   requireSignedOperations: boolean;
+  allowUnsignedOperations: boolean;
+  deadlineSeconds: number;
+  speedLimit: number;
+  speedTime: number;
   arch: string | undefined;
   dryRun: boolean;
   json: boolean;
@@ -39,6 +44,10 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     "public-key": { type: "string" },
     "allow-unsigned": { type: "boolean" },
     "require-signed-operations": { type: "boolean" },
+    "allow-unsigned-operations": { type: "boolean" },
+    deadline: { type: "string" },
+    "speed-limit": { type: "string" },
+    "speed-time": { type: "string" },
     arch: { type: "string" },
     "dry-run": { type: "boolean" },
     json: { type: "boolean" },
@@ -57,6 +66,10 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     publicKey: stringFlag(values, "public-key"),
     allowUnsigned: values["allow-unsigned"] === true,
     requireSignedOperations: values["require-signed-operations"] === true,
+    allowUnsignedOperations: values["allow-unsigned-operations"] === true,
+    deadlineSeconds: intFlag(values, "deadline", 3600, 1),
+    speedLimit: intFlag(values, "speed-limit", 1024, 0),
+    speedTime: intFlag(values, "speed-time", 60, 1),
     arch: stringFlag(values, "arch"),
     dryRun: values["dry-run"] === true,
     json: values.json === true,
@@ -72,7 +85,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
 
 /** What the command was doing, for its error line. */
 export function describe(flags: ApplyFlags): string {
-  return `cannot apply "${flags.manifest}" to "${flags.dir}"`;
+  return `cannot apply "${shownSource(flags.manifest)}" to "${flags.dir}"`;
 }
 
 /** Runs `apply`; returns the exit code. */
@@ -83,7 +96,7 @@ export async function run(flags: ApplyFlags): Promise<number> {
     ...(flags.arch ? { arch: flags.arch } : {}),
   });
   if (!publicKey && flags.allowUnsigned) {
-    console.error(
+    printErr(
       "warning: --allow-unsigned: the package's signature is not checked, only its hash",
     );
   }
@@ -97,13 +110,16 @@ export async function run(flags: ApplyFlags): Promise<number> {
       publicKey,
       allowUnsigned: flags.allowUnsigned,
       requireSignedOperations: flags.requireSignedOperations,
+      allowUnsignedOperations: flags.allowUnsignedOperations,
+      deadlineSeconds: flags.deadlineSeconds,
+      minRate: { bytesPerSecond: flags.speedLimit, windowSeconds: flags.speedTime },
       dryRun: flags.dryRun,
       keep: flags.keep,
       timeoutSeconds: flags.timeoutSeconds,
       onProgress: reporter.onProgress,
       onWarning: (m) => {
         reporter.finish();
-        console.error(`warning: ${m}`);
+        printErr(`warning: ${m}`);
       },
       signal: abort.signal,
       force: flags.force,
@@ -114,12 +130,12 @@ export async function run(flags: ApplyFlags): Promise<number> {
     });
     if (result.migration && !flags.json) {
       const m = result.migration;
-      console.error(
+      printErr(
         flags.dryRun
           ? `database: ${m.planned} schema change(s) planned, nothing changed`
           : `database: ${m.executed.length} statement(s) ran; the schema matches the patch`,
       );
-      if (flags.dryRun) console.log(m.sql.trimEnd());
+      if (flags.dryRun) printOut(m.sql.trimEnd());
     }
     reporter.finish();
     const { counts, steps } = result.plan;
@@ -141,18 +157,18 @@ export async function run(flags: ApplyFlags): Promise<number> {
         steps,
       }));
     } else if (result.upToDate) {
-      console.log(
+      printOut(
         `${flags.dir} is at ${result.version} already: nothing applied`,
       );
     } else if (flags.dryRun) {
-      console.log(`plan for ${result.version} (dry run, nothing changed):`);
+      printOut(`plan for ${result.version} (dry run, nothing changed):`);
       for (const s of steps) {
         const verb = s.action === "delete" ? "delete " : s.hadTarget ? "replace" : "create ";
-        console.log(`  ${verb} ${s.path}`);
+        printOut(`  ${verb} ${s.path}`);
       }
-      console.log(summary(counts));
+      printOut(summary(counts));
     } else {
-      console.log(
+      printOut(
         `applied ${result.version} to ${flags.dir}: ${summary(counts)}`,
       );
     }

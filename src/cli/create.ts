@@ -10,10 +10,11 @@ import { loadSecretKey } from "./_secret.ts";
 import { UsageError } from "../errors.ts";
 import { SCHEMA_DIALECTS } from "../manifest.ts";
 import type { Dialect } from "../sql/mod.ts";
+import { printErr, printOut } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage =
-  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>] [--compression gzip|zstd]";
+  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>] [--compression gzip|zstd] [--arch <arch>]";
 
 /** Parsed flags of `create`. */
 export interface CreateFlags {
@@ -23,6 +24,8 @@ export interface CreateFlags {
   url: string | undefined;
   secretKey: string | undefined;
   version: string | undefined;
+  /** Architecture signed into the package header; any when absent. */
+  arch: string | undefined;
   fromVersion: string | undefined;
   notes: string | undefined;
   mtime: number;
@@ -40,6 +43,7 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     url: { type: "string" },
     "secret-key": { type: "string" },
     version: { type: "string" },
+    arch: { type: "string" },
     "from-version": { type: "string" },
     notes: { type: "string" },
     mtime: { type: "string" },
@@ -59,6 +63,7 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     url: stringFlag(values, "url"),
     secretKey: stringFlag(values, "secret-key"),
     version: stringFlag(values, "version"),
+    arch: stringFlag(values, "arch"),
     fromVersion: stringFlag(values, "from-version"),
     notes: stringFlag(values, "notes"),
     mtime: mtime === undefined ? 0 : Number(mtime),
@@ -93,6 +98,7 @@ export async function run(flags: CreateFlags): Promise<number> {
     ...(flags.url ? { url: flags.url } : {}),
     ...(secretKey ? { secretKey } : {}),
     ...(flags.version ? { version: flags.version } : {}),
+    arch: flags.arch,
     ...(flags.fromVersion ? { fromVersion: flags.fromVersion } : {}),
     ...(flags.notes ? { notes: flags.notes } : {}),
     mtime: flags.mtime,
@@ -101,11 +107,11 @@ export async function run(flags: CreateFlags): Promise<number> {
   });
   const o = r.operations;
   if (!r.signed) {
-    console.error(
+    printErr(
       "warning: no --secret-key: the manifest carries no signature",
     );
   }
-  console.log(
+  printOut(
     `wrote ${r.manifestPath} and ${r.packagePath} (${
       formatBytes(r.bytes)
     }, ${r.members} members): ${o.replaceFiles.length} files and ${o.replaceDirectories.length} directories replaced, ${

@@ -9,6 +9,7 @@ import { formatKeyId, formatPublicKey } from "../verify/minisign.ts";
 import { formatSecretKey, generateSecretKey, publicKeyOf } from "../verify/secret_key.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
 import { PASSWORD_ENV, readPassword } from "./_password.ts";
+import { printErr, printOut } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage = `patchops keygen --out <prefix> [--unencrypted] [--force]   (password: stdin or ${PASSWORD_ENV})`;
@@ -68,7 +69,7 @@ export async function run(flags: KeygenFlags): Promise<number> {
     password = await readPassword({ confirm: true });
     if (password === undefined) {
       // Scripts and CI call keygen without a terminal; a key they can use beats a failure, but say so.
-      console.error(
+      printErr(
         `warning: no password given (stdin empty, ${PASSWORD_ENV} unset): the secret key is stored unencrypted; keep "${flags.out}.key" private`,
       );
     }
@@ -82,7 +83,7 @@ export async function run(flags: KeygenFlags): Promise<number> {
     0o644,
     flags.force,
   );
-  console.log(
+  printOut(
     `key ${formatKeyId(sk.keyId)}: public key ${flags.out}.pub, secret key ${flags.out}.key${
       password === undefined ? " (unencrypted)" : " (encrypted)"
     }`,

@@ -6,6 +6,7 @@
 
 import { rollbackLast } from "../apply/rollback.ts";
 import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { printErr, printOut } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage = "patchops rollback --dir <dir> [--keep <n>] [--allow-untrusted-owner]";
@@ -47,11 +48,11 @@ export async function run(flags: RollbackFlags): Promise<number> {
     const r = await rollbackLast(flags.dir, {
       keep: flags.keep,
       allowUntrustedOwner: flags.allowUntrustedOwner,
-      onWarning: (m) => console.error(`warning: ${m}`),
+      onWarning: (m) => printErr(`warning: ${m}`),
       signal: abort.signal,
     });
     const to = r.version ?? `the tree before ${r.undone} (no version recorded)`;
-    console.log(`rolled back ${flags.dir} from ${r.from ?? "(no version recorded)"} to ${to}: ${r.steps} steps`);
+    printOut(`rolled back ${flags.dir} from ${r.from ?? "(no version recorded)"} to ${to}: ${r.steps} steps`);
     return 0;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);

@@ -9,6 +9,7 @@ import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
 import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
 import { parseDbUrl } from "../sql/live/url.ts";
 import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { printErr } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage = [
@@ -105,7 +106,7 @@ export async function run(flags: SqlFlags): Promise<number> {
   const diff = generateSchemaDiff(from, to, { dialect: flags.dialect, allowDestructive: flags.allowDestructive });
   await Deno.stdout.write(encoder.encode(diff.sql));
   if (diff.withheld.length > 0) {
-    console.error(
+    printErr(
       `warning: ${diff.withheld.length} destructive change(s) withheld as comments; rerun with --allow-destructive to apply them`,
     );
     return EXIT_DESTRUCTIVE;
@@ -120,22 +121,22 @@ async function runApply(flags: SqlApplyFlags): Promise<number> {
       dryRun: flags.dryRun,
       allowDestructive: flags.allowDestructive,
       lockTimeoutSeconds: flags.lockTimeoutSeconds,
-      onStatement: (_sql, i, total) => console.error(`ran statement ${i + 1}/${total}`),
+      onStatement: (_sql, i, total) => printErr(`ran statement ${i + 1}/${total}`),
     });
     await Deno.stdout.write(encoder.encode(r.plan.sql));
     if (r.dryRun) {
-      console.error(`dry run: ${r.plan.changes.length} change(s) planned, nothing changed`);
+      printErr(`dry run: ${r.plan.changes.length} change(s) planned, nothing changed`);
       return r.plan.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
     }
-    console.error(`migrated: ${r.executed.length} statement(s) ran; the database now matches "${flags.target}"`);
+    printErr(`migrated: ${r.executed.length} statement(s) ran; the database now matches "${flags.target}"`);
     return 0;
   } catch (err) {
     if (err instanceof PatchopsError && err.code === "DestructiveWithheld") {
-      console.error(`error: ${describe(flags)} (${err.message})`);
+      printErr(`error: ${describe(flags)} (${err.message})`);
       return EXIT_DESTRUCTIVE;
     }
     if (err instanceof MigrationError) {
-      for (const sql of err.executed) console.error(`ran: ${sql.split("\n")[0]}`);
+      for (const sql of err.executed) printErr(`ran: ${sql.split("\n")[0]}`);
     }
     throw err;
   }

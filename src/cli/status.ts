@@ -9,7 +9,10 @@ import { isLockHeld, readHolder } from "../apply/lock.ts";
 import { readState } from "../apply/state.ts";
 import { listBackups, listTransactions, readJournalAt, readProgress } from "../apply/transaction.ts";
 import type { Workspace } from "../apply/workspace.ts";
+import { listDownloads } from "../apply/receive.ts";
+import { formatBytes } from "../format.ts";
 import { parseFlags, positionals, stringFlag } from "./_common.ts";
+import { printOut } from "./_print.ts";
 
 /** Usage line of the command. */
 export const usage = "patchops status --dir <dir> [--json] [--allow-untrusted-owner]";
@@ -74,6 +77,7 @@ async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
       steps: journal?.steps.length ?? 0,
     });
   }
+  const downloads = ws.isOpen ? await listDownloads(ws.downloadsBase) : [];
   const held = ws.isOpen && await isLockHeld(ws.lockPath);
   const holder = held ? await readHolder(ws.lockPath) : undefined;
   const last = state.history.at(-1);
@@ -85,31 +89,37 @@ async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
       lastTransaction: last ?? null,
       pending,
       backups,
+      downloads,
       lock: held ? (holder ?? { pid: null }) : null,
       history: state.history,
     }));
     return 0;
   }
-  console.log(`directory: ${ws.root}`);
-  console.log(`version:   ${state.version ?? "(none recorded)"}`);
+  printOut(`directory: ${ws.root}`);
+  printOut(`version:   ${state.version ?? "(none recorded)"}`);
   if (state.appliedAt) {
-    console.log(
+    printOut(
       `applied:   ${state.appliedAt}${last ? ` (${last.kind} ${last.id})` : ""}`,
     );
   }
-  console.log(
+  printOut(
     `pending:   ${
       pending.length
         ? pending.map((p) => `${p.id} (${p.kind ?? "apply"} ${p.state}, ${p.stepsDone}/${p.steps} steps)`).join(", ")
         : "none"
     }`,
   );
-  console.log(`backups:   ${backups.length ? backups.join(", ") : "none"}`);
-  console.log(
+  printOut(`backups:   ${backups.length ? backups.join(", ") : "none"}`);
+  printOut(
+    `downloads: ${
+      downloads.length ? downloads.map((d) => `${d.name} (${formatBytes(d.size)})`).join(", ") : "none"
+    } (partial, kept to resume; recover --discard-downloads removes them)`,
+  );
+  printOut(
     `lock:      ${
       held ? (holder ? `held by pid ${holder.pid} on ${holder.host} (${holder.command})` : "held") : "free"
     }`,
   );
-  console.log(`history:   ${state.history.length} transaction(s)`);
+  printOut(`history:   ${state.history.length} transaction(s)`);
   return 0;
 }

@@ -6,13 +6,21 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import type { Operations } from "../manifest.ts";
-import { encodeSignedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER, toPatchOperations } from "../signed_ops.ts";
+import { ARCHES, normalizeArch, type Operations } from "../manifest.ts";
+import {
+  encodeSignedOperations,
+  formatClaims,
+  type HeaderTotals,
+  OPERATIONS_MEMBER,
+  SCHEMA_MEMBER,
+  toPatchOperations,
+} from "../signed_ops.ts";
+import { createHash } from "node:crypto";
 import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
 import { encodeBase64 } from "../verify/base64.ts";
 import { formatSignature } from "../verify/minisign.ts";
 import { type SecretKey, signDigest } from "../verify/secret_key.ts";
-import { writePackage } from "./archive.ts";
+import { membersFor, writePackage } from "./archive.ts";
 import { type DiffOptions, diffTrees } from "./diff.ts";
 import { checkLinks, scanTree } from "./tree.ts";
 
@@ -30,6 +38,8 @@ export interface CreateOptions extends DiffOptions {
   schema?: { sql: string; dialect: Dialect };
   /** Package compression; zstd packages are named `patch.tar.zst`. @default "gzip" */
   compression?: "gzip" | "zstd";
+  /** Architecture the package is for (`x86_64`, `aarch64`), signed into its header; any when absent. */
+  arch?: string | undefined;
 }
 
 /** What {@linkcode createPatch} wrote. */
@@ -72,23 +82,44 @@ export async function createPatch(
   }
   const packageName = options?.compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
   const packagePath = `${outDir}/${packageName}`;
+  // The header goes first and counts what follows it, so that apply can hold the archive to it.
+  const schemaBytes = options?.schema ? new TextEncoder().encode(options.schema.sql) : undefined;
+  const totals: HeaderTotals = { entries: 0, files: 0, bytes: 0 };
+  for (const path of membersFor(to, ops)) {
+    const node = to.nodes.get(path)!;
+    totals.entries++;
+    if (node.type === "file") {
+      totals.files++;
+      totals.bytes += node.size;
+    }
+  }
+  if (schemaBytes) {
+    totals.entries++;
+    totals.files++;
+    totals.bytes += schemaBytes.length;
+  }
+  const arch = options?.arch === undefined ? undefined : normalizeArch(options.arch);
+  if (options?.arch !== undefined && arch === undefined) {
+    throw new PatchopsError("TreeInvalid", `architecture "${options.arch}" is not one of ${ARCHES.join(", ")}`);
+  }
+  const header = encodeSignedOperations(ops, options?.version, options?.fromVersion, options?.schema?.dialect, {
+    arch,
+    totals,
+  });
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
     compression: options?.compression ?? "gzip",
     extra: new Map([
-      [
-        OPERATIONS_MEMBER,
-        encodeSignedOperations(ops, options?.version, options?.fromVersion, options?.schema?.dialect),
-      ],
-      ...(options?.schema
-        ? [[SCHEMA_MEMBER, new TextEncoder().encode(options.schema.sql)] as [string, Uint8Array]]
-        : []),
+      [OPERATIONS_MEMBER, header],
+      ...(schemaBytes ? [[SCHEMA_MEMBER, schemaBytes] as [string, Uint8Array]] : []),
     ]),
   });
   let signature: string | undefined;
   if (options?.secretKey) {
+    const claims = formatClaims({ size: written.bytes, header: createHash("sha256").update(header).digest("hex") });
     const sig = signDigest(options.secretKey, written.blake2b, {
       fileName: packageName,
+      trustedComment: `timestamp:${Math.floor(Date.now() / 1000)}\tfile:${packageName}\thashed\t${claims}`,
     });
     const text = formatSignature(sig);
     await Deno.writeTextFile(`${packagePath}.minisig`, text);
@@ -97,6 +128,7 @@ export async function createPatch(
   const manifest: Record<string, unknown> = {
     url: options?.url ?? packageName,
     hash: `sha256:${written.sha256}`,
+    size: written.bytes,
     signature: signature ?? "",
     operations: toPatchOperations(ops),
   };

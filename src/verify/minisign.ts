@@ -216,6 +216,22 @@ export class MinisignVerifier {
   }
 
   /**
+   * Checks the global signature over the trusted comment, which needs none
+   * of the file: what the comment says can be trusted before the download.
+   * Throws `SignatureInvalid`; returns the comment.
+   */
+  async checkComment(): Promise<string> {
+    const comment = new TextEncoder().encode(this.#sig.trustedComment);
+    const globalMessage = new Uint8Array(64 + comment.length);
+    globalMessage.set(this.#sig.signature);
+    globalMessage.set(comment, 64);
+    if (!(await ed25519Verify(this.#key.key, this.#sig.globalSignature, globalMessage))) {
+      throw new PatchopsError("SignatureInvalid", "trusted comment signature is invalid (the comment was altered)");
+    }
+    return this.#sig.trustedComment;
+  }
+
+  /**
    * Checks the file signature and the global signature over the trusted
    * comment; throws `SignatureInvalid` when either fails. Returns the
    * trusted comment.
@@ -231,23 +247,7 @@ export class MinisignVerifier {
         `signature does not match the package (key ${formatKeyId(this.#key.keyId)})`,
       );
     }
-    const comment = new TextEncoder().encode(this.#sig.trustedComment);
-    const globalMessage = new Uint8Array(64 + comment.length);
-    globalMessage.set(this.#sig.signature);
-    globalMessage.set(comment, 64);
-    if (
-      !(await ed25519Verify(
-        this.#key.key,
-        this.#sig.globalSignature,
-        globalMessage,
-      ))
-    ) {
-      throw new PatchopsError(
-        "SignatureInvalid",
-        "trusted comment signature is invalid (the comment was altered)",
-      );
-    }
-    return this.#sig.trustedComment;
+    return await this.checkComment();
   }
 }
 

@@ -125,6 +125,11 @@ Deno.test({
         atob(r.stdout.trim()),
         await Deno.readTextFile(`${dir}/out/patch.tar.gz.minisig`),
       );
+      // Signing a package by itself vouches for its size and header, as create does.
+      assert.match(
+        await Deno.readTextFile(`${dir}/out/patch.tar.gz.minisig`),
+        /trusted comment: .*\tpatchops-size:\d+\tpatchops-header:[0-9a-f]{64}\n/,
+      );
       r = await exec("minisign", [
         "-V",
         "-p",
@@ -141,6 +146,10 @@ Deno.test({
       m.signature = raw;
       await Deno.writeTextFile(`${dir}/out/manifest.json`, JSON.stringify(m));
       await exec("cp", ["-r", `${dir}/old`, `${dir}/app`]);
+      // minisign's trusted comment carries no signed header: refused unless accepted.
+      r = await runCli(["apply", `${dir}/out/manifest.json`, "--dir", `${dir}/app`, "--public-key", theirs.pub]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /carries no signed header.*--allow-unsigned-operations/);
       r = await runCli([
         "apply",
         `${dir}/out/manifest.json`,
@@ -148,8 +157,10 @@ Deno.test({
         `${dir}/app`,
         "--public-key",
         theirs.pub,
+        "--allow-unsigned-operations",
       ]);
       assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: the package signature carries no signed header/);
       assert.deepEqual(
         await snapshot(`${dir}/app`),
         await snapshot(`${dir}/new`),
