@@ -9,10 +9,10 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { compressionOf, inflating, type Pull } from "../archive/inflate.ts";
-import { stageArchive, type StagedTree } from "../archive/stage.ts";
-import { concatBytes } from "../bytes.ts";
+import { stageArchive, type StagedTree, type StageOptions } from "../archive/stage.ts";
+import { PackageCheck } from "../verify/package_check.ts";
+import { abortable, concatPulls, drain, prepend, readHead, Recorded, tap, teeToFile } from "./_pull.ts";
 import { PatchopsError } from "../errors.ts";
 import { type Body, openBody, type OpenBodyOptions } from "../fetch.ts";
 import { checkHeader, type PackageClaims, parseClaims } from "../signed_ops.ts";
@@ -333,19 +333,61 @@ async function openPartReader(path: string, limit: number): Promise<{ pull: Pull
   };
 }
 
-/** Reads at least `n` bytes (fewer only at the end), copied: the source reuses its buffer. */
-async function readHead(pull: Pull, n: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let got = 0;
-  while (got < n) {
-    const chunk = await pull();
-    if (chunk === undefined) break;
-    parts.push(chunk.slice());
-    got += chunk.length;
+/**
+ * Opens the copy a resumable download keeps: a new one (with the validator
+ * that lets a later run resume) when the server gave one, the kept one to
+ * append to when resuming, none otherwise.
+ */
+async function openPartCopy(
+  manifest: Manifest,
+  part: Part | undefined,
+  body: Body,
+  resumeFrom: number,
+): Promise<Deno.FsFile | undefined> {
+  if (part === undefined) return undefined;
+  if (resumeFrom > 0) return await Deno.open(part.path, { write: true, append: true });
+  const etag = body.headers.get("etag");
+  const lastModified = body.headers.get("last-modified");
+  if (!etag && !lastModified) {
+    await Promise.all([removeIfExists(part.path), removeIfExists(part.metaPath)]);
+    return undefined;
   }
-  return concatBytes(parts);
+  const meta: PartMeta = { url: manifest.url.href, etag, lastModified };
+  await Deno.mkdir(part.path.slice(0, part.path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(part.metaPath, JSON.stringify(meta));
+  // O_EXCL after removing what was there: never through a planted link.
+  await removeIfExists(part.path);
+  return await Deno.open(part.path, { write: true, createNew: true, mode: 0o600 });
 }
 
+/**
+ * The package's bytes unpacked into staging: the decompressor is chosen by
+ * the first bytes (not the name), then inflate, tar, member policy and
+ * writers (`stageArchive`).
+ */
+async function extract(pull: Pull, stagingDir: string, options: StageOptions): Promise<StagedTree> {
+  const head = await readHead(pull, 4);
+  if (head.length === 0) throw new PatchopsError("ArchiveCorrupt", "package is empty");
+  const kind = compressionOf(head);
+  if (kind === undefined) {
+    throw new PatchopsError("ArchiveCorrupt", "package is neither gzip- nor zstd-compressed");
+  }
+  const inflater = inflating(kind, prepend(head, pull));
+  try {
+    return await stageArchive(inflater.pull, stagingDir, options);
+  } finally {
+    inflater.close();
+  }
+}
+
+/**
+ * One pass over the package, as named stages:
+ * fetch (resumed part first) -> tee to the partial copy -> hash and
+ * signature (`PackageCheck`) and progress -> extract (inflate, tar, header
+ * check, policy, writers). A failure of the transfer wins over one of the
+ * archive; otherwise every byte is read and judged, so a tampered package
+ * is reported as tampered rather than as a corrupt archive.
+ */
 async function receiveOnce(
   manifest: Manifest,
   stagingDir: string,
@@ -353,24 +395,17 @@ async function receiveOnce(
   options: ReceiveOptions,
   claims: PackageClaims | undefined,
 ): Promise<Received> {
-  const {
-    signal,
-    timeoutSeconds = 30,
-    onProgress,
-    capture,
-    startedAt = Date.now(),
-    onSize,
-    beforeFile,
-  } = options;
+  const { signal, timeoutSeconds = 30, onProgress, startedAt = Date.now(), onSize } = options;
   const verifier = prepareVerifier(manifest, options);
-  const limit = packageLimit(manifest, claims, options);
   const { body, resumeFrom } = await openResumable(manifest, part, {
     timeoutSeconds,
     deadline: startedAt + (options.deadlineSeconds ?? 3600) * 1000,
     minRate: options.minRate ?? { bytesPerSecond: 1024, windowSeconds: 60 },
-    maxBytes: limit,
+    maxBytes: packageLimit(manifest, claims, options),
   });
   const total = body.size !== undefined ? body.size + resumeFrom : claims?.size;
+  let copy: Deno.FsFile | undefined;
+  let resumed: { pull: Pull; close(): void } | undefined;
   try {
     if (claims !== undefined && body.size !== undefined && body.size + resumeFrom !== claims.size) {
       throw new PatchopsError(
@@ -378,151 +413,84 @@ async function receiveOnce(
         `the server announces ${body.size + resumeFrom} bytes, but the signed size is ${claims.size}`,
       );
     }
-    // Space for the package itself, or for the most it may be: every copy on disk is bounded by it.
     await onSize?.(total, part !== undefined);
+    copy = await openPartCopy(manifest, part, body, resumeFrom);
+    resumed = resumeFrom > 0 ? await openPartReader(part!.path, resumeFrom) : undefined;
   } catch (err) {
+    copy?.close();
     await body.cancel();
     throw err;
   }
-  let partFile: Deno.FsFile | undefined;
-  if (part) {
-    const etag = body.headers.get("etag");
-    const lastModified = body.headers.get("last-modified");
-    if (resumeFrom === 0 && (etag || lastModified)) {
-      const meta: PartMeta = { url: manifest.url.href, etag, lastModified };
-      await Deno.mkdir(part.path.slice(0, part.path.lastIndexOf("/")), {
-        recursive: true,
-        mode: 0o700,
-      });
-      await writeFileAtomic(part.metaPath, JSON.stringify(meta));
-      // O_EXCL after removing what was there: never through a planted link.
-      await removeIfExists(part.path);
-      partFile = await Deno.open(part.path, { write: true, createNew: true, mode: 0o600 });
-    } else if (resumeFrom > 0) {
-      partFile = await Deno.open(part.path, { write: true, append: true });
-    } else {
-      await Promise.all([
-        removeIfExists(part.path),
-        removeIfExists(part.metaPath),
-      ]);
-    }
-  }
-  const resumed = resumeFrom > 0 ? await openPartReader(part!.path, resumeFrom) : undefined;
-  const sha = createHash("sha256");
-  let bytes = 0;
+
+  const check = new PackageCheck(manifest.sha256, verifier);
   let files = 0;
   let lastReport = 0;
-  let fetchError: unknown;
-  // The package's bytes, each one hashed and checked for the signature as it passes (the
-  // earlier part of a resumed download first). A chunk is valid until the next call.
-  const raw: Pull = async () => {
-    try {
-      if (signal?.aborted) throw new PatchopsError("FetchFailed", "download interrupted by a signal");
-      let chunk = await resumed?.pull();
-      if (chunk === undefined) {
-        chunk = await body.pull();
-        if (chunk === undefined) return undefined;
-        if (partFile) {
-          let off = 0;
-          while (off < chunk.length) off += partFile.writeSync(chunk.subarray(off));
-        }
-      }
-      sha.update(chunk);
-      verifier?.update(chunk);
-      bytes += chunk.length;
-      const now = Date.now();
-      if (onProgress && now - lastReport >= 100) {
-        lastReport = now;
-        onProgress({
-          phase: "download",
-          bytes,
-          ...(total !== undefined ? { total } : {}),
-          files,
-          elapsedMs: now - startedAt,
-        });
-      }
-      return chunk;
-    } catch (err) {
-      fetchError ??= err;
-      throw err;
-    }
-  };
-  let extractError: unknown;
-  let staged: StagedTree | undefined;
-  try {
-    // The decompressor is chosen by the package's first bytes, not its name.
-    const head = await readHead(raw, 4);
-    const kind = compressionOf(head);
-    if (head.length === 0) {
-      extractError = new PatchopsError("ArchiveCorrupt", "package is empty");
-    } else if (kind === undefined) {
-      extractError = new PatchopsError("ArchiveCorrupt", "package is neither gzip- nor zstd-compressed");
-    } else {
-      let headSent = false;
-      const inflater = inflating(kind, () => {
-        if (headSent) return raw();
-        headSent = true;
-        return Promise.resolve(head);
+  const source = new Recorded(
+    abortable(
+      concatPulls(resumed?.pull, teeToFile(body.pull, copy)),
+      signal,
+      () => new PatchopsError("FetchFailed", "download interrupted by a signal"),
+    ),
+  );
+  const judged = tap(source.pull, (chunk) => {
+    check.update(chunk);
+    const now = Date.now();
+    if (onProgress && now - lastReport >= 100) {
+      lastReport = now;
+      onProgress({
+        phase: "download",
+        bytes: check.bytes,
+        ...(total !== undefined ? { total } : {}),
+        files,
+        elapsedMs: now - startedAt,
       });
-      try {
-        staged = await stageArchive(inflater.pull, stagingDir, {
-          ...(capture ? { capture } : {}),
-          ...(claims
-            ? {
-              header: {
-                sha256: claims.header,
-                check: (bytes: Uint8Array) => checkHeader(manifest, bytes, options.arch),
-              },
-            }
-            : {}),
-          ...(beforeFile ? { beforeFile } : {}),
-          onEntry: (_path, tree) => {
-            files = tree.files;
-          },
-          sync: options.sync ?? "none",
-          ...(options.flushStaged ? { flushStaged: options.flushStaged } : {}),
-        });
-      } catch (err) {
-        extractError = err;
-      } finally {
-        inflater.close();
-      }
     }
-    // Whatever extraction made of it, every byte is hashed: read what is left.
-    if (fetchError === undefined) { while ((await raw()) !== undefined); }
+  });
+  let staged: StagedTree | undefined;
+  let extractError: unknown;
+  try {
+    staged = await extract(judged, stagingDir, {
+      ...(options.capture ? { capture: options.capture } : {}),
+      ...(claims
+        ? {
+          header: { sha256: claims.header, check: (bytes: Uint8Array) => checkHeader(manifest, bytes, options.arch) },
+        }
+        : {}),
+      ...(options.beforeFile ? { beforeFile: options.beforeFile } : {}),
+      onEntry: (_path, tree) => {
+        files = tree.files;
+      },
+      sync: options.sync ?? "none",
+      ...(options.flushStaged ? { flushStaged: options.flushStaged } : {}),
+    });
   } catch (err) {
-    fetchError ??= err;
+    extractError = err;
+  }
+  try {
+    // Whatever extraction made of it, every byte is judged: read what is left.
+    if (!source.failed) await drain(judged);
+  } catch {
+    // Recorded by `source`.
   } finally {
     resumed?.close();
-    partFile?.close();
+    copy?.close();
   }
-  if (fetchError !== undefined) {
+  if (source.failed) {
     await body.cancel();
-    throw fetchError;
+    throw source.error;
   }
-  onProgress?.({
-    phase: "verify",
-    bytes,
-    total: bytes,
-    elapsedMs: Date.now() - startedAt,
-  });
-  const actual = sha.digest("hex");
-  if (actual !== manifest.sha256) {
-    const err = new PatchopsError(
-      "HashMismatch",
-      `package hash mismatch: manifest says sha256:${manifest.sha256}, the ${bytes} bytes received hash to sha256:${actual}`,
-    );
-    Object.assign(err, { resumed: resumeFrom > 0 });
+  onProgress?.({ phase: "verify", bytes: check.bytes, total: check.bytes, elapsedMs: Date.now() - startedAt });
+  let trustedComment: string | undefined;
+  try {
+    trustedComment = await check.verdict();
+  } catch (err) {
+    if (err instanceof PatchopsError && err.code === "HashMismatch") Object.assign(err, { resumed: resumeFrom > 0 });
     throw err;
   }
-  const trustedComment = verifier ? await verifier.verify() : undefined;
   if (extractError !== undefined) throw extractError;
-  if (staged === undefined) {
-    throw new PatchopsError("ArchiveCorrupt", "archive produced no result");
-  }
   return {
-    staged,
-    bytes,
+    staged: staged!,
+    bytes: check.bytes,
     resumedFrom: resumeFrom,
     signed: verifier !== undefined,
     headerChecked: claims !== undefined,

@@ -117,7 +117,7 @@ Deno.test({
       for (let i = 0; i < 100; i++) {
         await new Promise((r) => setTimeout(r, 100));
         screen = (await exec("tmux", ["capture-pane", "-p", "-t", session])).stdout;
-        if (/^download \d+% .*MiB\/s, ETA \d+ s/m.test(screen) && !/EXIT=/.test(screen)) sawLive = true;
+        if (/^download \d+% .*[KM]iB\/s, ETA \d+ s/m.test(screen) && !/EXIT=/.test(screen)) sawLive = true;
         if (/EXIT=\d/.test(screen)) break;
       }
       assert.ok(sawLive, `a live download line was drawn:\n${screen}`);
