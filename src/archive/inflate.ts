@@ -308,8 +308,8 @@ function streamInflating(
   chunkSize: number,
   trail: { lastNonZero: number },
 ): Inflating {
-  // gzip: one stream, which reads every member. zstd: one per frame, because
-  // Deno's stream ends after the first.
+  // One stream reads every gzip member and every zstd frame, provided each frame comes in
+  // writes of its own: within one write, Deno's zstd stream drops what follows a frame.
   let unit: StreamUnit | undefined;
   let ended = false;
   const pull = async (): Promise<Uint8Array | undefined> => {
@@ -319,15 +319,15 @@ function streamInflating(
         const chunk = unit.queue.shift();
         if (chunk !== undefined) return chunk;
         if (unit.done) {
-          if (kind === "gzip") {
-            // Deno's gunzip ends by itself at a zero byte after a member and ignores the rest:
-            // read it all, and let it be zeros only.
-            while (!ended && (await feed()) !== undefined);
-            ended = true;
-            if (unit.z.bytesWritten <= trail.lastNonZero) throw new Error(AFTER_END);
+          // Deno's gunzip ends by itself at a zero byte after a member and ignores the rest:
+          // read it all, and let it be zeros only. zstd must not end before its input.
+          while (!ended) {
+            const part = await feed();
+            if (part === undefined) ended = true;
+            else if (kind === "zstd" && part.bytes.length > 0) throw new Error(AFTER_END);
           }
-          unit = undefined;
-          continue;
+          if (kind === "gzip" && unit.z.bytesWritten <= trail.lastNonZero) throw new Error(AFTER_END);
+          return undefined;
         }
         if (unit.ending) {
           await unit.changed;
@@ -347,7 +347,6 @@ function streamInflating(
       unit ??= new StreamUnit(create(kind, chunkSize));
       // The source reuses its buffer; the stream keeps what it is given.
       if (part.bytes.length > 0) await unit.write(part.bytes.slice());
-      if (part.frameEnd) unit.end();
     }
   };
   return {
