@@ -4,6 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { compressionOf } from "../src/archive/inflate.ts";
 import { encodeHeader, endOfArchive, padding, tarMember } from "../src/archive/tar_writer.ts";
 
 export const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -346,8 +347,10 @@ export interface MakePatchOptions {
 }
 
 /**
- * Writes `<dir>/<name>.tar.gz` from an archive (members or raw tar bytes)
- * and `<dir>/<name>.json` describing it; returns the manifest path.
+ * Writes `<dir>/<name>.tar.gz` from an archive (members or raw tar bytes;
+ * bytes already gzip- or zstd-compressed are kept as they are, a zstd
+ * package named `.tar.zst`) and `<dir>/<name>.json` describing it; returns
+ * the manifest path.
  */
 export async function makePatch(
   dir: string,
@@ -357,8 +360,10 @@ export async function makePatch(
 ): Promise<string> {
   const name = options?.name ?? "patch";
   const tar = archive instanceof Uint8Array ? archive : buildTar(archive);
-  const gz = tar[0] === 0x1f && tar[1] === 0x8b ? tar : await gzip(tar);
-  const pkg = `${dir}/${name}.tar.gz`;
+  const kind = compressionOf(tar);
+  const gz = kind !== undefined ? tar : await gzip(tar);
+  const file = `${name}.${kind === "zstd" ? "tar.zst" : "tar.gz"}`;
+  const pkg = `${dir}/${file}`;
   await Deno.writeFile(pkg, gz);
   let signature: string | undefined;
   if (options?.sec) {
@@ -370,7 +375,7 @@ export async function makePatch(
     signature = options.base64Signature ? btoa(text) : text;
   }
   const manifest = {
-    url: `${name}.tar.gz`,
+    url: file,
     hash: options?.hash ?? `sha256:${sha256(gz)}`,
     ...(signature ? { signature } : {}),
     operations,
