@@ -221,8 +221,22 @@ Deno.test({
         code: "DbLocked",
         message: /another migration holds the advisory lock/,
       });
-      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 });
-      await new Promise((r) => setTimeout(r, 500));
+      let finished = false;
+      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 }).finally(() => {
+        finished = true;
+      });
+      // The server shows the waiter's attempt at our advisory lock while we hold it: proof that it
+      // met the held lock (it retries pg_try_advisory_lock), no sleep needed.
+      // Mutation caught: lock() giving up after the first failed try (the waiter fails with DbLocked).
+      for (const until = Date.now() + 30_000;;) {
+        const { rows } = await holder.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'",
+        );
+        if (rows[0].n > 0 || finished) break;
+        assert.ok(Date.now() < until, "the second migrator never tried the lock");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(finished, false, "the second migrator is still waiting while the lock is held");
       await holder.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
       const r = await waiting;
       assert.equal(r.executed.length, 1);
