@@ -183,6 +183,8 @@ test("apply takes base64 signatures and the host's architecture from an enhanced
   assert.equal(JSON.parse(status.stdout).version, "3.0");
 });
 
+// Mutations caught: MinisignVerifier ignoring the Ed25519 result; the key id comparison removed
+// (the wrong key then fails later with another message).
 test("apply refuses a hash mismatch, a wrong key, a signature of other bytes and a missing signature", async (w) => {
   const members = [{ path: "lib/core.jar", data: "evil" }];
   const ops = { replace: { files: ["lib/core.jar"] } };
@@ -232,7 +234,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
   }, /absolute/],
   ["a ../ member path", [{ path: "../evil", data: "x" }], {
     replace: { files: ["evil"] },
-  }, /\.\./],
+  }, /contains "\.\."/],
   [
     "a pax path override escaping",
     concat([
@@ -249,7 +251,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
       new Uint8Array(1024),
     ]),
     { replace: { files: ["innocent"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "a GNU long name escaping",
@@ -268,7 +270,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
       new Uint8Array(1024),
     ]),
     { replace: { files: ["innocent"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "a member written through a symlink",
@@ -302,10 +304,17 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
     /leaves the install directory/,
   ],
   [
+    // Inside when staged (r is no link yet), outside once r -> . arrives: only the final check sees it.
+    "a symlink that escapes through a later symlink",
+    [{ path: "a/l", type: "symlink", link: "../r/.." }, { path: "r", type: "symlink", link: "." }],
+    { replace: { files: ["a/l", "r"] } },
+    /leaves the install directory/,
+  ],
+  [
     "a hard link leading outside",
     [{ path: "lib/h", type: "hardlink", link: "../outside/secret.txt" }],
     { replace: { files: ["lib/h"] } },
-    /\.\./,
+    /hard link to "\.\.\/outside\/secret\.txt", which contains "\.\."/,
   ],
   [
     "a hard link to a path not in the archive",
@@ -356,7 +365,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
     "an operation escaping the directory",
     [{ path: "x", data: "x" }],
     { replace: { files: ["../outside/secret.txt"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "an absolute operation path",
@@ -378,6 +387,10 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
   ],
 ];
 
+// Mutations caught (each by its case): ".." accepted by normalizeRelativePath(); the reserved
+// directory accepted; stage.ts writing through an archive symlink, dropping the final symlink
+// re-check ("escapes through a later symlink"), accepting a device node, taking a hard link's
+// target without the path policy, or linking to a path not staged earlier.
 for (const [what, archive, ops, message] of hostile) {
   test(`apply refuses ${what} and changes nothing`, async (w) => {
     await makePatch(w.srv, archive, ops, { sec: w.sec });
