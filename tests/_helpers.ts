@@ -5,6 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { compressionOf } from "../src/archive/inflate.ts";
+import { have } from "./_env.ts";
 import { encodeHeader, endOfArchive, padding, tarMember } from "../src/archive/tar_writer.ts";
 
 export const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -160,10 +161,7 @@ export async function exec(
 }
 
 /** Whether the real minisign binary is installed. */
-export const HAVE_MINISIGN = await exec("minisign", ["-v"]).then(
-  () => true,
-  () => false,
-);
+export const HAVE_MINISIGN = await have("minisign");
 
 /** Generates an unencrypted minisign key pair with the real binary. */
 export async function minisignKeygen(

@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { migrateDatabase } from "../../src/sql/live/migrate.ts";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { tempDir } from "../_helpers.ts";
+import { have, PG_URL } from "../_env.ts";
 
 interface Case {
   name: string;
@@ -151,17 +152,7 @@ Deno.test("sql diff --dialect postgres works offline; narrowing is withheld", ()
   assert.match(r.sql, /^ALTER TABLE "t" ADD COLUMN "c" text;$/m);
 });
 
-const PG_URL = Deno.env.get("PATCHOPS_TEST_PG_URL") ?? "postgres://patchops:patchops@127.0.0.1:5432/patchops";
-const HAVE_PG = await (async () => {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAVE_PG = await have("postgres");
 
 Deno.test({
   name: "sql apply on a real PostgreSQL server: every case, with rows and catalogs checked",
