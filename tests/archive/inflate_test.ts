@@ -179,10 +179,16 @@ Deno.test("ZstdFrames walks what the zstd tool writes (checksums, raw and RLE bl
     for (const chunk of [1, 2, 5, 4096, packed.length]) {
       const frames = new ZstdFrames();
       const parts: Uint8Array[] = [];
+      let ends = 0;
       for (let pos = 0; pos < packed.length; pos += chunk) {
-        for (const p of frames.walk(packed.subarray(pos, pos + chunk))) parts.push(p.bytes.slice());
+        for (const p of frames.walk(packed.subarray(pos, pos + chunk))) {
+          parts.push(p.bytes.slice());
+          // A frame's end closes its part: the next frame never shares a write with it.
+          if (p.frameEnd) assert.equal(concat(parts).length, out.stdout.length * ++ends);
+        }
       }
       frames.finish();
+      assert.equal(ends, 2);
       assert.equal(frames.dataFrames, 2, `zstd ${args}, chunks of ${chunk}`);
       assert.deepEqual(concat(parts), packed, `zstd ${args}, chunks of ${chunk}: data frames pass whole`);
       const torn = new ZstdFrames();
