@@ -212,8 +212,14 @@ Deno.test({
         code: "DbLocked",
         message: /another migration holds the advisory lock/,
       });
+      // Only sessions opened from here on count: other runs may share this server.
+      const { rows: [{ t0 }] } = await holder.query("SELECT clock_timestamp() AS t0");
       let finished = false;
-      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 }).finally(() => {
+      // Settled into a value at once, so that an early failure is reported by the asserts below.
+      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 }).then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      ).finally(() => {
         finished = true;
       });
       // The server shows the waiter's attempt at our advisory lock while we hold it: proof that it
@@ -221,7 +227,9 @@ Deno.test({
       // Mutation caught: lock() giving up after the first failed try (the waiter fails with DbLocked).
       for (const until = Date.now() + 30_000;;) {
         const { rows } = await holder.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'",
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE pid <> pg_backend_pid() AND backend_start >= $1 AND query LIKE '%pg_try_advisory_lock%'`,
+          [t0],
         );
         if (rows[0].n > 0 || finished) break;
         assert.ok(Date.now() < until, "the second migrator never tried the lock");
@@ -229,8 +237,9 @@ Deno.test({
       }
       assert.equal(finished, false, "the second migrator is still waiting while the lock is held");
       await holder.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
-      const r = await waiting;
-      assert.equal(r.executed.length, 1);
+      const { result, error } = await waiting;
+      assert.equal(error, undefined);
+      assert.equal(result?.executed.length, 1);
     } finally {
       await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await holder.end();
