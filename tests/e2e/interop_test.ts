@@ -110,6 +110,11 @@ const CASES: Case[] = [
   { name: "Python tarfile w:gz", script: `python3 -c '${PY_TARFILE}'` },
   { name: "tar | pigz", script: "tar -cf - -C src . | pigz > out" },
   {
+    name: "gzip of a file (a name in the gzip header)",
+    script: "tar -cf t -C src . && gzip -9 t && mv t.gz out",
+    check: (b) => assert.equal(b[3]! & 0x08, 0x08, "FNAME flag"),
+  },
+  {
     name: "cat a.gz b.gz (two gzip members)",
     script:
       "tar -cf t -C src . && head -c 100000 t | gzip > a.gz && tail -c +100001 t | gzip > b.gz && cat a.gz b.gz > out",
