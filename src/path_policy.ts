@@ -33,7 +33,10 @@ export interface NormalizeOptions {
  *
  * @example
  * ```ts
- * normalizeRelativePath("./lib/app.jar"); // "lib/app.jar"
+ * import assert from "node:assert/strict";
+ * import { normalizeRelativePath } from "./path_policy.ts";
+ * assert.equal(normalizeRelativePath("./lib/app.jar"), "lib/app.jar");
+ * assert.throws(() => normalizeRelativePath("lib/../../etc/passwd"), { code: "UnsafePath" });
  * ```
  */
 export function normalizeRelativePath(

@@ -4,6 +4,8 @@
  */
 
 import { createHash } from "node:crypto";
+import { compressionOf } from "../src/archive/inflate.ts";
+import { have } from "./_env.ts";
 import { encodeHeader, endOfArchive, padding, tarMember } from "../src/archive/tar_writer.ts";
 import { readTar } from "../src/archive/tar_reader.ts";
 
@@ -160,10 +162,7 @@ export async function exec(
 }
 
 /** Whether the real minisign binary is installed. */
-export const HAVE_MINISIGN = await exec("minisign", ["-v"]).then(
-  () => true,
-  () => false,
-);
+export const HAVE_MINISIGN = await have("minisign");
 
 /** Generates an unencrypted minisign key pair with the real binary. */
 export async function minisignKeygen(
@@ -357,8 +356,10 @@ export interface MakePatchOptions {
 }
 
 /**
- * Writes `<dir>/<name>.tar.gz` from an archive (members or raw tar bytes)
- * and `<dir>/<name>.json` describing it; returns the manifest path.
+ * Writes `<dir>/<name>.tar.gz` from an archive (members or raw tar bytes;
+ * bytes already gzip- or zstd-compressed are kept as they are, a zstd
+ * package named `.tar.zst`) and `<dir>/<name>.json` describing it; returns
+ * the manifest path.
  */
 export async function makePatch(
   dir: string,
@@ -368,7 +369,8 @@ export async function makePatch(
 ): Promise<string> {
   const name = options?.name ?? "patch";
   let headerHash: string | undefined;
-  const rawTar = archive instanceof Uint8Array && !(archive[0] === 0x1f && archive[1] === 0x8b);
+  // A compressed package made by a real tool is signed as it is: it carries no patchops header.
+  const rawTar = archive instanceof Uint8Array && compressionOf(archive) === undefined;
   if (options?.sec && (options.header ?? true) && (rawTar || !(archive instanceof Uint8Array))) {
     const header = archive instanceof Uint8Array
       ? signedHeaderFor(await countTar(archive), operations, options)
@@ -379,8 +381,10 @@ export async function makePatch(
       : [{ path: ".patchops/operations.json", data: header }, ...archive];
   }
   const tar = archive instanceof Uint8Array ? archive : buildTar(archive);
-  const gz = tar[0] === 0x1f && tar[1] === 0x8b ? tar : await gzip(tar);
-  const pkg = `${dir}/${name}.tar.gz`;
+  const kind = compressionOf(tar);
+  const gz = kind !== undefined ? tar : await gzip(tar);
+  const file = `${name}.${kind === "zstd" ? "tar.zst" : "tar.gz"}`;
+  const pkg = `${dir}/${file}`;
   await Deno.writeFile(pkg, gz);
   let signature: string | undefined;
   if (options?.sec) {
@@ -391,7 +395,7 @@ export async function makePatch(
     signature = options.base64Signature ? btoa(text) : text;
   }
   const manifest = {
-    url: `${name}.tar.gz`,
+    url: file,
     hash: options?.hash ?? `sha256:${sha256(gz)}`,
     ...(signature ? { signature } : {}),
     operations,

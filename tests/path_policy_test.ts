@@ -7,6 +7,7 @@ Deno.test("normalizeRelativePath() accepts ./ prefixes and trailing slashes", ()
   assert.equal(normalizeRelativePath("./"), "");
 });
 
+// Mutations caught: ".." parts skipped instead of refused; the absolute-path check removed.
 Deno.test("normalizeRelativePath() refuses escapes, absolute and reserved paths", () => {
   for (
     const bad of [
@@ -38,6 +39,7 @@ Deno.test("normalizeRelativePath() refuses unnormalised operation paths but fold
   );
 });
 
+// Mutation caught: links met on the way not consulted (a -> . then a/.. passes as inside).
 Deno.test("resolveLinkTarget() follows earlier links and catches escapes through them", () => {
   const links = new Map<string, string>([["r", "."]]);
   assert.deepEqual(resolveLinkTarget("a/l", "../b", links), {

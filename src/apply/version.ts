@@ -8,6 +8,15 @@
  * Compares dotted versions (`1.10.2` > `1.9`), numerically where both parts
  * are numbers. A pre-release (`1.2.0-rc.1`) sorts before its release.
  * Returns a negative number, zero or a positive number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compareVersions } from "./version.ts";
+ * assert.ok(compareVersions("1.10.2", "1.9") > 0);
+ * assert.ok(compareVersions("1.2.0-rc.1", "1.2.0") < 0);
+ * assert.equal(compareVersions("v1.2", "1.2.0"), 0);
+ * ```
  */
 export function compareVersions(a: string, b: string): number {
   const strip = (v: string) => v.trim().replace(/^v/i, "").split("+")[0]!;

@@ -200,10 +200,18 @@ function paxNumber(
  *
  * @example
  * ```ts
- * for await (const { header, body } of readTar(stream)) {
- *   console.log(header.path);
- *   for await (const _ of body) { }
+ * import assert from "node:assert/strict";
+ * import { readTar } from "./tar_reader.ts";
+ * import { endOfArchive, padding, tarMember } from "./tar_writer.ts";
+ * const data = new TextEncoder().encode("hello");
+ * const tar = [...tarMember({ path: "a.txt", type: "file", mode: 0o644, size: 5 }), data, padding(5), endOfArchive()];
+ * const paths: string[] = [];
+ * for await (const { header, body } of readTar(new Blob(tar as Uint8Array<ArrayBuffer>[]).stream())) {
+ *   paths.push(header.path);
+ *   // Read the member's bytes here, or they are skipped.
+ *   for await (const _ of body) continue;
  * }
+ * assert.deepEqual(paths, ["a.txt"]);
  * ```
  */
 export async function* readTar(

@@ -64,6 +64,7 @@ Deno.test("applyPatch() undoes every step when any commit step fails", async () 
   }
 });
 
+// Mutation caught: DirLock.acquire() ignoring a failed tryLock().
 Deno.test("DirLock refuses a second holder by name and takes over a dead holder's lock", async () => {
   const [dir, done] = await tempDir();
   try {

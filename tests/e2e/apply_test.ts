@@ -126,7 +126,7 @@ test("apply replaces files and directories, deletes paths, and keeps modes and l
     },
     delete: { files: ["conf/app.yml", "conf/missing.yml"] },
   };
-  const manifest = await makePatch(w.srv, members, ops, {
+  await makePatch(w.srv, members, ops, {
     sec: w.sec,
     extra: { version: "2.0.0" },
   });
@@ -157,75 +157,34 @@ test("apply replaces files and directories, deletes paths, and keeps modes and l
   const core = await Deno.stat(`${w.app}/lib/core.jar`);
   const hard = await Deno.stat(`${w.app}/lib/hard.jar`);
   assert.equal(core.ino, hard.ino, "hard link preserved");
-  assert.ok(manifest.endsWith("patch.json"));
 
   const status = await runCli(["status", "--dir", w.app, "--json"]);
   assert.equal(status.code, 0, status.stderr);
   assert.equal(JSON.parse(status.stdout).version, "2.0.0");
 });
 
-test("apply accepts GNU tar and bsdtar archives, base64 signatures and enhanced manifests", async (w) => {
-  const src = `${w.base}/src`;
-  await writeTree(src, {
-    [`lib/${"long-name-".repeat(12)}.jar`]: "long",
-    "lib/core.jar": "core v3",
-    "lib/link": { link: "core.jar" },
-    "lib/empty": { dir: true },
-  });
-  for (
-    const [tool, args] of [
-      ["tar", ["--format=gnu"]],
-      ["tar", ["--format=pax"]],
-      ["bsdtar", ["--format=pax"]],
-    ]
-  ) {
-    const tarFile = `${w.base}/p.tar`;
-    const made = await exec(tool as string, [
-      ...args as string[],
-      "-cf",
-      tarFile,
-      "-C",
-      src,
-      ".",
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    const gz = await gzip(await Deno.readFile(tarFile));
-    const inner = await makePatch(w.srv, gz, {
-      replace: { directories: ["lib"] },
-    }, {
-      sec: w.sec,
-      base64Signature: true,
-    });
-    const single = JSON.parse(await Deno.readTextFile(inner));
-    await Deno.writeTextFile(
-      `${w.srv}/enhanced.json`,
-      JSON.stringify({
-        version: "3.0",
-        patch: { x86_64: single, aarch64: single },
-      }),
-    );
-    const r = await runCli([
-      "apply",
-      `${w.url}/enhanced.json`,
-      "--dir",
-      w.app,
-      "--public-key",
-      w.pub,
-      // The tool's own archive opens with no patchops header.
-      "--allow-unsigned-operations",
-    ]);
-    assert.equal(r.code, 0, `${tool} ${args}: ${r.stderr}`);
-    const after = await snapshot(w.app);
-    const want = await snapshot(src);
-    for (const [p, v] of Object.entries(want)) {
-      if (p.startsWith("lib")) {
-        assert.equal(after[p], v, `${tool} ${args}: ${p}`);
-      }
-    }
-    assert.equal(after["lib/old.jar"], undefined);
+// Archives from other tools: tests/e2e/interop_test.ts.
+test("apply takes base64 signatures and the host's architecture from an enhanced manifest", async (w) => {
+  const host = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+  const other = host === "x86_64" ? "aarch64" : "x86_64";
+  const patch: Record<string, unknown> = {};
+  for (const arch of [host, other]) {
+    const m = await makePatch(w.srv, [{ path: "lib/core.jar", data: `core for ${arch}` }], {
+      replace: { files: ["lib/core.jar"] },
+    }, { sec: w.sec, base64Signature: true, name: arch });
+    patch[arch] = JSON.parse(await Deno.readTextFile(m));
   }
+  assert.doesNotMatch(String((patch[host] as { signature: string }).signature), /untrusted comment/);
+  await Deno.writeTextFile(`${w.srv}/enhanced.json`, JSON.stringify({ version: "3.0", patch }));
+  const r = await runCli(["apply", `${w.url}/enhanced.json`, "--dir", w.app, "--public-key", w.pub]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), `core for ${host}`);
+  const status = await runCli(["status", "--dir", w.app, "--json"]);
+  assert.equal(JSON.parse(status.stdout).version, "3.0");
 });
 
+// Mutations caught: MinisignVerifier ignoring the Ed25519 result; the key id comparison removed
+// (the wrong key then fails later with another message).
 test("apply refuses a hash mismatch, a wrong key, a signature of other bytes and a missing signature", async (w) => {
   const members = [{ path: "lib/core.jar", data: "evil" }];
   const ops = { replace: { files: ["lib/core.jar"] } };
@@ -275,7 +234,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
   }, /absolute/],
   ["a ../ member path", [{ path: "../evil", data: "x" }], {
     replace: { files: ["evil"] },
-  }, /\.\./],
+  }, /contains "\.\."/],
   [
     "a pax path override escaping",
     concat([
@@ -292,7 +251,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
       new Uint8Array(1024),
     ]),
     { replace: { files: ["innocent"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "a GNU long name escaping",
@@ -311,7 +270,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
       new Uint8Array(1024),
     ]),
     { replace: { files: ["innocent"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "a member written through a symlink",
@@ -345,10 +304,17 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
     /leaves the install directory/,
   ],
   [
+    // Inside when staged (r is no link yet), outside once r -> . arrives: only the final check sees it.
+    "a symlink that escapes through a later symlink",
+    [{ path: "a/l", type: "symlink", link: "../r/.." }, { path: "r", type: "symlink", link: "." }],
+    { replace: { files: ["a/l", "r"] } },
+    /leaves the install directory/,
+  ],
+  [
     "a hard link leading outside",
     [{ path: "lib/h", type: "hardlink", link: "../outside/secret.txt" }],
     { replace: { files: ["lib/h"] } },
-    /\.\./,
+    /hard link to "\.\.\/outside\/secret\.txt", which contains "\.\."/,
   ],
   [
     "a hard link to a path not in the archive",
@@ -399,7 +365,7 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
     "an operation escaping the directory",
     [{ path: "x", data: "x" }],
     { replace: { files: ["../outside/secret.txt"] } },
-    /\.\./,
+    /contains "\.\."/,
   ],
   [
     "an absolute operation path",
@@ -421,14 +387,17 @@ const hostile: [string, (Member | Uint8Array)[] | Uint8Array, Ops, RegExp][] = [
   ],
 ];
 
+// Mutations caught (each by its case): ".." accepted by normalizeRelativePath(); the reserved
+// directory accepted; stage.ts writing through an archive symlink, dropping the final symlink
+// re-check ("escapes through a later symlink"), accepting a device node, taking a hard link's
+// target without the path policy, or linking to a path not staged earlier.
 for (const [what, archive, ops, message] of hostile) {
   test(`apply refuses ${what} and changes nothing`, async (w) => {
-    const manifest = await makePatch(w.srv, archive, ops, { sec: w.sec });
+    await makePatch(w.srv, archive, ops, { sec: w.sec });
     assert.match(
       await applyRefused(w, `${w.url}/patch.json`, ["--public-key", w.pub]),
       message,
     );
-    assert.ok(manifest);
   });
 }
 

@@ -120,6 +120,8 @@ Deno.test("apply killed with SIGKILL at moments spread over its run recovers to 
   }
 });
 
+// Mutations caught: undoStep() not moving backups back; undoStep() leaving the new item in
+// place; undoTransaction() undoing steps in forward order (also caught by the rollback test).
 Deno.test("apply killed at each transaction point, and recovery killed mid-undo, converge", async () => {
   const [base, done] = await tempDir();
   try {

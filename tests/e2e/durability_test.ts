@@ -6,9 +6,10 @@
  */
 
 import assert from "node:assert/strict";
+import { have } from "../_env.ts";
 import { exec, makePatch, type Member, minisignKeygen, ROOT, tempDir, writeTree } from "../_helpers.ts";
 
-const HAVE_STRACE = await exec("strace", ["-V"]).then((r) => r.code === 0, () => false);
+const HAVE_STRACE = await have("strace");
 const FILES = 150;
 
 async function traceApply(

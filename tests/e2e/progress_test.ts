@@ -4,10 +4,11 @@
  */
 
 import assert from "node:assert/strict";
+import { have } from "../_env.ts";
 import { renderProgress } from "../../src/cli/_progress.ts";
 import { concat, exec, makePatch, ROOT, runCli, tempDir, writeTree } from "../_helpers.ts";
 
-const HAVE_TMUX = await exec("tmux", ["-V"]).then((r) => r.code === 0, () => false);
+const HAVE_TMUX = await have("tmux");
 
 /** Serves `root`, sending each file slowly so that progress has time to show. */
 function slowServer(root: string) {

@@ -53,6 +53,8 @@ async function partSize(app: string): Promise<number> {
   return 0;
 }
 
+// Mutation caught: openBody() in src/apply/receive.ts not sending the Range header (the second
+// request asks for the whole body).
 Deno.test("apply resumes an interrupted download with a Range request", async () => {
   const s = await setup({
     "/patch.tar.gz": { kind: "drop", after: 400_000, times: 1 },
@@ -81,34 +83,30 @@ Deno.test("apply resumes an interrupted download with a Range request", async ()
   }
 });
 
+// The same server (the same URL, so the partial download is found), which from the second
+// request on ignores Range. An earlier version restarted the server on another port, so the
+// partial download was never looked up and no Range request was ever made.
+// Mutation caught: taking a 200 answer to a Range request as the rest of the body (hash mismatch).
 Deno.test("apply downloads in full when the server ignores Range", async () => {
-  const s = await setup({
-    "/patch.tar.gz": { kind: "drop", after: 300_000, times: 1 },
-  });
+  const faults: Record<string, Fault> = { "/patch.tar.gz": { kind: "drop", after: 300_000, times: 1 } };
+  const s = await setup(faults);
   try {
     assert.equal((await s.apply()).code, 1);
-    await s.server.close();
-    const again = serveDir(`${s.base}/srv`, {
-      "/patch.tar.gz": { kind: "no-range" },
-    });
-    try {
-      const r = await runCli([
-        "apply",
-        `${again.url}/patch.json`,
-        "--dir",
-        `${s.base}/app`,
-        "--allow-unsigned",
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
-    } finally {
-      await again.close();
-    }
+    const kept = await partSize(`${s.base}/app`);
+    assert.ok(kept > 0, "a partial download is kept");
+    faults["/patch.tar.gz"] = { kind: "no-range" };
+    const r = await s.apply();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
+    // It did ask to resume; the server answered 200 with the whole body, and that was taken whole.
+    const asked = s.server.requests.filter((q) => q.path === "/patch.tar.gz");
+    assert.deepEqual(asked.map((q) => q.range), [null, `bytes=${kept}-`]);
   } finally {
     await s.cleanup();
   }
 });
 
+// Mutation caught: the hash mismatch after a resume not retried from scratch (apply fails).
 Deno.test("apply discards a partial download whose bytes no longer match and fetches again", async () => {
   const s = await setup({
     "/patch.tar.gz": { kind: "drop", after: 300_000, times: 1 },
@@ -127,6 +125,8 @@ Deno.test("apply discards a partial download whose bytes no longer match and fet
     assert.deepEqual(await Deno.readFile(`${s.base}/app/big.bin`), s.data);
     const fetches = s.server.requests.filter((q) => q.path === "/patch.tar.gz");
     assert.equal(fetches.length, 3, "drop, resumed (bad), full");
+    assert.equal(fetches[0]!.range, null);
+    assert.match(fetches[1]!.range ?? "", /^bytes=[1-9][0-9]*-$/);
     assert.equal(fetches[2]!.range, null);
     assert.deepEqual(Object.keys(await snapshot(`${s.base}/app`)), ["big.bin"]);
   } finally {

@@ -4,28 +4,10 @@
  */
 
 import assert from "node:assert/strict";
+import { have } from "../_env.ts";
 import { concat, exec, makePatch, runCli, snapshot, tempDir, writeTree } from "../_helpers.ts";
 
-async function canMount(): Promise<boolean> {
-  const [dir, done] = await tempDir();
-  try {
-    const r = await exec("mount", [
-      "-t",
-      "tmpfs",
-      "-o",
-      "size=1m",
-      "tmpfs",
-      dir,
-    ]).catch(() => undefined);
-    if (r?.code !== 0) return false;
-    await exec("umount", [dir]);
-    return true;
-  } finally {
-    await done();
-  }
-}
-
-const MOUNTABLE = Deno.build.os === "linux" && await canMount();
+const MOUNTABLE = await have("mount");
 
 async function withSmallFs(
   sizeMiB: number,

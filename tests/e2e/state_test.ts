@@ -19,6 +19,7 @@ async function setup() {
   return { base, app, patch, apply, done };
 }
 
+// Mutation caught: DirLock.acquire() ignoring a failed tryLock().
 Deno.test("a live lock holder makes apply, rollback and recover fail at once, naming it", async () => {
   const s = await setup();
   try {

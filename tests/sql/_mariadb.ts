@@ -5,21 +5,12 @@
  */
 
 import mysql from "mysql2/promise";
+import { have, MYSQL_URL } from "../_env.ts";
 
-export const MYSQL_URL = Deno.env.get("PATCHOPS_TEST_MYSQL_URL") ?? "mysql://patchops:patchops@127.0.0.1:3306/";
-
-async function reachable(): Promise<boolean> {
-  try {
-    const c = await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 2000 });
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { MYSQL_URL };
 
 /** Whether a server answers; tests use it for `ignore`. */
-export const HAVE_MYSQL = await reachable();
+export const HAVE_MYSQL = await have("mysql");
 
 export type Conn = mysql.Connection;
 

@@ -103,8 +103,22 @@ Deno.test({
           assert.equal(timedOut.code, 1);
           assert.match(timedOut.stderr, /another migration holds the lock "patchops:/);
           // Two migrators at once while the lock is released under them: both succeed, one does the work.
-          const runs = [0, 1].map(() => runCli(["sql", "apply", path, "--db", dbUrl(db!), "--lock-timeout", "30"]));
-          await new Promise((r) => setTimeout(r, 700));
+          let finished = 0;
+          const runs = [0, 1].map(() =>
+            runCli(["sql", "apply", path, "--db", dbUrl(db!), "--lock-timeout", "30"]).finally(() => finished++)
+          );
+          // The server shows both waiting in GET_LOCK on our lock: proof that they wait, no sleep needed.
+          // Mutation caught: GET_LOCK(?, 0) instead of the timeout (both fail with "another migration holds").
+          for (const until = Date.now() + 30_000;;) {
+            const [rows] = await holder.query(
+              "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%' AND INFO LIKE ?",
+              [`%patchops:${db}%`],
+            ) as unknown as [{ n: number }[]];
+            if (Number(rows[0]!.n) >= 2 || finished > 0) break;
+            assert.ok(Date.now() < until, "the migrators never queued on the lock");
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          assert.equal(finished, 0, "both migrators still wait while the lock is held");
           await holder.query("SELECT RELEASE_LOCK(?)", [`patchops:${db}`]);
           const results = await Promise.all(runs);
           for (const r of results) assert.equal(r.code, 0, r.stderr);

@@ -84,12 +84,37 @@ Deno.test("renames come from annotations and never drop data", () => {
   assert.doesNotMatch(r.sql, /DROP/);
 });
 
-Deno.test("without a from schema the diff is the full create script, in a stable order", () => {
-  const to =
-    "CREATE TABLE b (id int PRIMARY KEY, a_id int, FOREIGN KEY (a_id) REFERENCES a (id)); CREATE TABLE a (id int PRIMARY KEY);";
-  const first = diff(undefined, to).sql;
-  assert.equal(diff(undefined, to).sql, first);
-  assert.match(first, /CREATE TABLE `a`[\s\S]*CREATE TABLE `b`/);
+Deno.test("without a from schema the diff is the full create script, referenced tables first, the same in every process", async () => {
+  const tables = [
+    "CREATE TABLE b (id int PRIMARY KEY, a_id int, FOREIGN KEY (a_id) REFERENCES a (id));",
+    "CREATE TABLE a (id int PRIMARY KEY);",
+    "CREATE TABLE c (id int PRIMARY KEY);",
+    "CREATE TABLE d (id int, b_id int, FOREIGN KEY (b_id) REFERENCES b (id));",
+  ];
+  const permutations = (xs: string[]): string[][] =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations(xs.filter((_, j) => j !== i)).map((p) => [x, ...p]));
+  for (const order of permutations(tables)) {
+    const created = [...diff(undefined, order.join("\n")).sql.matchAll(/CREATE TABLE `(\w+)`/g)].map((m) => m[1]!);
+    assert.deepEqual([...created].sort(), ["a", "b", "c", "d"], order.join(" "));
+    const at = (t: string) => created.indexOf(t);
+    assert.ok(at("a") < at("b") && at("b") < at("d"), `${created} for ${order.join(" ")}`);
+  }
+  // Another process gives the same bytes: no order from hashing, timing or the environment.
+  const [dir, done] = await tempDir();
+  try {
+    const to = tables.join("\n");
+    await Deno.writeTextFile(`${dir}/empty.sql`, "");
+    await Deno.writeTextFile(`${dir}/to.sql`, to);
+    const runs = await Promise.all(
+      [1, 2].map(() => runCli(["sql", "diff", `${dir}/empty.sql`, `${dir}/to.sql`, "--dialect", "mariadb"])),
+    );
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), diff(undefined, to).sql.trim());
+    }
+  } finally {
+    await done();
+  }
 });
 
 Deno.test("sql diff CLI prints SQL on stdout and exits 3 when destructive changes were withheld", async () => {

@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { migrateDatabase } from "../../src/sql/live/migrate.ts";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { tempDir } from "../_helpers.ts";
+import { have, PG_URL } from "../_env.ts";
 
 interface Case {
   name: string;
@@ -151,17 +152,7 @@ Deno.test("sql diff --dialect postgres works offline; narrowing is withheld", ()
   assert.match(r.sql, /^ALTER TABLE "t" ADD COLUMN "c" text;$/m);
 });
 
-const PG_URL = Deno.env.get("PATCHOPS_TEST_PG_URL") ?? "postgres://patchops:patchops@127.0.0.1:5432/patchops";
-const HAVE_PG = await (async () => {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAVE_PG = await have("postgres");
 
 Deno.test({
   name: "sql apply on a real PostgreSQL server: every case, with rows and catalogs checked",
@@ -221,11 +212,34 @@ Deno.test({
         code: "DbLocked",
         message: /another migration holds the advisory lock/,
       });
-      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 });
-      await new Promise((r) => setTimeout(r, 500));
+      // Only sessions opened from here on count: other runs may share this server.
+      const { rows: [{ t0 }] } = await holder.query("SELECT clock_timestamp() AS t0");
+      let finished = false;
+      // Settled into a value at once, so that an early failure is reported by the asserts below.
+      const waiting = migrateDatabase("CREATE TABLE t (id int);", url, { lockTimeoutSeconds: 30 }).then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      ).finally(() => {
+        finished = true;
+      });
+      // The server shows the waiter's attempt at our advisory lock while we hold it: proof that it
+      // met the held lock (it retries pg_try_advisory_lock), no sleep needed.
+      // Mutation caught: lock() giving up after the first failed try (the waiter fails with DbLocked).
+      for (const until = Date.now() + 30_000;;) {
+        const { rows } = await holder.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE pid <> pg_backend_pid() AND backend_start >= $1 AND query LIKE '%pg_try_advisory_lock%'`,
+          [t0],
+        );
+        if (rows[0].n > 0 || finished) break;
+        assert.ok(Date.now() < until, "the second migrator never tried the lock");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(finished, false, "the second migrator is still waiting while the lock is held");
       await holder.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
-      const r = await waiting;
-      assert.equal(r.executed.length, 1);
+      const { result, error } = await waiting;
+      assert.equal(error, undefined);
+      assert.equal(result?.executed.length, 1);
     } finally {
       await holder.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await holder.end();

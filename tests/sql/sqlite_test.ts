@@ -9,7 +9,28 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { migrateDatabase } from "../../src/sql/live/migrate.ts";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
-import { runCli, tempDir } from "../_helpers.ts";
+import { ROOT, runCli, tempDir } from "../_helpers.ts";
+
+/** Whether process `pid` has `path` open (Linux /proc). */
+function opened(pid: number, path: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
+      if (Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`) === path) return true;
+    }
+  } catch {
+    // The process is gone, or a descriptor closed while we looked.
+  }
+  return false;
+}
+
+/** Polls `done` every 20 ms; throws after `ms`. */
+async function waitFor(done: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
 
 interface Case {
   name: string;
@@ -180,8 +201,34 @@ Deno.test("a second SQLite migrator waits for the first, or fails clearly when i
     const r = await runCli(["sql", "apply", `${dir}/target.sql`, "--db", `sqlite:${dir}/a.db`, "--lock-timeout", "1"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /another writer holds/);
-    const waiting = runCli(["sql", "apply", `${dir}/target.sql`, "--db", `sqlite:${dir}/a.db`, "--lock-timeout", "30"]);
-    await new Promise((res) => setTimeout(res, 500));
+    // Mutation caught: busy_timeout left at 0 in src/sql/live/sqlite.ts (the waiter fails at once
+    // with "another writer holds" while the lock is still held).
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "-A",
+        `${ROOT}/main.ts`,
+        "sql",
+        "apply",
+        `${dir}/target.sql`,
+        "--db",
+        `sqlite:${dir}/a.db`,
+        "--lock-timeout",
+        "30",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let finished = false;
+    const waiting = child.output().then((o) => {
+      finished = true;
+      return { code: o.code, stderr: new TextDecoder().decode(o.stderr) };
+    });
+    // Release only once the waiter has the database open: it then meets the held lock, not a free one.
+    await waitFor(() => opened(child.pid, `${dir}/a.db`) || finished, 30_000);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(finished, false, "the second migrator is still waiting while the lock is held");
     holder.exec("COMMIT");
     holder.close();
     const ok = await waiting;

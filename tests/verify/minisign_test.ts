@@ -24,6 +24,7 @@ async function verifyBytes(
   return await v.verify();
 }
 
+// Mutation caught: the trusted comment's global signature not checked.
 for (const legacy of [false, true]) {
   const kind = legacy ? "legacy Ed" : "prehashed ED";
   Deno.test({
