@@ -40,6 +40,11 @@ Deno.test("parseApplyArgs() reads every flag, with defaults for the rest", () =>
     db: undefined,
     skipDb: false,
     allowDestructive: false,
+    allowUnsignedOperations: false,
+    allowUntrustedOwner: false,
+    deadlineSeconds: 3600,
+    speedLimit: 1024,
+    speedTime: 60,
   });
   const all = parseApplyArgs([
     "--dir=/d",
@@ -61,6 +66,14 @@ Deno.test("parseApplyArgs() reads every flag, with defaults for the rest", () =>
     "sqlite:a.db",
     "--skip-db",
     "--allow-destructive",
+    "--allow-unsigned-operations",
+    "--allow-untrusted-owner",
+    "--deadline",
+    "60",
+    "--speed-limit",
+    "0",
+    "--speed-time",
+    "5",
   ]);
   assert.deepEqual(all, {
     manifest: "https://x/m.json",
@@ -77,6 +90,11 @@ Deno.test("parseApplyArgs() reads every flag, with defaults for the rest", () =>
     db: "sqlite:a.db",
     skipDb: true,
     allowDestructive: true,
+    allowUnsignedOperations: true,
+    allowUntrustedOwner: true,
+    deadlineSeconds: 60,
+    speedLimit: 0,
+    speedTime: 5,
   });
 });
 
@@ -102,6 +120,10 @@ Deno.test("parseVerifyArgs() takes no --dir and defaults its timeout", () => {
     publicKey: undefined,
     allowUnsigned: true,
     requireSignedOperations: false,
+    allowUnsignedOperations: false,
+    deadlineSeconds: 3600,
+    speedLimit: 1024,
+    speedTime: 60,
     arch: undefined,
     timeoutSeconds: 9,
   });
@@ -124,6 +146,7 @@ Deno.test("parseCreateArgs() requires --from, --to and --out and checks --mtime 
     schema: undefined,
     schemaDialect: undefined,
     compression: "gzip",
+    arch: undefined,
   });
   const full = parseCreateArgs([
     ...base,
@@ -172,14 +195,19 @@ Deno.test("parseKeygenArgs(), parseSignArgs(), parseRecoverArgs(), parseRollback
   usage(() => parseSignArgs(["--secret-key", "s"]), /missing <file>/);
   usage(() => parseSignArgs(["f"]), /missing --secret-key/);
 
-  assert.deepEqual(parseRecoverArgs(["--dir", "d"]), { dir: "d" });
+  assert.deepEqual(parseRecoverArgs(["--dir", "d"]), { dir: "d", allowUntrustedOwner: false, discardDownloads: false });
+  assert.deepEqual(parseRecoverArgs(["--dir", "d", "--discard-downloads", "--allow-untrusted-owner"]), {
+    dir: "d",
+    allowUntrustedOwner: true,
+    discardDownloads: true,
+  });
   usage(() => parseRecoverArgs(["d"]), /unexpected argument "d"/);
 
-  assert.deepEqual(parseRollbackArgs(["--dir", "d"]), { dir: "d", keep: 1 });
-  assert.deepEqual(parseRollbackArgs(["--dir", "d", "--keep", "3"]), { dir: "d", keep: 3 });
+  assert.deepEqual(parseRollbackArgs(["--dir", "d"]), { dir: "d", keep: 1, allowUntrustedOwner: false });
+  assert.deepEqual(parseRollbackArgs(["--dir", "d", "--keep", "3"]), { dir: "d", keep: 3, allowUntrustedOwner: false });
   usage(() => parseRollbackArgs(["--dir", "d", "--keep", "x"]), /--keep must be a whole number of at least 0, got "x"/);
 
-  assert.deepEqual(parseStatusArgs(["--dir", "d", "--json"]), { dir: "d", json: true });
+  assert.deepEqual(parseStatusArgs(["--dir", "d", "--json"]), { dir: "d", json: true, allowUntrustedOwner: false });
   usage(() => parseStatusArgs([]), /missing --dir/);
 });
 

@@ -171,7 +171,8 @@ test("apply takes base64 signatures and the host's architecture from an enhanced
   for (const arch of [host, other]) {
     const m = await makePatch(w.srv, [{ path: "lib/core.jar", data: `core for ${arch}` }], {
       replace: { files: ["lib/core.jar"] },
-    }, { sec: w.sec, base64Signature: true, name: arch });
+      // The version is signed into each package's header; the enhanced manifest's own must agree.
+    }, { sec: w.sec, base64Signature: true, name: arch, extra: { version: "3.0" } });
     patch[arch] = JSON.parse(await Deno.readTextFile(m));
   }
   assert.doesNotMatch(String((patch[host] as { signature: string }).signature), /untrusted comment/);
