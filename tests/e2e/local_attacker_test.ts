@@ -12,8 +12,8 @@
  *   outside/victim.txt.
  * - `checkInstallDirTrust` returning at once: "an install directory owned by
  *   another user" applied.
- * - `DirTree` walking with plain paths (pinned = false) in the race test:
- *   files landed in outside/.
+ * - `checkOwnEntry` ignoring the owner: "a working area owned by another
+ *   user" was used.
  */
 
 import assert from "node:assert/strict";
