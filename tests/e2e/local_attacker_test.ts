@@ -281,3 +281,19 @@ Deno.test("a planted partial download link is refused, and the file it points at
     await s.done();
   }
 });
+
+Deno.test("accepting an untrusted owner is refused where renames cannot be pinned (scoped permissions)", async () => {
+  const s = await scene();
+  try {
+    await Deno.chown(s.app, NOBODY, NOBODY);
+    const before = await both(s);
+    const r = await runCli(["apply", s.manifest, "--dir", s.app, "--allow-unsigned", "--allow-untrusted-owner"], {
+      permissions: [`--allow-read=${s.base}`, `--allow-write=${s.app}`, "--no-prompt"],
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /error: .*is owned by uid 65534; accepting that is safe only with directories pinned/);
+    assert.deepEqual(await both(s), before);
+  } finally {
+    await s.done();
+  }
+});

@@ -258,3 +258,34 @@ test("an endless body and a dripping body end within the configured bounds", asy
     await server.shutdown();
   }
 });
+
+test("partial downloads: one kept at most, listed by status, discarded on request", async (w) => {
+  const m = await makePatch(w.srv, [{ path: "bin/app", data: "v2" }], { replace: { files: ["bin/app"] } }, {
+    sec: w.sec,
+    extra: { version: "2.0" },
+  });
+  // Another package's leftovers, as an earlier interrupted run would leave them.
+  await Deno.mkdir(`${w.app}/.patchops/downloads`, { recursive: true, mode: 0o700 });
+  await Deno.chmod(`${w.app}/.patchops`, 0o700);
+  const stale = `${w.app}/.patchops/downloads/${"e".repeat(64)}.part`;
+  await Deno.writeFile(stale, new Uint8Array(1000), { mode: 0o600 });
+  await Deno.writeTextFile(`${stale}.json`, "{}", { mode: 0o600 });
+  const status = await runCli(["status", "--dir", w.app, "--json"]);
+  assert.deepEqual(JSON.parse(status.stdout).downloads.map((d: { name: string }) => d.name), [
+    `${"e".repeat(64)}.part`,
+    `${"e".repeat(64)}.part.json`,
+  ]);
+  const r = await runCli(["apply", `${w.url}/${m.split("/").pop()}`, "--dir", w.app, "--public-key", w.pub]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual([...Deno.readDirSync(`${w.app}/.patchops`)].map((e) => e.name).includes("downloads"), false);
+
+  await Deno.mkdir(`${w.app}/.patchops/downloads`, { mode: 0o700 });
+  await Deno.writeFile(stale, new Uint8Array(1000), { mode: 0o600 });
+  const text = await runCli(["status", "--dir", w.app]);
+  assert.match(text.stdout, /downloads: e{64}\.part \(1000 B\)/);
+  const rec = await runCli(["recover", "--dir", w.app, "--discard-downloads"]);
+  assert.equal(rec.code, 0, rec.stderr);
+  assert.match(rec.stdout, /discarded 1 partial download file/);
+  // Emptied, the directory itself goes too.
+  await assert.rejects(Deno.lstat(`${w.app}/.patchops/downloads`), Deno.errors.NotFound);
+});
