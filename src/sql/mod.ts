@@ -5,15 +5,15 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { type Change, diffMysqlSchemas } from "./mysql/diff.ts";
+import { diffMysqlSchemas } from "./mysql/diff.ts";
 import { type MysqlDialect, parseMysqlSchema } from "./mysql/parse.ts";
-import type { Schema } from "./model.ts";
+import type { Change, Schema } from "./model.ts";
 import { parseSqliteSchema } from "./sqlite/parse.ts";
 import { diffSqliteSchemas } from "./sqlite/diff.ts";
 import { parsePostgresSchema } from "./postgres/parse.ts";
 import { diffPostgresSchemas } from "./postgres/diff.ts";
 
-export type { Change } from "./mysql/diff.ts";
+export type { Change } from "./model.ts";
 
 /** Dialects `sql diff` knows. */
 export type Dialect = MysqlDialect | "postgres" | "sqlite";

@@ -130,3 +130,32 @@ export interface Schema {
   views: View[];
   triggers: Trigger[];
 }
+
+/** One change, ready to print. */
+export interface Change {
+  kind:
+    | "drop_trigger"
+    | "drop_view"
+    | "drop_foreign_key"
+    | "rename_table"
+    | "create_table"
+    | "alter_table"
+    | "drop_column"
+    | "modify_column"
+    | "drop_table"
+    | "add_foreign_key"
+    | "create_view"
+    | "create_trigger"
+    | "drop_index"
+    | "create_index"
+    | "rename_column"
+    | "add_column"
+    | "rebuild_table";
+  table?: string;
+  /** One statement, without a terminating semicolon. */
+  sql: string;
+  /** A short human description. */
+  description: string;
+  /** Why this change loses data, when it does. */
+  destructive?: string;
+}

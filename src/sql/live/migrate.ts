@@ -7,7 +7,8 @@
 
 import { PatchopsError } from "../../errors.ts";
 import { generateSchemaDiff, type SchemaDiff } from "../mod.ts";
-import { type LiveDatabase, openMysql } from "./mysql.ts";
+import type { LiveDatabase } from "./database.ts";
+import { openMysql } from "./mysql.ts";
 import { openSqlite } from "./sqlite.ts";
 import { openPostgres } from "./postgres.ts";
 import { type DbUrl, parseDbUrl } from "./url.ts";

@@ -11,7 +11,8 @@
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PatchopsError } from "../../errors.ts";
-import type { LiveDatabase } from "./mysql.ts";
+import type { LiveDatabase } from "./database.ts";
+import { quoteIdent as q } from "../postgres/quote.ts";
 import type { DbUrl } from "./url.ts";
 
 type Row = Record<string, unknown>;
@@ -51,8 +52,6 @@ async function connectPg(url: DbUrl): Promise<PgClient> {
     close: () => client.end(),
   };
 }
-
-const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /** Writes the current schema (tables, constraints, indexes, views) as a script. */
 async function introspect(c: PgClient): Promise<string> {

@@ -9,7 +9,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { PatchopsError } from "../../errors.ts";
-import type { LiveDatabase } from "./mysql.ts";
+import type { LiveDatabase } from "./database.ts";
 import type { DbUrl } from "./url.ts";
 
 /** Opens a SQLite database file (created if missing). */

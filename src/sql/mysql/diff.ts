@@ -15,40 +15,11 @@
  * @module
  */
 
-import { quoteIdent, quoteString } from "../expr.ts";
-import type { Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
+import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { printCheck, printColumn, printCreateTable, printForeignKey, printIndex, printTableOptions } from "./print.ts";
 import { INTEGER_TYPES, printType, resolveCharset } from "./types.ts";
-import { pairTables } from "../_pairs.ts";
-
-/** One change, ready to print. */
-export interface Change {
-  kind:
-    | "drop_trigger"
-    | "drop_view"
-    | "drop_foreign_key"
-    | "rename_table"
-    | "create_table"
-    | "alter_table"
-    | "drop_column"
-    | "modify_column"
-    | "drop_table"
-    | "add_foreign_key"
-    | "create_view"
-    | "create_trigger"
-    | "drop_index"
-    | "create_index"
-    | "rename_column"
-    | "add_column"
-    | "rebuild_table";
-  table?: string;
-  /** One statement, without a terminating semicolon. */
-  sql: string;
-  /** A short human description. */
-  description: string;
-  /** Why this change loses data, when it does. */
-  destructive?: string;
-}
+import { findByName, pairTables } from "../_pairs.ts";
 
 /** Options of {@linkcode diffMysqlSchemas}. */
 export interface MysqlDiffOptions {
@@ -58,9 +29,11 @@ export interface MysqlDiffOptions {
 
 const lower = (s: string) => s.toLowerCase();
 
+/** MySQL compares index, constraint, column and trigger names without regard to case. */
+const NOCASE = { ignoreCase: true };
+
 function findBy<T extends { name: string }>(list: T[], name: string): T | undefined {
-  const n = lower(name);
-  return list.find((x) => lower(x.name) === n);
+  return findByName(list, name, NOCASE);
 }
 
 function sameIndex(a: Index, b: Index): boolean {
@@ -194,7 +167,7 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 1. Triggers and views that go away or change.
   for (const tr of from.triggers) {
-    const next = to.triggers.find((x) => x.name === tr.name);
+    const next = findBy(to.triggers, tr.name);
     if (!next || next.canonical !== tr.canonical) {
       changes.push({
         kind: "drop_trigger",
@@ -205,7 +178,7 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
   }
   for (const v of from.views) {
-    if (!to.views.some((x) => x.name === v.name)) {
+    if (!findByName(to.views, v.name)) {
       changes.push({ kind: "drop_view", sql: `DROP VIEW ${t(v.name)}`, description: `drop view ${v.name}` });
     }
   }
@@ -291,13 +264,13 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 9. Views and triggers.
   for (const v of to.views) {
-    const prev = from.views.find((x) => x.name === v.name);
+    const prev = findByName(from.views, v.name);
     if (prev && prev.canonical === v.canonical) continue;
     const sql = v.sql.replace(/^CREATE\s+(OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE ");
     changes.push({ kind: "create_view", sql: `${sql}`, description: `${prev ? "replace" : "create"} view ${v.name}` });
   }
   for (const tr of to.triggers) {
-    const prev = from.triggers.find((x) => x.name === tr.name);
+    const prev = findBy(from.triggers, tr.name);
     if (prev && prev.canonical === tr.canonical) continue;
     changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
   }

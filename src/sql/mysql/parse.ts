@@ -10,7 +10,8 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor, topLevelItems } from "../_ddl.ts";
@@ -46,7 +47,7 @@ function fallback(node: Expr): string {
 
 /** Canonical text of an expression. */
 export function exprSql(node: Expr): string {
-  return printExpr(node, { fallback });
+  return printExpr(node, { fallback, quoteIdent, quoteString, backslashes: true });
 }
 
 function unsupported(stmt: Statement, what: string): PatchopsError {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { quoteIdent, quoteString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Check, Column, ForeignKey, Index, Table } from "../model.ts";
 import { printType } from "./types.ts";
 

@@ -8,24 +8,16 @@
  * @module
  */
 
-import { quoteStandardString } from "../expr.ts";
-import type { Column, ForeignKey, Index, Schema } from "../model.ts";
-import type { Change } from "../mysql/diff.ts";
-import { pairTables } from "../_pairs.ts";
+import { quoteIdent as q, quoteString } from "./quote.ts";
+import type { Change, Column, ForeignKey, Index, Schema } from "../model.ts";
+import { findByName, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** Expressions are kept canonical with backticks; PostgreSQL wants double quotes. */
-function sqlOf(expr: string): string {
-  return expr.replace(/`((?:[^`]|``)*)`/g, (_, n: string) => q(n.replaceAll("``", "`")));
-}
 
 function printDefault(c: Column): string {
   const d = c.default;
   if (d === undefined) return "";
-  if (d.kind === "literal") return d.quoted ? quoteStandardString(d.value) : d.value;
-  return sqlOf(d.sql);
+  if (d.kind === "literal") return d.quoted ? quoteString(d.value) : d.value;
+  return d.sql;
 }
 
 function printColumn(c: Column): string {
@@ -33,7 +25,7 @@ function printColumn(c: Column): string {
   if (c.autoIncrement) type = { integer: "serial", bigint: "bigserial", smallint: "smallserial" }[c.type.base] ?? type;
   let s = `${q(c.name)} ${type}`;
   if (c.collate) s += ` COLLATE ${q(c.collate)}`;
-  if (c.generated) s += ` GENERATED ALWAYS AS (${sqlOf(c.generated.sql)}) STORED`;
+  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated.sql}) STORED`;
   for (const e of c.extra) s += ` ${e}`;
   if (!c.nullable && !c.autoIncrement && !c.extra.length) s += " NOT NULL";
   if (c.default !== undefined) s += ` DEFAULT ${printDefault(c)}`;
@@ -58,7 +50,7 @@ function printIndex(idx: Index, table: string): string {
   const parts = idx.parts.map((p) => `${q(p.column)}${p.desc ? " DESC" : ""}`).join(", ");
   return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)}${
     idx.using ? ` USING ${idx.using}` : ""
-  } (${parts})${idx.where ? ` WHERE ${sqlOf(idx.where)}` : ""}`;
+  } (${parts})${idx.where ? ` WHERE ${idx.where}` : ""}`;
 }
 
 const sameParts = (a: Index, b: Index) =>
@@ -112,7 +104,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     const lines = [
       ...d.columns.map(printColumn),
       ...d.indexes.filter((i) => i.implicit).map(printConstraint),
-      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`),
+      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${c.sql})`),
     ];
     creates.push({
       kind: "create_table",
@@ -156,7 +148,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     const before = q(cur.name);
     // Foreign keys.
     for (const fk of cur.foreignKeys) {
-      const next = des.foreignKeys.find((x) => x.name === fk.name);
+      const next = findByName(des.foreignKeys, fk.name);
       if (!next || !sameFk(fk, next)) {
         dropFks.push({
           kind: "drop_foreign_key",
@@ -167,7 +159,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const fk of des.foreignKeys) {
-      const prev = cur.foreignKeys.find((x) => x.name === fk.name);
+      const prev = findByName(cur.foreignKeys, fk.name);
       if (!prev || !sameFk(prev, fk)) {
         addFks.push({
           kind: "add_foreign_key",
@@ -201,7 +193,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const c of cur.checks) {
-      const next = des.checks.find((x) => x.name === c.name);
+      const next = findByName(des.checks, c.name);
       if (!next || next.sql !== c.sql) {
         dropConstraints.push({
           kind: "alter_table",
@@ -212,12 +204,12 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const c of des.checks) {
-      const prev = cur.checks.find((x) => x.name === c.name);
+      const prev = findByName(cur.checks, c.name);
       if (!prev || prev.sql !== c.sql) {
         addConstraints.push({
           kind: "alter_table",
           table: des.name,
-          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`,
+          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${c.sql})`,
           description: `add check ${c.name}`,
         });
       }
@@ -248,8 +240,8 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     // Columns.
     const matched = new Map<Column, Column>();
     for (const c of des.columns) {
-      const prev = cur.columns.find((x) => x.name === c.name) ??
-        (c.renamedFrom ? cur.columns.find((x) => x.name === c.renamedFrom) : undefined);
+      const prev = findByName(cur.columns, c.name) ??
+        (c.renamedFrom ? findByName(cur.columns, c.renamedFrom) : undefined);
       if (prev && ![...matched.values()].includes(prev)) matched.set(c, prev);
     }
     for (const prev of cur.columns) {
@@ -341,7 +333,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   const viewDrops: Change[] = [];
   const viewCreates: Change[] = [];
   for (const v of from.views) {
-    const next = to.views.find((x) => x.name === v.name);
+    const next = findByName(to.views, v.name);
     if (!next || next.canonical !== v.canonical || tablesChange) {
       viewDrops.push({
         kind: "drop_view",
@@ -351,7 +343,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     }
   }
   for (const v of to.views) {
-    const prev = from.views.find((x) => x.name === v.name);
+    const prev = findByName(from.views, v.name);
     if (!prev || prev.canonical !== v.canonical || tablesChange) {
       viewCreates.push({
         kind: "create_view",

@@ -12,7 +12,8 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
@@ -35,7 +36,12 @@ export function pgExpr(node: Expr): string {
     }
     return n;
   };
-  return printExpr(strip(node), { quote: quoteStandardString, fallback: (n) => parser.exprToSQL(n, DB) });
+  return printExpr(strip(node), {
+    quoteIdent,
+    quoteString,
+    backslashes: false,
+    fallback: (n) => parser.exprToSQL(n, DB),
+  });
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -167,7 +173,7 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
 
 /** First column an expression mentions (PostgreSQL names checks after it). */
 function firstColumn(sql: string): string | undefined {
-  return /`([^`]+)`/.exec(sql)?.[1];
+  return /"((?:[^"]|"")+)"/.exec(sql)?.[1]?.replaceAll('""', '"');
 }
 
 interface PendingPg {

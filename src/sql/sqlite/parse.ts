@@ -11,7 +11,8 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteExprIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
@@ -19,10 +20,26 @@ import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "..
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
 
+/**
+ * node-sql-parser reads `"a"` in a SQLite expression as a string; SQLite
+ * reads it as the column `a` (a string only when no such column exists,
+ * a misfeature its manual advises against relying on).
+ */
+function identifiers(node: Expr): Expr {
+  if (Array.isArray(node)) return node.map(identifiers);
+  if (node === null || typeof node !== "object") return node;
+  if (node.type === "double_quote_string") return { type: "column_ref", table: null, column: String(node.value) };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = identifiers(v);
+  return out;
+}
+
 /** Canonical text of an expression in SQLite. */
 export function sqliteExpr(node: Expr): string {
-  return printExpr(node, {
-    quote: quoteStandardString,
+  return printExpr(identifiers(node), {
+    quoteIdent: quoteExprIdent,
+    quoteString,
+    backslashes: false,
     fallback: (n) => parser.exprToSQL(n, { database: "sqlite" }),
   });
 }
