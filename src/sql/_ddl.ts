@@ -121,6 +121,7 @@ export function emptyTable(name: string, line: number, renamedFrom: string | und
       collate: undefined,
       comment: undefined,
       rowFormat: undefined,
+      partition: undefined,
       other: {},
     },
     renamedFrom,

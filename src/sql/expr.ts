@@ -87,6 +87,8 @@ export interface PrintExprOptions {
   quoteString: (value: string) => string;
   /** Whether the parser's raw string text holds backslash escapes (MySQL). */
   backslashes: boolean;
+  /** Function names the server stores under another name (MariaDB: `ucase` for `upper`), lower-case. */
+  functionNames?: Record<string, string> | undefined;
 }
 
 /** Prints an expression canonically (see the module doc). */
@@ -137,7 +139,8 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
     case "expr_list":
       return `(${(node.value as Expr[]).map((v) => print(v, 0, o)).join(",")})`;
     case "binary_expr": {
-      const op = String(node.operator).toUpperCase();
+      // MariaDB stores `%` as MOD; both compare as `%`.
+      const op = String(node.operator).toUpperCase() === "MOD" ? "%" : String(node.operator).toUpperCase();
       const p = precOf(node);
       if (op === "BETWEEN" || op === "NOT BETWEEN") {
         const [lo, hi] = node.right.value;
@@ -157,7 +160,8 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
       return wrap(op === "NOT" ? `!${print(node.expr, p, o)}` : `${op}${print(node.expr, p, o)}`, p, outer);
     }
     case "function": {
-      const name = nameOf(node.name).toLowerCase();
+      const written = nameOf(node.name).toLowerCase();
+      const name = o.functionNames?.[written] ?? written;
       const args = (node.args?.value ?? []) as Expr[];
       return `${name}(${args.map((a) => print(a, 0, o)).join(",")})`;
     }

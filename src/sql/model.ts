@@ -61,6 +61,8 @@ export interface Index {
   using: string | undefined;
   /** Created implicitly for a foreign key (not written in the schema). */
   implicit: boolean;
+  /** Options kept verbatim in canonical form (MySQL `KEY_BLOCK_SIZE=8`, `WITH PARSER ngram`). */
+  options?: string[] | undefined;
   /** Partial index condition (SQLite). */
   where?: string | undefined;
   renamedFrom: string | undefined;
@@ -89,6 +91,8 @@ export interface TableOptions {
   collate: string | undefined;
   comment: string | undefined;
   rowFormat: string | undefined;
+  /** `PARTITION BY ...` as written and canonically (MySQL). */
+  partition: { sql: string; canonical: string } | undefined;
   /** Other options, upper-case key to canonical value. */
   other: Record<string, string>;
 }
@@ -124,11 +128,22 @@ export interface Trigger {
   line: number;
 }
 
+/** A stored procedure or function, or a scheduled event, compared by its canonical text. */
+export interface Routine {
+  kind: "procedure" | "function" | "event";
+  name: string;
+  canonical: string;
+  /** The statement as written, for output. */
+  sql: string;
+  line: number;
+}
+
 /** A whole schema. */
 export interface Schema {
   tables: Table[];
   views: View[];
   triggers: Trigger[];
+  routines: Routine[];
 }
 
 /** One change, ready to print. */
@@ -150,7 +165,10 @@ export interface Change {
     | "create_index"
     | "rename_column"
     | "add_column"
-    | "rebuild_table";
+    | "rebuild_table"
+    | "drop_routine"
+    | "create_routine"
+    | "partition_table";
   table?: string;
   /** One statement, without a terminating semicolon. */
   sql: string;

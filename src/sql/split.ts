@@ -18,6 +18,8 @@ export interface Statement {
   line: number;
   /** Line of each character of `text` (same length), for locating items. */
   lines: number[];
+  /** 1-based column of each character of `text` (same length). */
+  columns: number[];
 }
 
 /** A `-- @renamed from=<old>` annotation. */
@@ -41,7 +43,9 @@ export function splitStatements(sql: string): SplitResult {
   let delimiter = ";";
   let text = "";
   let lines: number[] = [];
+  let columns: number[] = [];
   let line = 1;
+  let column = 1;
   let i = 0;
   const n = sql.length;
   const push = () => {
@@ -52,20 +56,29 @@ export function splitStatements(sql: string): SplitResult {
         text: text.slice(trimmedStart, end),
         line: lines[trimmedStart]!,
         lines: lines.slice(trimmedStart, end),
+        columns: columns.slice(trimmedStart, end),
       });
     }
     text = "";
     lines = [];
+    columns = [];
   };
   const emit = (s: string) => {
     for (const ch of s) {
       text += ch;
       lines.push(line);
-      if (ch === "\n") line++;
+      columns.push(column);
+      step(ch);
     }
   };
+  const step = (ch: string) => {
+    if (ch === "\n") {
+      line++;
+      column = 1;
+    } else column++;
+  };
   const skip = (s: string) => {
-    for (const ch of s) if (ch === "\n") line++;
+    for (const ch of s) step(ch);
   };
   const atLineStart = () => text.trim() === "";
   while (i < n) {
@@ -77,6 +90,7 @@ export function splitStatements(sql: string): SplitResult {
       delimiter = directive.split(/\s+/)[1] ?? ";";
       text = "";
       lines = [];
+      columns = [];
       i = eol < 0 ? n : eol;
       continue;
     }
@@ -137,12 +151,12 @@ export function splitStatements(sql: string): SplitResult {
 }
 
 /**
- * Whether `text` is a CREATE TRIGGER whose BEGIN ... END body is still
- * open, so that a `;` belongs to the body (SQLite and delimiter-less MySQL
+ * Whether `text` is a CREATE TRIGGER (or MySQL procedure, function or
+ * event) whose BEGIN ... END body is still open, so that a `;` belongs to the body (SQLite and delimiter-less MySQL
  * files write triggers that way).
  */
 function insideTriggerBody(text: string): boolean {
-  if (!/^\s*CREATE\b[\s\S]*?\bTRIGGER\b/i.test(text)) return false;
+  if (!/^\s*CREATE\b[\s\S]*?\b(TRIGGER|PROCEDURE|FUNCTION|EVENT)\b/i.test(text)) return false;
   const bare = text.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g, " ");
   const opens = (bare.match(/\b(BEGIN|CASE)\b/gi) ?? []).length;
   const closes = (bare.match(/\bEND\b(?!\s+(IF|LOOP|WHILE|REPEAT)\b)/gi) ?? []).length;

@@ -47,6 +47,20 @@ export async function openMysql(url: DbUrl): Promise<LiveDatabase> {
         const body = String(c[0]!["SQL Original Statement"]);
         parts.push(body.includes(";") ? `DELIMITER ;;\n${body};;\nDELIMITER ;` : `${body};`);
       }
+      for (const kind of ["PROCEDURE", "FUNCTION"]) {
+        const [rows] = await conn.query(`SHOW ${kind} STATUS WHERE Db = ?`, [db]) as [Row[], unknown];
+        for (const r of rows) {
+          const [c] = await conn.query(`SHOW CREATE ${kind} ${q(db)}.${q(String(r.Name))}`) as [Row[], unknown];
+          const text = String(c[0]![kind === "PROCEDURE" ? "Create Procedure" : "Create Function"]);
+          parts.push(text.includes(";") ? `DELIMITER ;;\n${text};;\nDELIMITER ;` : `${text};`);
+        }
+      }
+      const [events] = await conn.query(`SHOW EVENTS FROM ${q(db)}`) as [Row[], unknown];
+      for (const e of events) {
+        const [c] = await conn.query(`SHOW CREATE EVENT ${q(db)}.${q(String(e.Name))}`) as [Row[], unknown];
+        const text = String(c[0]!["Create Event"]);
+        parts.push(text.includes(";") ? `DELIMITER ;;\n${text};;\nDELIMITER ;` : `${text};`);
+      }
       return parts.join("\n");
     },
     async lock(timeoutSeconds) {

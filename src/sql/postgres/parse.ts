@@ -310,7 +310,7 @@ function finish(p: PendingPg): Table {
 /** Parses a PostgreSQL schema file: tables, ALTER TABLE ... ADD, indexes and views. */
 export function parsePostgresSchema(sql: string): Schema {
   const { statements, annotations } = splitStatements(sql);
-  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();

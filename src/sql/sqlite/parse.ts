@@ -237,7 +237,7 @@ const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
 /** Parses a SQLite schema file (tables, indexes, views, triggers). */
 export function parseSqliteSchema(sql: string): Schema {
   const { statements, annotations } = splitStatements(sql);
-  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (/^(PRAGMA|BEGIN|COMMIT|END|ANALYZE|VACUUM|DROP (TABLE|VIEW|INDEX|TRIGGER) IF EXISTS)\b/.test(head)) continue;
