@@ -112,6 +112,34 @@ for (const c of CASES) {
 }
 
 Deno.test({
+  name: "sql apply on PostgreSQL verifies inside the transaction: a migration that would not converge is not committed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const [dir, done] = await tempDir();
+    try {
+      const a = await pgliteQuery(`${dir}/a`);
+      await a.db.exec("CREATE TABLE t (id int PRIMARY KEY);");
+      const before = await catalog(a.query);
+      await a.close();
+      // A target the diff does not reach yet (an IN list PostgreSQL stores as = ANY (ARRAY[...])): before, the
+      // statements were committed and then reported as a failure.
+      const target =
+        "CREATE TABLE t (id int PRIMARY KEY, status text, CONSTRAINT st CHECK (status BETWEEN 'a' AND 'm'));";
+      await assert.rejects(migrateDatabase(target, `pglite:${dir}/a`), {
+        code: "MigrationFailed",
+        message: /rolled back, nothing was changed \(the database would still differ from the target: .*st/,
+      });
+      const after = await pgliteQuery(`${dir}/a`);
+      assert.deepEqual(await catalog(after.query), before);
+      await after.close();
+    } finally {
+      await done();
+    }
+  },
+});
+
+Deno.test({
   name: "a failing PostgreSQL migration is rolled back entirely",
   sanitizeResources: false,
   sanitizeOps: false,

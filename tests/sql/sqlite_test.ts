@@ -202,3 +202,19 @@ Deno.test("sql diff --dialect sqlite works offline and withholds destructive reb
   assert.match(r.withheld[0]!.destructive!, /drops column "b"/);
   assert.match(r.sql, /^-- DROP TABLE "t";$/m);
 });
+
+Deno.test("sql apply --dry-run on a SQLite path that does not exist creates no file", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const path = `${dir}/mistyped.db`;
+    await assert.rejects(migrateDatabase("CREATE TABLE t (a int);", `sqlite:${path}`, { dryRun: true }), {
+      code: "DbFailed",
+    });
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    // Without --dry-run a new database is what the user asked for.
+    await migrateDatabase("CREATE TABLE t (a int);", `sqlite:${path}`);
+    assert.ok((await Deno.stat(path)).isFile);
+  } finally {
+    await done();
+  }
+});

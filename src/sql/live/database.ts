@@ -4,6 +4,12 @@
  * @module
  */
 
+/** Options of a driver's `open`. */
+export interface OpenOptions {
+  /** Only read: a dry run. A SQLite file that does not exist is an error, not a new database. @default false */
+  readOnly?: boolean | undefined;
+}
+
 /** The operations `sql apply` needs from a live database. */
 export interface LiveDatabase {
   /** The current schema as a script our parser reads. */
@@ -15,7 +21,11 @@ export interface LiveDatabase {
   exec(sql: string): Promise<void>;
   /** Whether the database runs a whole migration in one transaction (then `execAll` is set). */
   readonly transactional: boolean;
-  /** Runs all statements in one transaction, rolling back on any failure. */
-  execAll?(statements: string[]): Promise<void>;
+  /**
+   * Runs all statements in one transaction, then `verify` inside it (it sees
+   * the uncommitted schema), and commits only when both succeed; any failure
+   * rolls everything back.
+   */
+  execAll?(statements: string[], verify: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }

@@ -130,10 +130,11 @@ export async function openPostgres(url: DbUrl): Promise<LiveDatabase> {
       locked = false;
     },
     exec: (sql) => c.exec(sql),
-    async execAll(statements) {
+    async execAll(statements, verify) {
       await c.exec("BEGIN");
       try {
         for (const s of statements) await c.exec(s);
+        await verify();
         await c.exec("COMMIT");
       } catch (err) {
         await c.exec("ROLLBACK").catch(() => {});
