@@ -309,7 +309,7 @@ function finish(p: PendingPg): Table {
 
 /** Parses a PostgreSQL schema file: tables, ALTER TABLE ... ADD, indexes and views. */
 export function parsePostgresSchema(sql: string): Schema {
-  const { statements, annotations } = splitStatements(sql);
+  const { statements, annotations } = splitStatements(sql, { dialect: "postgres" });
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
   for (const stmt of statements) {

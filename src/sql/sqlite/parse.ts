@@ -236,7 +236,7 @@ const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
 
 /** Parses a SQLite schema file (tables, indexes, views, triggers). */
 export function parseSqliteSchema(sql: string): Schema {
-  const { statements, annotations } = splitStatements(sql);
+  const { statements, annotations } = splitStatements(sql, { dialect: "sqlite" });
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
