@@ -22,6 +22,34 @@ import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "..
 const parser = new (NodeSqlParser as any).Parser();
 const DB = { database: "postgresql" };
 
+/**
+ * Rewrites an expression node into the form PostgreSQL stores (and
+ * pg_get_constraintdef prints), so that both sides compare equal:
+ * `x IN (a, b)` is `x = ANY (ARRAY[a, b])`, `NOT IN` is `<> ALL`, and
+ * `x BETWEEN a AND b` is `x >= a AND x <= b`. The canonical form kept here
+ * is the IN list (printed as written by users), reached from both.
+ */
+function asStored(n: Expr): Expr {
+  if (n?.type !== "binary_expr") return n;
+  const op = String(n.operator).toUpperCase();
+  const fn = n.right?.type === "function" ? String(n.right.name?.name?.[0]?.value ?? "").toUpperCase() : "";
+  const array = n.right?.args?.value?.length === 1 ? n.right.args.value[0] : undefined;
+  if (((op === "=" && fn === "ANY") || (op === "<>" && fn === "ALL")) && array?.type === "array" && array.expr_list) {
+    return { type: "binary_expr", operator: op === "=" ? "IN" : "NOT IN", left: n.left, right: array.expr_list };
+  }
+  if ((op === "BETWEEN" || op === "NOT BETWEEN") && n.right?.type === "expr_list" && n.right.value?.length === 2) {
+    const [lo, hi] = n.right.value;
+    const not = op === "NOT BETWEEN";
+    return {
+      type: "binary_expr",
+      operator: not ? "OR" : "AND",
+      left: { type: "binary_expr", operator: not ? "<" : ">=", left: n.left, right: lo },
+      right: { type: "binary_expr", operator: not ? ">" : "<=", left: n.left, right: hi },
+    };
+  }
+  return n;
+}
+
 /** Canonical expression text for PostgreSQL: casts of literals dropped, standard quoting. */
 export function pgExpr(node: Expr): string {
   const strip = (n: Expr): Expr => {
@@ -30,6 +58,8 @@ export function pgExpr(node: Expr): string {
         return strip(n.expr);
       }
       if (n.type === "column_ref" && typeof n.column === "object") return { ...n, column: identOf(n.column) };
+      const stored = asStored(n);
+      if (stored !== n) return strip(stored);
       const out: Record<string, unknown> = Array.isArray(n) ? [] as unknown as Record<string, unknown> : {};
       for (const [k, v] of Object.entries(n)) out[k] = strip(v);
       return out;
