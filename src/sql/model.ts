@@ -128,9 +128,12 @@ export interface Trigger {
   line: number;
 }
 
-/** A stored procedure or function, or a scheduled event, compared by its canonical text. */
+/**
+ * A stored procedure or function, a scheduled event (MySQL) or an extension
+ * (PostgreSQL), compared by its canonical text.
+ */
 export interface Routine {
-  kind: "procedure" | "function" | "event";
+  kind: "procedure" | "function" | "event" | "extension";
   name: string;
   canonical: string;
   /** The statement as written, for output. */
@@ -168,7 +171,8 @@ export interface Change {
     | "rebuild_table"
     | "drop_routine"
     | "create_routine"
-    | "partition_table";
+    | "partition_table"
+    | "comment";
   table?: string;
   /** One statement, without a terminating semicolon. */
   sql: string;

@@ -22,6 +22,14 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    name: "comments on tables and columns: added, changed, removed",
+    from: `CREATE TABLE doc (id int PRIMARY KEY, body text, old text);
+      COMMENT ON TABLE doc IS 'documents'; COMMENT ON COLUMN doc.old IS 'to go';`,
+    to: `CREATE TABLE doc (id int PRIMARY KEY, body text, old text);
+      COMMENT ON TABLE doc IS 'Documents, it''s plural'; COMMENT ON COLUMN doc.body IS 'Markdown';
+      CREATE TABLE note (id int); COMMENT ON COLUMN note.id IS 'Key';`,
+  },
+  {
     name: "checks PostgreSQL stores rewritten: IN as = ANY, NOT IN as <> ALL, BETWEEN as >= AND <=",
     from: "CREATE TABLE o (id int PRIMARY KEY, status text, n int);",
     to: `CREATE TABLE o (id int PRIMARY KEY, status text CHECK (status IN ('new', 'paid')), n int,
@@ -276,4 +284,20 @@ Deno.test("PostgreSQL types, identities, generated columns and quoted defaults n
     "p" date DEFAULT CURRENT_DATE, CONSTRAINT "b_pkey" PRIMARY KEY (id));`;
   assert.deepEqual(generateSchemaDiff(catalog, written, { dialect: "postgres" }).changes, []);
   assert.match(generateSchemaDiff(undefined, written, { dialect: "postgres" }).sql, /"z" text DEFAULT 'it''s'/);
+});
+
+Deno.test("sql diff --dialect postgres carries extensions and comments and refuses what it cannot model", () => {
+  const d = (from: string | undefined, to: string) => generateSchemaDiff(from, to, { dialect: "postgres" });
+  const to = `CREATE EXTENSION IF NOT EXISTS citext; CREATE TABLE u (id int, email text);
+    COMMENT ON COLUMN u.email IS 'Login';`;
+  assert.deepEqual(d(undefined, to).changes.map((c) => c.sql), [
+    'CREATE EXTENSION IF NOT EXISTS "citext"',
+    'CREATE TABLE "u" (\n  "id" integer,\n  "email" text\n)',
+    'COMMENT ON COLUMN "u"."email" IS \'Login\'',
+  ]);
+  assert.deepEqual(d(to, to.replace("'Login'", "NULL")).changes.map((c) => c.sql), [
+    'COMMENT ON COLUMN "u"."email" IS NULL',
+  ]);
+  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCREATE SCHEMA app;"), /line 2: .*only comments on tables/);
+  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCOMMENT ON INDEX i IS 'x';"), /line 2: /);
 });

@@ -9,7 +9,7 @@
  */
 
 import { quoteIdent as q, quoteString } from "./quote.ts";
-import type { Change, Column, ForeignKey, Index, Schema } from "../model.ts";
+import type { Change, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
 
@@ -112,6 +112,8 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
       description: `create table ${d.name}`,
     });
+    if (d.options.comment !== undefined) creates.push(commentOn(d, undefined));
+    for (const c of d.columns) if (c.comment !== undefined) creates.push(commentOn(d, c));
   }
 
   const dropFks: Change[] = [];
@@ -144,6 +146,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
 
   for (const [cur, des] of pairs) {
     const t = q(des.name);
+    if (cur.options.comment !== des.options.comment) alters.push(commentOn(des, undefined));
     // Drops run before the renames, so they name the table as it is now.
     const before = q(cur.name);
     // Foreign keys.
@@ -274,6 +277,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         });
       }
       const col = q(c.name);
+      if (prev.comment !== c.comment) alters.push(commentOn(des, c));
       if (
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
         prev.autoIncrement !== c.autoIncrement
@@ -352,7 +356,21 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       });
     }
   }
+  // Extensions: created before the tables that may use their types and functions, dropped after.
+  const extensionCreates: Change[] = to.routines.filter((r) => r.kind === "extension" && !hasExtension(from, r.name))
+    .map((r) => ({
+      kind: "create_routine",
+      sql: `CREATE EXTENSION IF NOT EXISTS ${q(r.name)}`,
+      description: `create extension ${r.name}`,
+    }));
+  const extensionDrops: Change[] = from.routines.filter((r) => r.kind === "extension" && !hasExtension(to, r.name))
+    .map((r) => ({
+      kind: "drop_routine",
+      sql: `DROP EXTENSION ${q(r.name)}`,
+      description: `drop extension ${r.name}`,
+    }));
   return [
+    ...extensionCreates,
     ...viewDrops,
     ...dropFks,
     ...dropConstraints,
@@ -366,5 +384,23 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     ...addIndexes,
     ...addFks,
     ...viewCreates,
+    ...extensionDrops,
   ];
+}
+
+function hasExtension(schema: Schema, name: string): boolean {
+  return schema.routines.some((r) => r.kind === "extension" && r.name === name);
+}
+
+/** `COMMENT ON TABLE` (without a column) or `COMMENT ON COLUMN`; an absent comment is NULL. */
+function commentOn(t: Table, c: Column | undefined): Change {
+  const text = c ? c.comment : t.options.comment;
+  return {
+    kind: "comment",
+    table: t.name,
+    sql: `COMMENT ON ${c ? `COLUMN ${q(t.name)}.${q(c.name)}` : `TABLE ${q(t.name)}`} IS ${
+      text === undefined ? "NULL" : quoteString(text)
+    }`,
+    description: `comment on ${c ? `column ${t.name}.${c.name}` : `table ${t.name}`}`,
+  };
 }

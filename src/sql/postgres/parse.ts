@@ -342,10 +342,11 @@ export function parsePostgresSchema(sql: string): Schema {
   const { statements, annotations } = splitStatements(sql, { dialect: "postgres" });
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
+  const comments: { table: string; column: string | undefined; text: string | undefined; stmt: Statement }[] = [];
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (
-      /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|CREATE EXTENSION|CREATE SCHEMA|DROP (TABLE|VIEW|INDEX) IF EXISTS|COMMENT ON)\b/
+      /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|DROP (TABLE|VIEW|INDEX|EXTENSION) IF EXISTS|CREATE SCHEMA (IF NOT EXISTS )?PUBLIC\b)/
         .test(head)
     ) continue;
     if (/^CREATE (UNLOGGED )?TABLE/.test(head)) {
@@ -413,6 +414,35 @@ export function parsePostgresSchema(sql: string): Schema {
       });
       continue;
     }
+    const extension = /^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)/i.exec(stmt.text);
+    if (extension) {
+      const name = unquote(extension[1]!);
+      schema.routines.push({ kind: "extension", name, canonical: name, sql: stmt.text, line: stmt.line });
+      continue;
+    }
+    const comment =
+      /^COMMENT\s+ON\s+(TABLE|COLUMN)\s+((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))*)\s+IS\s+(NULL|'(?:[^']|'')*')$/i
+        .exec(stmt.text);
+    if (comment) {
+      const names = [...comment[2]!.matchAll(/"((?:[^"]|"")+)"|([\w$]+)/g)].map((m) =>
+        m[1]?.replaceAll('""', '"') ?? m[2]!
+      );
+      const isColumn = comment[1]!.toUpperCase() === "COLUMN";
+      const table = names.at(isColumn ? -2 : -1);
+      const text = /^null$/i.test(comment[3]!) ? undefined : unescapeString(comment[3]!.slice(1, -1), false);
+      if (!table) throw fail(stmt, "COMMENT ON COLUMN needs table.column");
+      comments.push({ table, column: isColumn ? names.at(-1) : undefined, text, stmt });
+      continue;
+    }
+    if (/^(COMMENT ON|CREATE SCHEMA)\b/.test(head)) {
+      // Refused rather than skipped: a diff that ignores them would leave the database different without a word.
+      throw fail(
+        stmt,
+        `"${
+          stmt.text.slice(0, 40).replace(/\s+/g, " ")
+        }...": only comments on tables and columns, and the current schema, are modelled`,
+      );
+    }
     const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)\s+AS\s+([\s\S]*)$/i.exec(stmt.text);
     if (view) {
       const name = view[1]!.replace(/^"|"$/g, "").replace(/^.*\./, "");
@@ -421,8 +451,25 @@ export function parsePostgresSchema(sql: string): Schema {
     }
     throw fail(stmt, `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index or view definition`);
   }
+  for (const c of comments) {
+    const p = pending.get(c.table) ??
+      [...pending.values()].find((x) => x.table.name.toLowerCase() === c.table.toLowerCase());
+    if (!p) throw fail(c.stmt, `COMMENT ON a table "${c.table}" that the schema does not create`);
+    if (c.column === undefined) {
+      p.table.options.comment = c.text;
+      continue;
+    }
+    const col = p.table.columns.find((x) => x.name === c.column) ??
+      p.table.columns.find((x) => x.name.toLowerCase() === c.column!.toLowerCase());
+    if (!col) throw fail(c.stmt, `COMMENT ON the unknown column "${c.table}.${c.column}"`);
+    col.comment = c.text;
+  }
   for (const p of pending.values()) schema.tables.push(finish(p));
   return schema;
+}
+
+function unquote(name: string): string {
+  return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
 }
 
 /** A SELECT printed back by node-sql-parser with qualifiers of single-table queries and casts of literals removed. */
