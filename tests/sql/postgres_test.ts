@@ -67,7 +67,7 @@ const CASES: Case[] = [
   },
 ];
 
-/** Columns and constraints as the catalogs report them. */
+/** Columns, constraints, indexes and comments as the catalogs report them. */
 async function catalog(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<unknown> {
   return {
     columns: await query(
@@ -80,6 +80,11 @@ async function catalog(query: (sql: string) => Promise<Record<string, unknown>[]
        WHERE connamespace = current_schema()::regnamespace AND contype IN ('p','u','f','c') ORDER BY 1, 2`,
     ),
     indexes: await query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`),
+    comments: await query(
+      `SELECT c.relname, a.attname, d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
+       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+       WHERE d.classoid = 'pg_class'::regclass AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2`,
+    ),
   };
 }
 
