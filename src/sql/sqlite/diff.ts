@@ -128,7 +128,8 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const indexCreates: Change[] = [];
   const rebuilt = new Set<string>();
 
-  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  // SQLite compares table names without regard to (ASCII) case.
+  const { pairs, renamed, created, dropped } = pairTables(from, to, { ignoreCase: true });
   for (const [cur, d] of renamed) {
     renames.push({
       kind: "rename_table",

@@ -15,6 +15,7 @@ import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteExprIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { findByName } from "../_pairs.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -200,7 +201,8 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
 
 function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Annotation[]): void {
   const table = identOf(ast.table?.table ?? ast.table);
-  const t = schema.tables.find((x) => x.name === table);
+  // SQLite names are case-insensitive.
+  const t = findByName(schema.tables, table, { ignoreCase: true });
   if (!t) throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
   const parts = (ast.index_columns as Expr[] ?? []).map((c) => {
     // A double-quoted name is an identifier in SQLite, whatever the parser calls it.
@@ -245,8 +247,19 @@ export function parseSqliteSchema(sql: string): Schema {
       if (/^CREATE (TEMP|TEMPORARY|VIRTUAL)/.test(head)) {
         throw fail(stmt, "temporary and virtual tables are not supported");
       }
-      const t = buildTable(parseOne(stmt), stmt, annotations);
-      if (schema.tables.some((x) => x.name === t.name)) {
+      // STRICT tables may declare a column ANY, which node-sql-parser's sqlite grammar does not know:
+      // parsed as BLOB (same length, so positions hold) and given back its type after.
+      const anyColumns = new Set<string>();
+      const text = stmt.text.replace(
+        /([(,]\s*("[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s+)ANY\b/gi,
+        (_m, before: string, name: string) => {
+          anyColumns.add(name.replace(/^["`[]|["`\]]$/g, "").toLowerCase());
+          return `${before}BLOB`;
+        },
+      );
+      const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations);
+      for (const c of t.columns) if (anyColumns.has(c.name.toLowerCase())) c.type = { ...c.type, base: "any" };
+      if (findByName(schema.tables, t.name, { ignoreCase: true })) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${t.name}" is defined twice`);
       }
       schema.tables.push(t);
