@@ -14,6 +14,8 @@ export interface ColumnType {
   args: string[];
   unsigned: boolean;
   zerofill: boolean;
+  /** An array of the type (PostgreSQL, which keeps no dimensions: `integer[][]` is `integer[]`). */
+  array?: boolean | undefined;
 }
 
 /** A column default. */

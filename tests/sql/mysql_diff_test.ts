@@ -216,3 +216,18 @@ Deno.test("diff() reads what node-sql-parser rejects and the server accepts", ()
   assert.deepEqual(diff(written, server).changes, []);
   assert.match(diff(written, written.replace(" IGNORED", "")).sql, /ALTER INDEX `k` NOT IGNORED/);
 });
+
+Deno.test("diff() keeps AND binding tighter than OR in every dialect", () => {
+  const check = (sql: string) => `CREATE TABLE t (a int, b int, c int, d int, CONSTRAINT k CHECK (${sql}));`;
+  for (const dialect of ["mariadb", "postgres", "sqlite"] as const) {
+    const d = (from: string, to: string) => generateSchemaDiff(check(from), check(to), { dialect });
+    assert.deepEqual(
+      d("a > 0 AND b > 0 OR c > 0 AND d > 0", "(a > 0 AND b > 0) OR (c > 0 AND d > 0)").changes,
+      [],
+      dialect,
+    );
+    const changed = d("a > 0 AND b > 0 OR c > 0 AND d > 0", "a > 0 AND (b > 0 OR c > 0) AND d > 0");
+    assert.ok(changed.changes.length > 0, dialect);
+    assert.match(changed.sql, /and \(.b. > 0 or .c. > 0\) and/, dialect);
+  }
+});

@@ -14,7 +14,7 @@ import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteIdent, quoteString } from "./quote.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor, topLevelItems } from "../_ddl.ts";
+import { bodyItems, emptyTable, foreignKeyActions, groupAndOr, identOf, renameFor, topLevelItems } from "../_ddl.ts";
 import { type ItemExtras, prepareCreateTable, splitTableOptions, type TableOption } from "./_prepass.ts";
 import { canonicalView, objectHead, parseRoutine, type Partitioning, splitPartitioning } from "./_text_objects.ts";
 import { canonicalTokens, isWord, type Token } from "./lex.ts";
@@ -473,7 +473,9 @@ function parseItems(items: string, stmt: Statement, at: number): Expr[] {
  * `toStatement` maps an offset of `text` to one of `stmt.text`.
  */
 function astifyTable(text: string, stmt: Statement, toStatement: (offset: number) => number, what: string): Expr {
-  const prepared = prepareCreateTable(text);
+  // Parentheses for AND groups inside OR (node-sql-parser has no precedence between them); they shift error
+  // columns after them by the parentheses added, in the rare statement that needs them.
+  const prepared = prepareCreateTable(groupAndOr(text, { backslashEscapes: true }));
   let ast: Expr;
   try {
     ast = parser.astify(prepared.text, { database: "mariadb" });

@@ -16,6 +16,7 @@ import { quoteExprIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
+import { groupAndOr } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -51,7 +52,7 @@ function fail(stmt: Statement, why: string): PatchopsError {
 
 function parseOne(stmt: Statement): Expr {
   try {
-    const ast = parser.astify(stmt.text, { database: "sqlite" });
+    const ast = parser.astify(groupAndOr(stmt.text), { database: "sqlite" });
     return Array.isArray(ast) ? ast[0] : ast;
   } catch (err) {
     throw new PatchopsError(
