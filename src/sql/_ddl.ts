@@ -121,9 +121,79 @@ export function emptyTable(name: string, line: number, renamedFrom: string | und
       collate: undefined,
       comment: undefined,
       rowFormat: undefined,
+      partition: undefined,
       other: {},
     },
     renamedFrom,
     line,
   };
+}
+
+interface AndOrFrame {
+  /** Segments between top-level ORs: [start, end, holds a top-level AND]. */
+  segments: [number, number, boolean][];
+  segStart: number;
+  segHasAnd: boolean;
+  /** CASE, SELECT... inside: left alone (their keywords would cut segments wrongly). */
+  opaque: boolean;
+}
+
+/**
+ * Puts parentheses around the AND groups of an OR wherever both meet
+ * unparenthesised: node-sql-parser 5.4 reads `a AND b OR c AND d` as
+ * `((a AND b) OR c) AND d` in every dialect (AND and OR without
+ * precedence), which would silently change a CHECK. The added parentheses
+ * say what SQL's precedence already says, so the meaning is kept.
+ */
+export function groupAndOr(text: string, options?: ScanOptions): string {
+  const inserts: [number, string][] = [];
+  const frame = (start: number): AndOrFrame => ({ segments: [], segStart: start, segHasAnd: false, opaque: false });
+  const stack: AndOrFrame[] = [frame(0)];
+  const flush = (f: AndOrFrame, end: number) => {
+    f.segments.push([f.segStart, end, f.segHasAnd]);
+    if (!f.opaque && f.segments.length > 1 && f.segments.some((s) => s[2])) {
+      for (const [s, e] of f.segments) {
+        let a = s;
+        let b = e;
+        while (a < b && /\s/.test(text[a]!)) a++;
+        while (b > a && /\s/.test(text[b - 1]!)) b--;
+        inserts.push([a, "("], [b, ")"]);
+      }
+    }
+    f.segments = [];
+  };
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\" && options?.backslashEscapes && quote !== "`") i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    const top = stack.at(-1)!;
+    if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (c === "(") stack.push(frame(i + 1));
+    else if (c === ")" && stack.length > 1) {
+      flush(top, i);
+      stack.pop();
+    } else if (c === ",") {
+      flush(top, i);
+      top.segStart = i + 1;
+      top.segHasAnd = false;
+    } else if (/[A-Za-z_]/.test(c) && !/[\w$]/.test(text[i - 1] ?? " ")) {
+      const word = /^[A-Za-z_][\w$]*/.exec(text.slice(i, i + 40))![0];
+      const w = word.toUpperCase();
+      if (w === "OR") {
+        top.segments.push([top.segStart, i, top.segHasAnd]);
+        top.segStart = i + 2;
+        top.segHasAnd = false;
+      } else if (w === "AND") top.segHasAnd = true;
+      else if (["CASE", "WHEN", "THEN", "ELSE", "END", "SELECT", "FROM", "WHERE"].includes(w)) top.opaque = true;
+      i += word.length - 1;
+    }
+  }
+  while (stack.length) flush(stack.pop()!, text.length);
+  let out = text;
+  for (const [at, s] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + s + out.slice(at);
+  return out;
 }

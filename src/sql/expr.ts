@@ -66,16 +66,6 @@ export function unescapeString(raw: string, backslashes = true): string {
   return s;
 }
 
-/** Quotes an identifier with backticks. */
-export function quoteIdent(name: string): string {
-  return "`" + name.replaceAll("`", "``") + "`";
-}
-
-/** Quotes a string literal the way MySQL prints it. */
-export function quoteString(value: string): string {
-  return "'" + value.replaceAll("\\", "\\\\").replaceAll("'", "\\'") + "'";
-}
-
 function nameOf(node: Expr): string {
   if (typeof node === "string") return node;
   if (node?.name && Array.isArray(node.name)) return node.name.map((n: Expr) => n.value).join(".");
@@ -89,22 +79,21 @@ function columnName(col: Expr): string {
   return String(col?.value ?? col);
 }
 
-/** Options of {@linkcode printExpr}. */
+/** How {@linkcode printExpr} writes names and literals: each dialect passes its own quoting helpers. */
 export interface PrintExprOptions {
   /** Fallback printer for node types this module does not know. */
-  fallback?: (node: Expr) => string;
-  /** String literal quoting. @default MySQL's (backslash escapes) */
-  quote?: (value: string) => string;
-}
-
-/** Quotes a string literal the SQL-standard way (doubled quotes, no backslash escapes). */
-export function quoteStandardString(value: string): string {
-  return "'" + value.replaceAll("'", "''") + "'";
+  fallback?: ((node: Expr) => string) | undefined;
+  quoteIdent: (name: string) => string;
+  quoteString: (value: string) => string;
+  /** Whether the parser's raw string text holds backslash escapes (MySQL). */
+  backslashes: boolean;
+  /** Function names the server stores under another name (MariaDB: `ucase` for `upper`), lower-case. */
+  functionNames?: Record<string, string> | undefined;
 }
 
 /** Prints an expression canonically (see the module doc). */
-export function printExpr(node: Expr, options?: PrintExprOptions): string {
-  return print(node, 0, options ?? {});
+export function printExpr(node: Expr, options: PrintExprOptions): string {
+  return print(node, 0, options);
 }
 
 function precOf(node: Expr): number {
@@ -126,9 +115,9 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
     case "double_quote_string":
     case "string":
     case "natural_string":
-      return (o.quote ?? quoteString)(unescapeString(String(node.value), o.quote === undefined));
+      return o.quoteString(unescapeString(String(node.value), o.backslashes));
     case "backticks_quote_string":
-      return quoteIdent(String(node.value));
+      return o.quoteIdent(String(node.value));
     case "bool":
     case "boolean":
       return node.value ? "1" : "0";
@@ -145,12 +134,13 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
       const col = columnName(node.column);
       if (col === "*") return "*";
       const table = node.table ? (typeof node.table === "string" ? node.table : node.table.value) : undefined;
-      return table ? `${quoteIdent(table)}.${quoteIdent(col)}` : quoteIdent(col);
+      return table ? `${o.quoteIdent(table)}.${o.quoteIdent(col)}` : o.quoteIdent(col);
     }
     case "expr_list":
       return `(${(node.value as Expr[]).map((v) => print(v, 0, o)).join(",")})`;
     case "binary_expr": {
-      const op = String(node.operator).toUpperCase();
+      // MariaDB stores `%` as MOD; both compare as `%`.
+      const op = String(node.operator).toUpperCase() === "MOD" ? "%" : String(node.operator).toUpperCase();
       const p = precOf(node);
       if (op === "BETWEEN" || op === "NOT BETWEEN") {
         const [lo, hi] = node.right.value;
@@ -170,7 +160,8 @@ function print(node: Expr, outer: number, o: PrintExprOptions): string {
       return wrap(op === "NOT" ? `!${print(node.expr, p, o)}` : `${op}${print(node.expr, p, o)}`, p, outer);
     }
     case "function": {
-      const name = nameOf(node.name).toLowerCase();
+      const written = nameOf(node.name).toLowerCase();
+      const name = o.functionNames?.[written] ?? written;
       const args = (node.args?.value ?? []) as Expr[];
       return `${name}(${args.map((a) => print(a, 0, o)).join(",")})`;
     }

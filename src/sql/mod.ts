@@ -5,15 +5,15 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { type Change, diffMysqlSchemas } from "./mysql/diff.ts";
+import { diffMysqlSchemas } from "./mysql/diff.ts";
 import { type MysqlDialect, parseMysqlSchema } from "./mysql/parse.ts";
-import type { Schema } from "./model.ts";
+import type { Change, Schema } from "./model.ts";
 import { parseSqliteSchema } from "./sqlite/parse.ts";
 import { diffSqliteSchemas } from "./sqlite/diff.ts";
 import { parsePostgresSchema } from "./postgres/parse.ts";
 import { diffPostgresSchemas } from "./postgres/diff.ts";
 
-export type { Change } from "./mysql/diff.ts";
+export type { Change } from "./model.ts";
 
 /** Dialects `sql diff` knows. */
 export type Dialect = MysqlDialect | "postgres" | "sqlite";
@@ -52,7 +52,8 @@ function diff(from: Schema, to: Schema, dialect: Dialect): Change[] {
 
 /** A statement with its terminator; trigger bodies with semicolons get the client's DELIMITER dance. */
 function terminate(c: Change, dialect: Dialect): string {
-  if ((dialect === "mysql" || dialect === "mariadb") && c.kind === "create_trigger" && c.sql.includes(";")) {
+  const body = c.kind === "create_trigger" || c.kind === "create_routine";
+  if ((dialect === "mysql" || dialect === "mariadb") && body && c.sql.includes(";")) {
     return `DELIMITER ;;\n${c.sql};;\nDELIMITER ;`;
   }
   return `${c.sql};`;
@@ -73,7 +74,7 @@ export function generateSchemaDiff(
   options?: SchemaDiffOptions,
 ): SchemaDiff {
   const { dialect = "mysql", allowDestructive = false } = options ?? {};
-  const from = fromSql === undefined ? { tables: [], views: [], triggers: [] } : parse(fromSql, dialect);
+  const from = fromSql === undefined ? { tables: [], views: [], triggers: [], routines: [] } : parse(fromSql, dialect);
   const to = parse(toSql, dialect);
   const changes = diff(from, to, dialect);
   const withheld = allowDestructive ? [] : changes.filter((c) => c.destructive);

@@ -14,6 +14,8 @@ export interface ColumnType {
   args: string[];
   unsigned: boolean;
   zerofill: boolean;
+  /** An array of the type (PostgreSQL, which keeps no dimensions: `integer[][]` is `integer[]`). */
+  array?: boolean | undefined;
 }
 
 /** A column default. */
@@ -61,6 +63,8 @@ export interface Index {
   using: string | undefined;
   /** Created implicitly for a foreign key (not written in the schema). */
   implicit: boolean;
+  /** Options kept verbatim in canonical form (MySQL `KEY_BLOCK_SIZE=8`, `WITH PARSER ngram`). */
+  options?: string[] | undefined;
   /** Partial index condition (SQLite). */
   where?: string | undefined;
   renamedFrom: string | undefined;
@@ -89,6 +93,8 @@ export interface TableOptions {
   collate: string | undefined;
   comment: string | undefined;
   rowFormat: string | undefined;
+  /** `PARTITION BY ...` as written and canonically (MySQL). */
+  partition: { sql: string; canonical: string } | undefined;
   /** Other options, upper-case key to canonical value. */
   other: Record<string, string>;
 }
@@ -124,9 +130,56 @@ export interface Trigger {
   line: number;
 }
 
+/**
+ * A stored procedure or function, a scheduled event (MySQL) or an extension
+ * (PostgreSQL), compared by its canonical text.
+ */
+export interface Routine {
+  kind: "procedure" | "function" | "event" | "extension";
+  name: string;
+  canonical: string;
+  /** The statement as written, for output. */
+  sql: string;
+  line: number;
+}
+
 /** A whole schema. */
 export interface Schema {
   tables: Table[];
   views: View[];
   triggers: Trigger[];
+  routines: Routine[];
+}
+
+/** One change, ready to print. */
+export interface Change {
+  kind:
+    | "drop_trigger"
+    | "drop_view"
+    | "drop_foreign_key"
+    | "rename_table"
+    | "create_table"
+    | "alter_table"
+    | "drop_column"
+    | "modify_column"
+    | "drop_table"
+    | "add_foreign_key"
+    | "create_view"
+    | "create_trigger"
+    | "drop_index"
+    | "create_index"
+    | "rename_column"
+    | "add_column"
+    | "rebuild_table"
+    | "drop_routine"
+    | "create_routine"
+    | "partition_table"
+    | "comment";
+  table?: string;
+  /** One statement, without a terminating semicolon. */
+  sql: string;
+  /** A short human description. */
+  description: string;
+  /** Why this change loses data, when it does. */
+  destructive?: string;
 }

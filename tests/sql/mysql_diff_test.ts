@@ -62,15 +62,37 @@ Deno.test("the order: drop foreign keys, create referenced tables first, add for
   ]);
 });
 
-Deno.test("the parser refuses PARTITION BY, even inside a versioned comment, naming table and line", () => {
-  const sql =
-    `CREATE TABLE ok (id int);\n\nCREATE TABLE logs (id int, d date)\n/*!50100 PARTITION BY RANGE (year(d))\n(PARTITION p0 VALUES LESS THAN (2020)) */;`;
-  assert.throws(() => parseMysqlSchema(sql), /line 4: table "logs": PARTITION BY is not supported/);
+Deno.test("parseMysqlSchema() names the line and column of a syntax error and shows the text there", () => {
+  const sql = "CREATE TABLE ok (id int);\n\nCREATE TABLE t (\n  id int,\n  v int NOT NUL,\n  w int\n);";
+  assert.throws(() => parseMysqlSchema(sql), /^PatchopsError: line 5, column 9: cannot parse table "t" at "NOT NUL,"/);
+  // Past a rewritten item (`status` is quoted, BINARY taken out), columns still count in the file as written.
+  assert.throws(
+    () => parseMysqlSchema("CREATE TABLE t (\n  status varchar(10) BINARY DEFAULT 'x' BOGUS\n);"),
+    /line 2, column 41: cannot parse table "t" at "BOGUS"/,
+  );
   assert.throws(
     () => parseMysqlSchema("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);"),
-    /line 2: .*not a table, view or trigger/,
+    /line 2: .*not a table, view, trigger, procedure, function or event/,
   );
   assert.throws(() => parseMysqlSchema("CREATE TABLE t (a int, KEY k (zz));"), /unknown column "zz"/);
+});
+
+Deno.test("diff() reads partitioning as the server prints it and re-partitions after the keys change", () => {
+  const written = `CREATE TABLE logs (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id))
+    /*!50100 PARTITION BY RANGE (year(d)) (PARTITION p0 VALUES LESS THAN (2020), PARTITION p1 VALUES LESS THAN (MAXVALUE)) */;`;
+  const server = "CREATE TABLE `logs` (`id` int(11) NOT NULL, `d` date NOT NULL, PRIMARY KEY (`id`))\n" +
+    " PARTITION BY RANGE (year(`d`))\n(PARTITION `p0` VALUES LESS THAN (2020) ENGINE = InnoDB,\n" +
+    " PARTITION `p1` VALUES LESS THAN MAXVALUE ENGINE = InnoDB);";
+  assert.deepEqual(diff(written, server).changes, []);
+  const list = `CREATE TABLE logs (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id, d))
+    PARTITION BY LIST (year(d)) (PARTITION a VALUES IN (2024, 2023));`;
+  const r = diff(server, list);
+  assert.deepEqual(r.changes.map((c) => c.kind), ["partition_table", "alter_table", "partition_table"]);
+  assert.equal(r.changes[0]!.sql, "ALTER TABLE `logs` REMOVE PARTITIONING");
+  assert.match(r.changes[2]!.sql, /^ALTER TABLE `logs` PARTITION BY LIST/);
+  assert.equal(r.withheld.length, 0);
+  // LIST values are a set; the server sorts them.
+  assert.deepEqual(diff(list, list.replace("(2024, 2023)", "(2023,2024)")).changes, []);
 });
 
 Deno.test("renames come from annotations and never drop data", () => {
@@ -131,13 +153,106 @@ Deno.test("sql diff CLI prints SQL on stdout and exits 3 when destructive change
     r = await runCli(["sql", "diff", `${dir}/a.sql`, `${dir}/a.sql`]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /schemas are equal/);
-    await Deno.writeTextFile(`${dir}/bad.sql`, "CREATE TABLE t (a int) PARTITION BY HASH (a);");
+    await Deno.writeTextFile(`${dir}/bad.sql`, "CREATE TABLE t (a int NOT NUL);");
     r = await runCli(["sql", "diff", `${dir}/a.sql`, `${dir}/bad.sql`]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: cannot diff .*PARTITION BY is not supported/m);
+    assert.match(r.stderr, /^error: cannot diff .*line 1, column 23: cannot parse table "t"/m);
     r = await runCli(["sql", "diff", `${dir}/a.sql`]);
     assert.equal(r.code, 2);
   } finally {
     await done();
+  }
+});
+
+Deno.test("diff() keeps the case of string literals in triggers, routines and views", () => {
+  const t = "CREATE TABLE t (a int, b varchar(5));";
+  const trig = (v: string) => `${t} CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.b = '${v}';`;
+  assert.deepEqual(diff(trig("Ann"), trig("ann")).changes.map((c) => c.kind), ["drop_trigger", "create_trigger"]);
+  assert.deepEqual(diff(trig("Ann"), trig("Ann").replace("SET NEW.b", "set new.B")).changes, []);
+  const proc = (v: string) => `${t} CREATE PROCEDURE p() SELECT '${v}';`;
+  assert.deepEqual(diff(proc("Ann"), proc("ann")).changes.map((c) => c.kind), ["drop_routine", "create_routine"]);
+  const view = (v: string) => `${t} CREATE VIEW v AS SELECT a FROM t WHERE b = '${v}';`;
+  assert.deepEqual(diff(view("Ann"), view("ann")).changes.map((c) => c.kind), ["create_view"]);
+});
+
+Deno.test("diff() compares routines, events and views as MariaDB prints them back", () => {
+  const t = "CREATE TABLE t (a int, b int);";
+  const pairs: [string, string][] = [
+    [
+      "CREATE FUNCTION f(x int) RETURNS int NO SQL DETERMINISTIC RETURN x + 1;",
+      "CREATE DEFINER=`root`@`localhost` FUNCTION `f`(x int) RETURNS int(11)\n    DETERMINISTIC\n    NO SQL\nRETURN x + 1;",
+    ],
+    [
+      "CREATE EVENT ev ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;",
+      "CREATE DEFINER=`root`@`localhost` EVENT `ev` ON SCHEDULE EVERY 1 DAY STARTS '2026-12-01 14:50:27' " +
+      "ON COMPLETION NOT PRESERVE ENABLE DO DELETE FROM t;",
+    ],
+    [
+      "CREATE VIEW v AS SELECT a, b y, count(*) FROM t AS x WHERE a != 1 GROUP BY a, b;",
+      "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select `x`.`a` AS `a`," +
+      "`x`.`b` AS `y`,count(0) AS `count(*)` from `t` `x` where (`x`.`a` <> 1) group by `x`.`a`,`x`.`b`;",
+    ],
+  ];
+  for (const [written, stored] of pairs) assert.deepEqual(diff(t + written, t + stored).changes, [], stored);
+  // A real change is still one.
+  assert.equal(diff(t + pairs[1]![0], t + pairs[1]![0].replace("1 DAY", "2 DAY")).changes.length, 2);
+});
+
+Deno.test("diff() keeps the values of a STORED generated column made plain and withholds a VIRTUAL one", () => {
+  const stored = diff("CREATE TABLE t (a int, b int AS (a + 1) STORED);", "CREATE TABLE t (a int, b int);");
+  assert.equal(stored.withheld.length, 0);
+  assert.match(stored.sql, /^ {2}MODIFY COLUMN `b` int DEFAULT NULL;$/m);
+  assert.doesNotMatch(stored.sql, /DROP COLUMN/);
+  const virtual = diff("CREATE TABLE t (a int, b int AS (a + 1) VIRTUAL);", "CREATE TABLE t (a int, b int);");
+  assert.deepEqual(virtual.withheld.map((c) => c.destructive), [
+    "the values of virtual column `b` are not stored: the plain column starts empty",
+  ]);
+  const made = diff("CREATE TABLE t (a int, b int);", "CREATE TABLE t (a int, b int AS (a + 1) STORED);");
+  assert.deepEqual(made.withheld.map((c) => c.destructive), ["turns `b` into a generated column"]);
+});
+
+Deno.test("diff() matches unnamed foreign keys by content and names without case", () => {
+  const p = "CREATE TABLE p (id int PRIMARY KEY, code int UNIQUE);";
+  const from =
+    `${p} CREATE TABLE c (a int, b int, FOREIGN KEY (a) REFERENCES p (id), FOREIGN KEY (b) REFERENCES p (code));`;
+  const to = `${p} CREATE TABLE c (a int, b int, FOREIGN KEY (b) REFERENCES p (code));`;
+  const r = diff(from, to);
+  assert.deepEqual(r.changes.filter((c) => /FOREIGN KEY/.test(c.sql)).map((c) => c.sql), [
+    "ALTER TABLE `c` DROP FOREIGN KEY `c_ibfk_1`",
+  ]);
+  assert.deepEqual(
+    diff(
+      "CREATE TABLE t (v int, KEY Idx (v), CONSTRAINT Pos CHECK (v > 0));",
+      "CREATE TABLE t (v int, KEY idx (V), CONSTRAINT pos CHECK (v > 0));",
+    )
+      .changes,
+    [],
+  );
+});
+
+Deno.test("diff() reads what node-sql-parser rejects and the server accepts", () => {
+  const server =
+    "CREATE TABLE `t` (\n  `status` varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL,\n" +
+    "  `d` date DEFAULT '2024-01-01',\n  `n` inet6 DEFAULT NULL,\n  `m` int(11) INVISIBLE DEFAULT NULL,\n" +
+    "  `l` text /*M!100301 COMPRESSED*/ DEFAULT NULL,\n  KEY `k` (`m`) IGNORED\n) ENGINE=InnoDB `PAGE_COMPRESSED`='1';";
+  const written =
+    "CREATE TABLE t (status varchar(10) BINARY, d date DEFAULT DATE '2024-01-01', n inet6, m int INVISIBLE, " +
+    "l text COMPRESSED, KEY k (m) IGNORED) PAGE_COMPRESSED=1;";
+  assert.deepEqual(diff(written, server).changes, []);
+  assert.match(diff(written, written.replace(" IGNORED", "")).sql, /ALTER INDEX `k` NOT IGNORED/);
+});
+
+Deno.test("diff() keeps AND binding tighter than OR in every dialect", () => {
+  const check = (sql: string) => `CREATE TABLE t (a int, b int, c int, d int, CONSTRAINT k CHECK (${sql}));`;
+  for (const dialect of ["mariadb", "postgres", "sqlite"] as const) {
+    const d = (from: string, to: string) => generateSchemaDiff(check(from), check(to), { dialect });
+    assert.deepEqual(
+      d("a > 0 AND b > 0 OR c > 0 AND d > 0", "(a > 0 AND b > 0) OR (c > 0 AND d > 0)").changes,
+      [],
+      dialect,
+    );
+    const changed = d("a > 0 AND b > 0 OR c > 0 AND d > 0", "a > 0 AND (b > 0 OR c > 0) AND d > 0");
+    assert.ok(changed.changes.length > 0, dialect);
+    assert.match(changed.sql, /and \(.b. > 0 or .c. > 0\) and/, dialect);
   }
 });

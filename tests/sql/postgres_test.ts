@@ -23,6 +23,29 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    name: "array columns keep their brackets",
+    from: "CREATE TABLE a (id int PRIMARY KEY);",
+    to: "CREATE TABLE a (id int PRIMARY KEY, tags text[], grid integer[][] DEFAULT '{}', names varchar(20)[]);",
+    data: "INSERT INTO a VALUES (1);",
+    check: "SELECT id FROM a",
+  },
+  {
+    name: "comments on tables and columns: added, changed, removed",
+    from: `CREATE TABLE doc (id int PRIMARY KEY, body text, old text);
+      COMMENT ON TABLE doc IS 'documents'; COMMENT ON COLUMN doc.old IS 'to go';`,
+    to: `CREATE TABLE doc (id int PRIMARY KEY, body text, old text);
+      COMMENT ON TABLE doc IS 'Documents, it''s plural'; COMMENT ON COLUMN doc.body IS 'Markdown';
+      CREATE TABLE note (id int); COMMENT ON COLUMN note.id IS 'Key';`,
+  },
+  {
+    name: "checks PostgreSQL stores rewritten: IN as = ANY, NOT IN as <> ALL, BETWEEN as >= AND <=",
+    from: "CREATE TABLE o (id int PRIMARY KEY, status text, n int);",
+    to: `CREATE TABLE o (id int PRIMARY KEY, status text CHECK (status IN ('new', 'paid')), n int,
+      CONSTRAINT n_range CHECK (n BETWEEN 1 AND 9), CONSTRAINT n_not CHECK (n NOT IN (4, 5)));`,
+    data: "INSERT INTO o VALUES (1, 'new', 2);",
+    check: "SELECT id, status FROM o",
+  },
+  {
     name: "columns: add, rename by annotation, widen, defaults, not null",
     from: "CREATE TABLE users (id serial PRIMARY KEY, name varchar(20), age int);",
     to: `CREATE TABLE users (id serial PRIMARY KEY,
@@ -52,7 +75,7 @@ const CASES: Case[] = [
   },
 ];
 
-/** Columns and constraints as the catalogs report them. */
+/** Columns, constraints, indexes and comments as the catalogs report them. */
 async function catalog(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<unknown> {
   return {
     columns: await query(
@@ -65,6 +88,11 @@ async function catalog(query: (sql: string) => Promise<Record<string, unknown>[]
        WHERE connamespace = current_schema()::regnamespace AND contype IN ('p','u','f','c') ORDER BY 1, 2`,
     ),
     indexes: await query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`),
+    comments: await query(
+      `SELECT c.relname, a.attname, d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
+       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+       WHERE d.classoid = 'pg_class'::regclass AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2`,
+    ),
   };
 }
 
@@ -111,6 +139,33 @@ for (const c of CASES) {
     },
   });
 }
+
+Deno.test({
+  name: "sql apply on PostgreSQL verifies inside the transaction: a migration that would not converge is not committed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const [dir, done] = await tempDir();
+    try {
+      const a = await pgliteQuery(`${dir}/a`);
+      await a.db.exec("CREATE TABLE t (id int PRIMARY KEY);");
+      const before = await catalog(a.query);
+      await a.close();
+      // A target the diff does not reach yet (interval defaults, issue 15): before, the statements were
+      // committed and then reported as a failure.
+      const target = "CREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
+      await assert.rejects(migrateDatabase(target, `pglite:${dir}/a`), {
+        code: "MigrationFailed",
+        message: /rolled back, nothing was changed \(the database would still differ from the target: default of every/,
+      });
+      const after = await pgliteQuery(`${dir}/a`);
+      assert.deepEqual(await catalog(after.query), before);
+      await after.close();
+    } finally {
+      await done();
+    }
+  },
+});
 
 Deno.test({
   name: "a failing PostgreSQL migration is rolled back entirely",
@@ -255,4 +310,24 @@ Deno.test("PostgreSQL types, identities, generated columns and quoted defaults n
     "p" date DEFAULT CURRENT_DATE, CONSTRAINT "b_pkey" PRIMARY KEY (id));`;
   assert.deepEqual(generateSchemaDiff(catalog, written, { dialect: "postgres" }).changes, []);
   assert.match(generateSchemaDiff(undefined, written, { dialect: "postgres" }).sql, /"z" text DEFAULT 'it''s'/);
+});
+
+Deno.test("sql diff --dialect postgres carries extensions and comments and refuses what it cannot model", () => {
+  const d = (from: string | undefined, to: string) => generateSchemaDiff(from, to, { dialect: "postgres" });
+  const to = `CREATE EXTENSION IF NOT EXISTS citext; CREATE TABLE u (id int, email text);
+    COMMENT ON COLUMN u.email IS 'Login';`;
+  assert.deepEqual(d(undefined, to).changes.map((c) => c.sql), [
+    'CREATE EXTENSION IF NOT EXISTS "citext"',
+    'CREATE TABLE "u" (\n  "id" integer,\n  "email" text\n)',
+    'COMMENT ON COLUMN "u"."email" IS \'Login\'',
+  ]);
+  assert.deepEqual(d(to, to.replace("'Login'", "NULL")).changes.map((c) => c.sql), [
+    'COMMENT ON COLUMN "u"."email" IS NULL',
+  ]);
+  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCREATE SCHEMA app;"), /line 2: .*only comments on tables/);
+  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCOMMENT ON INDEX i IS 'x';"), /line 2: /);
+  assert.throws(
+    () => d(undefined, "CREATE TABLE t (\n  a int,\n  ts timestamp DEFAULT (now() AT TIME ZONE 'utc'));"),
+    /line 3: column "ts": AT TIME ZONE in a default is not supported yet/,
+  );
 });

@@ -43,6 +43,13 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    name: "STRICT table with an ANY column, indexed under a name in another case",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT) STRICT;",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, v ANY) STRICT; CREATE INDEX iv ON T (v);",
+    data: "INSERT INTO t VALUES (1, 'x');",
+    check: "SELECT id, a FROM t",
+  },
+  {
     name: "append columns with ALTER TABLE ADD COLUMN",
     from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
     to: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER NOT NULL DEFAULT 5, c TEXT COLLATE NOCASE);",
@@ -248,4 +255,27 @@ Deno.test("sql diff --dialect sqlite works offline and withholds destructive reb
   assert.equal(r.withheld.length, 1);
   assert.match(r.withheld[0]!.destructive!, /drops column "b"/);
   assert.match(r.sql, /^-- DROP TABLE "t";$/m);
+});
+
+Deno.test("sql apply --dry-run on a SQLite path that does not exist creates no file", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const path = `${dir}/mistyped.db`;
+    await assert.rejects(migrateDatabase("CREATE TABLE t (a int);", `sqlite:${path}`, { dryRun: true }), {
+      code: "DbFailed",
+    });
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    // Without --dry-run a new database is what the user asked for.
+    await migrateDatabase("CREATE TABLE t (a int);", `sqlite:${path}`);
+    assert.ok((await Deno.stat(path)).isFile);
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("sql diff --dialect sqlite matches table names without case, as SQLite does", () => {
+  const d = (from: string, to: string) => generateSchemaDiff(from, to, { dialect: "sqlite" });
+  assert.deepEqual(d("CREATE TABLE users (id integer);", "CREATE TABLE USERS (id integer);").changes, []);
+  const r = d("CREATE TABLE users (id integer);", "CREATE TABLE Users (id integer, n text);");
+  assert.deepEqual(r.changes.map((c) => c.sql), ['ALTER TABLE "Users" ADD COLUMN "n" TEXT']);
 });

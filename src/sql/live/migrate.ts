@@ -7,7 +7,8 @@
 
 import { PatchopsError } from "../../errors.ts";
 import { generateSchemaDiff, type SchemaDiff } from "../mod.ts";
-import { type LiveDatabase, openMysql } from "./mysql.ts";
+import type { LiveDatabase, OpenOptions } from "./database.ts";
+import { openMysql } from "./mysql.ts";
 import { openSqlite } from "./sqlite.ts";
 import { openPostgres } from "./postgres.ts";
 import { type DbUrl, parseDbUrl } from "./url.ts";
@@ -43,10 +44,13 @@ export class MigrationError extends PatchopsError {
   }
 }
 
+/** The re-diff after a migration is not empty. */
+class NotConverged extends Error {}
+
 /** Opens the live database a URL names. */
-export async function openDatabase(url: DbUrl): Promise<LiveDatabase> {
+export async function openDatabase(url: DbUrl, options?: OpenOptions): Promise<LiveDatabase> {
   if (url.dialect === "mysql" || url.dialect === "mariadb") return await openMysql(url);
-  if (url.dialect === "sqlite") return openSqlite(url);
+  if (url.dialect === "sqlite") return openSqlite(url, options);
   if (url.dialect === "postgres") return await openPostgres(url);
   throw new PatchopsError("SqlUnsupported", `live ${url.dialect} databases are not supported yet`);
 }
@@ -68,7 +72,7 @@ export async function migrateDatabase(
 ): Promise<MigrateResult> {
   const { dryRun = false, allowDestructive = false, lockTimeoutSeconds = 60, onStatement } = options ?? {};
   const url = parseDbUrl(dbUrl);
-  const db = await openDatabase(url);
+  const db = await openDatabase(url, { readOnly: dryRun });
   try {
     await db.lock(lockTimeoutSeconds);
     try {
@@ -84,16 +88,32 @@ export async function migrateDatabase(
       }
       const executed: string[] = [];
       const total = plan.changes.length;
+      /** The re-introspected schema must diff empty against the target. */
+      const verify = async () => {
+        const again = generateSchemaDiff(await db.introspect(), targetSql, {
+          dialect: url.dialect,
+          allowDestructive: true,
+        });
+        if (again.changes.length > 0) {
+          throw new NotConverged(again.description.split("\n").join("; "));
+        }
+      };
       if (db.transactional) {
+        // Verified inside the transaction: a migration that would not reach the target is rolled back,
+        // so nothing is ever committed and then reported as a failure.
         try {
-          await db.execAll!(plan.changes.map((c) => c.sql));
+          await db.execAll!(plan.changes.map((c) => c.sql), verify);
         } catch (err) {
-          throw new MigrationError(`migration failed and was rolled back (${(err as Error).message})`, [], {
+          const why = err instanceof NotConverged
+            ? `the database would still differ from the target: ${err.message}`
+            : (err as Error).message;
+          throw new MigrationError(`migration failed and was rolled back, nothing was changed (${why})`, [], {
             cause: err,
           });
         }
         plan.changes.forEach((c, i) => onStatement?.(c.sql, i, total));
         executed.push(...plan.changes.map((c) => c.sql));
+        return { plan, executed, dryRun };
       } else {
         for (const [i, change] of plan.changes.entries()) {
           try {
@@ -110,13 +130,13 @@ export async function migrateDatabase(
           onStatement?.(change.sql, i, total);
         }
       }
-      const again = generateSchemaDiff(await db.introspect(), targetSql, {
-        dialect: url.dialect,
-        allowDestructive: true,
-      });
-      if (again.changes.length > 0) {
+      try {
+        await verify();
+      } catch (err) {
+        if (!(err instanceof NotConverged)) throw err;
+        // MySQL commits each DDL statement: what ran stays.
         throw new MigrationError(
-          `after the migration the database still differs from the target: ${again.description.split("\n").join("; ")}`,
+          `after the migration the database still differs from the target: ${err.message}`,
           executed,
         );
       }

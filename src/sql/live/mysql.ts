@@ -10,24 +10,10 @@
 import mysql from "mysql2/promise";
 import { PatchopsError } from "../../errors.ts";
 import type { DbUrl } from "./url.ts";
+import type { LiveDatabase } from "./database.ts";
+import { quoteIdent as q } from "../mysql/quote.ts";
 
 type Row = Record<string, unknown>;
-
-/** The operations `sql apply` needs from a live database. */
-export interface LiveDatabase {
-  /** The current schema as a script our parser reads. */
-  introspect(): Promise<string>;
-  /** Takes the migration lock, waiting up to `timeoutSeconds`. */
-  lock(timeoutSeconds: number): Promise<void>;
-  unlock(): Promise<void>;
-  /** Runs one statement. */
-  exec(sql: string): Promise<void>;
-  /** Whether the database runs a whole migration in one transaction (then `execAll` is set). */
-  readonly transactional: boolean;
-  /** Runs all statements in one transaction, rolling back on any failure. */
-  execAll?(statements: string[]): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** Opens a MySQL/MariaDB database. */
 export async function openMysql(url: DbUrl): Promise<LiveDatabase> {
@@ -39,7 +25,6 @@ export async function openMysql(url: DbUrl): Promise<LiveDatabase> {
   }
   const lockName = `patchops:${url.database}`.slice(0, 64);
   const db = url.database;
-  const q = (s: string) => "`" + s.replaceAll("`", "``") + "`";
   return {
     transactional: false,
     async introspect() {
@@ -61,6 +46,20 @@ export async function openMysql(url: DbUrl): Promise<LiveDatabase> {
         const [c] = await conn.query(`SHOW CREATE TRIGGER ${q(db)}.${q(String(t.Trigger))}`) as [Row[], unknown];
         const body = String(c[0]!["SQL Original Statement"]);
         parts.push(body.includes(";") ? `DELIMITER ;;\n${body};;\nDELIMITER ;` : `${body};`);
+      }
+      for (const kind of ["PROCEDURE", "FUNCTION"]) {
+        const [rows] = await conn.query(`SHOW ${kind} STATUS WHERE Db = ?`, [db]) as [Row[], unknown];
+        for (const r of rows) {
+          const [c] = await conn.query(`SHOW CREATE ${kind} ${q(db)}.${q(String(r.Name))}`) as [Row[], unknown];
+          const text = String(c[0]![kind === "PROCEDURE" ? "Create Procedure" : "Create Function"]);
+          parts.push(text.includes(";") ? `DELIMITER ;;\n${text};;\nDELIMITER ;` : `${text};`);
+        }
+      }
+      const [events] = await conn.query(`SHOW EVENTS FROM ${q(db)}`) as [Row[], unknown];
+      for (const e of events) {
+        const [c] = await conn.query(`SHOW CREATE EVENT ${q(db)}.${q(String(e.Name))}`) as [Row[], unknown];
+        const text = String(c[0]!["Create Event"]);
+        parts.push(text.includes(";") ? `DELIMITER ;;\n${text};;\nDELIMITER ;` : `${text};`);
       }
       return parts.join("\n");
     },

@@ -11,7 +11,8 @@
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PatchopsError } from "../../errors.ts";
-import type { LiveDatabase } from "./mysql.ts";
+import type { LiveDatabase } from "./database.ts";
+import { quoteIdent as q, quoteString } from "../postgres/quote.ts";
 import type { DbUrl } from "./url.ts";
 
 type Row = Record<string, unknown>;
@@ -52,8 +53,6 @@ async function connectPg(url: DbUrl): Promise<PgClient> {
   };
 }
 
-const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
 /** Writes the current schema (tables, constraints, indexes, views) as a script. */
 async function introspect(c: PgClient): Promise<string> {
   const out: string[] = [];
@@ -87,7 +86,21 @@ async function introspect(c: PgClient): Promise<string> {
     );
     for (const k of cons) lines.push(`CONSTRAINT ${q(String(k.conname))} ${k.def}`);
     out.push(`CREATE TABLE ${q(String(t.relname))} (\n  ${lines.join(",\n  ")}\n);`);
+    const comments = await c.query(
+      `SELECT a.attname, col_description($1::oid, a.attnum) AS text FROM pg_attribute a
+       WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND col_description($1::oid, a.attnum) IS NOT NULL
+       UNION ALL SELECT NULL, obj_description($1::oid, 'pg_class') WHERE obj_description($1::oid, 'pg_class') IS NOT NULL`,
+      [t.oid],
+    );
+    for (const k of comments) {
+      const target = k.attname === null
+        ? `TABLE ${q(String(t.relname))}`
+        : `COLUMN ${q(String(t.relname))}.${q(String(k.attname))}`;
+      out.push(`COMMENT ON ${target} IS ${quoteString(String(k.text))};`);
+    }
   }
+  const extensions = await c.query(`SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname`);
+  for (const e of extensions) out.unshift(`CREATE EXTENSION IF NOT EXISTS ${q(String(e.extname))};`);
   const indexes = await c.query(
     `SELECT indexdef FROM pg_indexes i WHERE schemaname = current_schema()
      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname AND k.contype IN ('p', 'u', 'x'))
@@ -131,10 +144,11 @@ export async function openPostgres(url: DbUrl): Promise<LiveDatabase> {
       locked = false;
     },
     exec: (sql) => c.exec(sql),
-    async execAll(statements) {
+    async execAll(statements, verify) {
       await c.exec("BEGIN");
       try {
         for (const s of statements) await c.exec(s);
+        await verify();
         await c.exec("COMMIT");
       } catch (err) {
         await c.exec("ROLLBACK").catch(() => {});

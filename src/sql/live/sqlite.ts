@@ -9,14 +9,15 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { PatchopsError } from "../../errors.ts";
-import type { LiveDatabase } from "./mysql.ts";
+import type { LiveDatabase, OpenOptions } from "./database.ts";
 import type { DbUrl } from "./url.ts";
 
-/** Opens a SQLite database file (created if missing). */
-export function openSqlite(url: DbUrl): LiveDatabase {
+/** Opens a SQLite database file (created if missing, unless `readOnly`). */
+export function openSqlite(url: DbUrl, options?: OpenOptions): LiveDatabase {
+  const readOnly = options?.readOnly ?? false;
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(url.database);
+    db = new DatabaseSync(url.database, { readOnly });
   } catch (err) {
     throw new PatchopsError("DbFailed", `cannot open "${url.display}" (${(err as Error).message})`);
   }
@@ -37,7 +38,8 @@ export function openSqlite(url: DbUrl): LiveDatabase {
       db.exec("PRAGMA foreign_keys=OFF");
       db.exec(`PRAGMA busy_timeout=${Math.max(0, timeoutSeconds) * 1000}`);
       try {
-        db.exec("BEGIN IMMEDIATE");
+        // A read-only connection cannot take the write lock; a dry run reads one consistent snapshot.
+        db.exec(readOnly ? "BEGIN" : "BEGIN IMMEDIATE");
       } catch (err) {
         db.exec(`PRAGMA foreign_keys=${foreignKeys ? "ON" : "OFF"}`);
         throw new PatchopsError(
@@ -58,7 +60,7 @@ export function openSqlite(url: DbUrl): LiveDatabase {
       db.exec(sql);
       return Promise.resolve();
     },
-    execAll(statements) {
+    async execAll(statements, verify) {
       try {
         for (const sql of statements) db.exec(sql);
         const broken = db.prepare("PRAGMA foreign_key_check").all() as { table: string; parent: string }[];
@@ -68,6 +70,7 @@ export function openSqlite(url: DbUrl): LiveDatabase {
             `${broken.length} row(s) break foreign keys after the migration (first: table "${first.table}" referencing "${first.parent}")`,
           );
         }
+        await verify();
         db.exec("COMMIT");
         inTransaction = false;
       } catch (err) {
@@ -75,7 +78,6 @@ export function openSqlite(url: DbUrl): LiveDatabase {
         inTransaction = false;
         throw err;
       }
-      return Promise.resolve();
     },
     close() {
       db.close();

@@ -15,40 +15,11 @@
  * @module
  */
 
-import { quoteIdent, quoteString } from "../expr.ts";
-import type { Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
+import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { printCheck, printColumn, printCreateTable, printForeignKey, printIndex, printTableOptions } from "./print.ts";
 import { INTEGER_TYPES, printType, resolveCharset } from "./types.ts";
-import { pairTables } from "../_pairs.ts";
-
-/** One change, ready to print. */
-export interface Change {
-  kind:
-    | "drop_trigger"
-    | "drop_view"
-    | "drop_foreign_key"
-    | "rename_table"
-    | "create_table"
-    | "alter_table"
-    | "drop_column"
-    | "modify_column"
-    | "drop_table"
-    | "add_foreign_key"
-    | "create_view"
-    | "create_trigger"
-    | "drop_index"
-    | "create_index"
-    | "rename_column"
-    | "add_column"
-    | "rebuild_table";
-  table?: string;
-  /** One statement, without a terminating semicolon. */
-  sql: string;
-  /** A short human description. */
-  description: string;
-  /** Why this change loses data, when it does. */
-  destructive?: string;
-}
+import { findByName, pairTables } from "../_pairs.ts";
 
 /** Options of {@linkcode diffMysqlSchemas}. */
 export interface MysqlDiffOptions {
@@ -58,13 +29,16 @@ export interface MysqlDiffOptions {
 
 const lower = (s: string) => s.toLowerCase();
 
+/** MySQL compares index, constraint, column and trigger names without regard to case. */
+const NOCASE = { ignoreCase: true };
+
 function findBy<T extends { name: string }>(list: T[], name: string): T | undefined {
-  const n = lower(name);
-  return list.find((x) => lower(x.name) === n);
+  return findByName(list, name, NOCASE);
 }
 
 function sameIndex(a: Index, b: Index): boolean {
   return a.kind === b.kind && a.comment === b.comment && a.invisible === b.invisible &&
+    (a.options ?? []).join(" ") === (b.options ?? []).join(" ") &&
     (a.using ?? "") === (b.using ?? "") &&
     a.parts.length === b.parts.length &&
     a.parts.every((p, i) =>
@@ -158,6 +132,10 @@ export function narrowing(from: Column, to: Column, fromCs: string, toCs: string
   return `changes the type of ${what}`;
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** Topological order of tables by foreign keys (referenced first); cycles keep input order. */
 function topoOrder(tables: Table[]): Table[] {
   const byName = new Map(tables.map((t) => [t.name, t]));
@@ -194,7 +172,7 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 1. Triggers and views that go away or change.
   for (const tr of from.triggers) {
-    const next = to.triggers.find((x) => x.name === tr.name);
+    const next = findBy(to.triggers, tr.name);
     if (!next || next.canonical !== tr.canonical) {
       changes.push({
         kind: "drop_trigger",
@@ -205,17 +183,42 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
   }
   for (const v of from.views) {
-    if (!to.views.some((x) => x.name === v.name)) {
+    if (!findByName(to.views, v.name)) {
       changes.push({ kind: "drop_view", sql: `DROP VIEW ${t(v.name)}`, description: `drop view ${v.name}` });
     }
+  }
+
+  // Procedures, functions and events that go away or change (dropped early, created again before the views).
+  const routineCreates: Change[] = [];
+  for (const r of from.routines) {
+    const next = to.routines.find((x) => x.kind === r.kind && lower(x.name) === lower(r.name));
+    if (!next || next.canonical !== r.canonical) {
+      changes.push({
+        kind: "drop_routine",
+        sql: `DROP ${r.kind.toUpperCase()} IF EXISTS ${t(r.name)}`,
+        description: `drop ${r.kind} ${r.name}${next ? " (changed)" : ""}`,
+      });
+    }
+  }
+  for (const r of to.routines) {
+    const prev = from.routines.find((x) => x.kind === r.kind && lower(x.name) === lower(r.name));
+    if (prev && prev.canonical === r.canonical) continue;
+    routineCreates.push({ kind: "create_routine", sql: r.sql, description: `create ${r.kind} ${r.name}` });
   }
 
   // 2. Foreign keys that go away or change, on tables that stay.
   const fkAdds: { table: Table; fk: ForeignKey }[] = [];
   for (const [cur, des] of pairs) {
+    // Unnamed foreign keys get the server's names (t_ibfk_1, ...) by position, which change when one goes:
+    // they are matched by content.
+    const auto = (fk: ForeignKey, table: Table) =>
+      new RegExp(`^${escapeRegExp(table.name)}_ibfk_\\d+$`, "i").test(fk.name);
+    const kept = (fk: ForeignKey, other: Table, otherTable: Table) =>
+      other.foreignKeys.some((x) => auto(x, otherTable) && sameForeignKey(fk, x));
+    const taken = new Set(cur.foreignKeys.map((fk) => lower(fk.name)));
     for (const fk of cur.foreignKeys) {
       const next = findBy(des.foreignKeys, fk.name);
-      if (!next || !sameForeignKey(fk, next)) {
+      if ((!next || !sameForeignKey(fk, next)) && !(auto(fk, cur) && kept(fk, des, des))) {
         changes.push({
           kind: "drop_foreign_key",
           table: des.name,
@@ -226,7 +229,15 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
     for (const fk of des.foreignKeys) {
       const prev = findBy(cur.foreignKeys, fk.name);
-      if (!prev || !sameForeignKey(prev, fk)) fkAdds.push({ table: des, fk });
+      if (prev && sameForeignKey(prev, fk)) continue;
+      if (auto(fk, des) && kept(fk, cur, cur)) continue;
+      let name = fk.name;
+      if (auto(fk, des) && prev && !sameForeignKey(prev, fk) && kept(prev, des, des)) {
+        // The name belongs to a kept key: take the next free one, as the server would.
+        for (let n = 1; taken.has(lower(name)); n++) name = `${des.name}_ibfk_${n}`;
+      }
+      taken.add(lower(name));
+      fkAdds.push({ table: des, fk: { ...fk, name } });
     }
   }
 
@@ -254,8 +265,31 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 5 and 6. Changed tables.
   const destructiveLater: Change[] = [];
+  const partitionLater: Change[] = [];
   for (const [cur, des] of pairs) {
     const { safe, destructive } = alterTable(cur, des, server);
+    // Partitioning: removed before the keys change (every unique key must hold the partitioning columns),
+    // set again after. Neither loses rows: the server copies every row, and refuses one that fits no partition.
+    const pa = cur.options.partition;
+    const pb = des.options.partition;
+    const keysChange = safe.some((c) => /^(DROP PRIMARY KEY|DROP INDEX|ADD (PRIMARY|UNIQUE))/.test(c.clause));
+    const repartition = pa?.canonical !== pb?.canonical;
+    if (pa && (pb === undefined || (repartition && keysChange))) {
+      changes.push({
+        kind: "partition_table",
+        table: des.name,
+        sql: `ALTER TABLE ${t(des.name)} REMOVE PARTITIONING`,
+        description: `remove the partitioning of ${des.name}`,
+      });
+    }
+    if (pb && repartition) {
+      partitionLater.push({
+        kind: "partition_table",
+        table: des.name,
+        sql: `ALTER TABLE ${t(des.name)} ${pb.sql}`,
+        description: `partition ${des.name}`,
+      });
+    }
     if (safe.length) {
       changes.push({
         kind: "alter_table",
@@ -266,7 +300,7 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
     destructiveLater.push(...destructive);
   }
-  changes.push(...destructiveLater);
+  changes.push(...destructiveLater, ...partitionLater);
 
   // 7. Dropped tables, referencing ones first.
   for (const table of topoOrder(dropped).reverse()) {
@@ -289,15 +323,16 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     });
   }
 
-  // 9. Views and triggers.
+  // 9. Routines, views and triggers.
+  changes.push(...routineCreates);
   for (const v of to.views) {
-    const prev = from.views.find((x) => x.name === v.name);
+    const prev = findByName(from.views, v.name);
     if (prev && prev.canonical === v.canonical) continue;
     const sql = v.sql.replace(/^CREATE\s+(OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE ");
     changes.push({ kind: "create_view", sql: `${sql}`, description: `${prev ? "replace" : "create"} view ${v.name}` });
   }
   for (const tr of to.triggers) {
-    const prev = from.triggers.find((x) => x.name === tr.name);
+    const prev = findBy(from.triggers, tr.name);
     if (prev && prev.canonical === tr.canonical) continue;
     changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
   }
@@ -336,6 +371,14 @@ function alterTable(
       }
     }
     if (prev && sameIndex(prev, idx)) continue;
+    if (prev && sameIndex({ ...prev, invisible: idx.invisible }, idx)) {
+      // MariaDB drops IGNORED when the index is dropped and added in one ALTER; ALTER INDEX sets it alone.
+      dropClauses.push({
+        clause: `ALTER INDEX ${quoteIdent(idx.name)} ${idx.invisible ? "IGNORED" : "NOT IGNORED"}`,
+        description: `${idx.invisible ? "ignore" : "use"} index ${idx.name}`,
+      });
+      continue;
+    }
     if (prev) {
       dropClauses.push({
         clause: prev.kind === "primary" ? "DROP PRIMARY KEY" : `DROP INDEX ${quoteIdent(prev.name)}`,
@@ -348,8 +391,13 @@ function alterTable(
       description: `add ${idx.kind === "primary" ? "primary key" : `index ${idx.name}`}`,
     });
   }
+  const droppedColumns = cur.columns.filter((c) =>
+    !findBy(des.columns, c.name) && !des.columns.some((d) => d.renamedFrom && lower(d.renamedFrom) === lower(c.name))
+  );
   for (const prev of curIdx) {
     if (findBy(des.indexes, prev.name)) continue;
+    // Dropping the column drops the index (and an AUTO_INCREMENT column may not lose its key before).
+    if (prev.parts.every((p) => droppedColumns.some((c) => lower(c.name) === lower(p.column)))) continue;
     if (des.indexes.some((i) => i.renamedFrom && lower(i.renamedFrom) === lower(prev.name) && sameIndex(prev, i))) {
       continue;
     }
@@ -417,21 +465,24 @@ function alterTable(
       ["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"].includes(c.type.base);
     const csChanged = textual && (fromCs.charset !== toCs.charset || fromCs.collate !== toCs.collate);
     const def = printColumn(c, csChanged ? { charset: toCs } : {});
-    const genChanged = differs && JSON.stringify(prev.generated) !== JSON.stringify(c.generated) &&
-      prev.generated !== undefined;
-    if (genChanged) {
-      // A generated column's expression cannot be altered in place everywhere: drop and add it.
-      const loses = prev.generated === undefined;
-      const clause = `DROP COLUMN ${quoteIdent(prev.name)}, ADD COLUMN ${def}${position}`;
-      if (loses) {
-        destructive.push({
-          kind: "modify_column",
-          table: des.name,
-          sql: `ALTER TABLE ${tn} ${clause}`,
-          description: `recreate column ${c.name}`,
-          destructive: `recreates column ${quoteIdent(c.name)}`,
-        });
-      } else columnClauses.push({ clause, description: `recreate generated column ${c.name}` });
+    // MariaDB cannot MODIFY a VIRTUAL column into a plain one: it is dropped and added, and the
+    // plain column starts without the values the expression gave (a STORED one keeps them under MODIFY).
+    if (differs && prev.generated && c.generated && prev.generated.stored !== c.generated.stored) {
+      // Nor between VIRTUAL and STORED: dropped and added, which loses nothing (the expression gives the values).
+      columnClauses.push({
+        clause: `DROP COLUMN ${quoteIdent(prev.name)}, ADD COLUMN ${def}${position}`,
+        description: `make generated column ${c.name} ${c.generated.stored ? "stored" : "virtual"}`,
+      });
+      return;
+    }
+    if (differs && prev.generated && !prev.generated.stored && !c.generated) {
+      destructive.push({
+        kind: "modify_column",
+        table: des.name,
+        sql: `ALTER TABLE ${tn} DROP COLUMN ${quoteIdent(prev.name)}, ADD COLUMN ${def}${position}`,
+        description: `turn virtual column ${c.name} into a plain column`,
+        destructive: `the values of virtual column ${quoteIdent(c.name)} are not stored: the plain column starts empty`,
+      });
       return;
     }
     const verb = renamed ? `CHANGE COLUMN ${quoteIdent(prev.name)} ${def}` : `MODIFY COLUMN ${def}`;
@@ -462,6 +513,8 @@ function alterTable(
     optionParts.push(`ROW_FORMAT=${o.rowFormat ?? "DEFAULT"}`);
   }
   for (const [k, v] of Object.entries(o.other)) if (p.other[k] !== v) optionParts.push(`${k}=${v}`);
+  // An option the target drops goes back to its default; PAGE_CHECKSUM stays as Aria set it (=DEFAULT keeps it).
+  for (const k of Object.keys(p.other)) if (!(k in o.other) && k !== "PAGE_CHECKSUM") optionParts.push(`${k}=DEFAULT`);
   if ((o.comment ?? "") !== (p.comment ?? "")) optionParts.push(`COMMENT=${quoteString(o.comment ?? "")}`);
   const optionClauses = optionParts.length
     ? [{ clause: optionParts.join(" "), description: `table options ${printTableOptions({ ...des, options: o })}` }]

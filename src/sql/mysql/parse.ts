@@ -10,10 +10,14 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteIdent, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Check, Column, ColumnDefault, ForeignKey, Index, IndexPart, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor, topLevelItems } from "../_ddl.ts";
+import { bodyItems, emptyTable, foreignKeyActions, groupAndOr, identOf, renameFor, topLevelItems } from "../_ddl.ts";
+import { type ItemExtras, prepareCreateTable, splitTableOptions, type TableOption } from "./_prepass.ts";
+import { canonicalView, objectHead, parseRoutine, type Partitioning, splitPartitioning } from "./_text_objects.ts";
+import { canonicalTokens, isWord, type Token } from "./lex.ts";
 import {
   canonicalLiteral,
   isNumericType,
@@ -44,10 +48,33 @@ function fallback(node: Expr): string {
   return parser.exprToSQL(node, { database: "mariadb" });
 }
 
+/** A trigger's tokens after its table without `FOLLOWS|PRECEDES name`. */
+function withoutOrder(tokens: Token[]): Token[] {
+  const k = tokens.findIndex((t, i) => i < 5 && (isWord(t, "FOLLOWS") || isWord(t, "PRECEDES")));
+  return k < 0 ? tokens : [...tokens.slice(0, k), ...tokens.slice(k + 2)];
+}
+
+/** Function names MariaDB stores under another spelling, mapped to the one compared and printed. */
+const FUNCTION_NAMES: Record<string, string> = {
+  ucase: "upper",
+  lcase: "lower",
+  now: "current_timestamp",
+  localtime: "current_timestamp",
+  localtimestamp: "current_timestamp",
+  substr: "substring",
+  mid: "substring",
+  character_length: "char_length",
+  pow: "power",
+  ceiling: "ceil",
+  sha: "sha1",
+};
+
 /** Canonical text of an expression. */
 export function exprSql(node: Expr): string {
-  return printExpr(node, { fallback });
+  return printExpr(node, { fallback, quoteIdent, quoteString, backslashes: true, functionNames: FUNCTION_NAMES });
 }
+
+const lower = (s: string) => s.toLowerCase();
 
 function unsupported(stmt: Statement, what: string): PatchopsError {
   return new PatchopsError("SqlUnsupported", `line ${stmt.line}: ${what}`);
@@ -56,6 +83,7 @@ function unsupported(stmt: Statement, what: string): PatchopsError {
 function stringOf(v: Expr): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v.replace(/^'(.*)'$/s, "$1").replace(/''/g, "'");
+  if (typeof v.type === "string" && /quote_string|^string$/.test(v.type)) return unescapeString(String(v.value));
   if (v.value !== undefined) return stringOf(v.value);
   return undefined;
 }
@@ -145,24 +173,14 @@ function keywordKind(keyword: string): Index["kind"] {
   return "index";
 }
 
-const TABLE_OPTION_KEYS: Record<string, string> = {
-  "engine": "engine",
-  "default charset": "charset",
-  "charset": "charset",
-  "character set": "charset",
-  "default character set": "charset",
-  "collate": "collate",
-  "default collate": "collate",
-  "comment": "comment",
-  "row_format": "rowFormat",
-};
-
 /** A CREATE TABLE and the definitions later ALTER TABLE ... ADD and CREATE INDEX statements add to it. */
 interface PendingTable {
   ast: Expr;
   stmt: Statement;
   /** Definitions added after the CREATE TABLE, with the line they came from. */
   extra: { def: Expr; line: number }[];
+  partition: Partitioning | undefined;
+  options: TableOption[];
 }
 
 function buildTable(
@@ -183,6 +201,7 @@ function buildTable(
   const unnamedChecks: string[] = [];
   const unnamedFks: ForeignKey[] = [];
   const pendingUnique: { column: string; item: number }[] = [];
+  const binaryColumns = new Set<Column>();
   const defs: Expr[] = [...(ast.create_definitions ?? []), ...pending.extra.map((e) => e.def)];
   const own = (ast.create_definitions ?? []).length;
   defs.forEach((d, k) => {
@@ -219,12 +238,23 @@ function buildTable(
         renamedFrom: renameFor(annotations, item.start, item.end),
         line: item.start,
       };
+      const x: ItemExtras = d.patchops ?? {};
+      if (x.typeOverride) col.type = { base: x.typeOverride, args: [], unsigned: false, zerofill: false };
+      if (x.compressed) col.extra.push("COMPRESSED");
+      if (x.invisible) col.extra.push("INVISIBLE");
+      if (x.binary) binaryColumns.add(col);
       if (d.default_val) {
         const { def: dv, onUpdate } = parseDefault(col, d.default_val.value);
         col.default = dv;
         col.onUpdate = onUpdate;
       }
       if (d.on_update) col.onUpdate = timestampFn(d.on_update?.expr?.value?.[0]?.value);
+      // Without a DEFAULT, node-sql-parser files ON UPDATE under a reference definition with no table.
+      const stray = d.reference_definition && !d.reference_definition.table
+        ? (d.reference_definition.on_action as Expr[] | undefined)?.find((a) => a.type === "on update")
+        : undefined;
+      if (stray) col.onUpdate = timestampFn(stray.value?.args?.value?.[0]?.value);
+      if (x.national && col.charset === undefined) col.charset = "utf8mb3";
       if (d.check) {
         const sql = (d.check.definition as Expr[]).map((e) => exprSql(e)).join(" and ");
         if (d.check.constraint) table.checks.push({ name: identOf(d.check.constraint), sql });
@@ -269,6 +299,9 @@ function buildTable(
     const idx = newIndex(idxName, kind, parts);
     if (d.index_type?.type) idx.using = String(d.index_type.type).toLowerCase();
     indexOptions(idx, d.index_options);
+    const x: ItemExtras = d.patchops ?? {};
+    if (x.ignored !== undefined) idx.invisible = x.ignored;
+    if (x.indexOptions) idx.options = x.indexOptions;
     idx.renamedFrom = renameFor(annotations, item.start, item.end);
     table.indexes.push(idx);
   });
@@ -276,19 +309,17 @@ function buildTable(
     table.indexes.push(newIndex("", "unique", [{ column: u.column, length: undefined, desc: false }]));
   }
   // Table options.
-  for (const opt of ast.table_options ?? []) {
-    const key = String(opt.keyword ?? "").toLowerCase();
-    const field = TABLE_OPTION_KEYS[key];
-    const raw = opt.value?.value ?? opt.value;
-    if (key === "auto_increment") continue;
-    if (field === "engine") table.options.engine = normalizeEngine(String(raw));
-    else if (field === "charset") table.options.charset = normalizeCharset(String(raw));
-    else if (field === "collate") table.options.collate = normalizeCollation(String(raw));
-    else if (field === "comment") table.options.comment = stringOf(String(raw));
-    else if (field === "rowFormat") table.options.rowFormat = String(raw).toUpperCase();
-    else table.options.other[key.toUpperCase()] = String(raw);
+  for (const { key, value } of pending.options) {
+    if (key === "AUTO_INCREMENT") continue;
+    if (key === "ENGINE" || key === "TYPE") table.options.engine = normalizeEngine(value);
+    else if (key === "CHARSET") table.options.charset = normalizeCharset(value);
+    else if (key === "COLLATE") table.options.collate = normalizeCollation(value);
+    else if (key === "COMMENT") table.options.comment = value;
+    else if (key === "ROW_FORMAT") table.options.rowFormat = value.toUpperCase();
+    else table.options.other[key] = /^-?\d+$/.test(value) ? value : value.toUpperCase();
   }
-  normalizeTable(table, unnamedChecks, unnamedFks, o);
+  table.options.partition = pending.partition;
+  normalizeTable(table, unnamedChecks, unnamedFks, o, binaryColumns);
   return table;
 }
 
@@ -309,8 +340,8 @@ function normalizeTable(
   unnamedChecks: string[],
   unnamedFks: ForeignKey[],
   o: Required<ParseMysqlOptions>,
+  binaryColumns: Set<Column>,
 ) {
-  const lower = (s: string) => s.toLowerCase();
   const colByName = new Map(table.columns.map((c) => [lower(c.name), c]));
   // Table charset: what was said, else the server's; column charsets equal to it are inherited.
   const tableCs = resolveCharset(table.options.charset, table.options.collate) ??
@@ -319,6 +350,10 @@ function normalizeTable(
     table.options.charset = tableCs.charset;
     table.options.collate = tableCs.collate;
   }
+  // Aria tables report PAGE_CHECKSUM=1, their default.
+  if (table.options.engine === "Aria" && table.options.other.PAGE_CHECKSUM === "1") {
+    delete table.options.other.PAGE_CHECKSUM;
+  }
   for (const c of table.columns) {
     if (o.dialect === "mariadb" && c.type.base === "json") {
       // MariaDB's JSON is LONGTEXT with a binary collation and a json_valid() check.
@@ -326,6 +361,12 @@ function normalizeTable(
       c.charset = "utf8mb4";
       c.collate = "utf8mb4_bin";
       c.check ??= `json_valid(${quoteIdent(c.name)})`;
+    }
+    if (binaryColumns.has(c) && TEXT_TYPES.has(c.type.base)) {
+      // The BINARY attribute is the binary collation of the column's charset.
+      const cs = c.charset ? normalizeCharset(c.charset) : tableCs.charset;
+      c.collate = `${cs}_bin`;
+      c.charset = cs;
     }
     if (!TEXT_TYPES.has(c.type.base)) {
       c.charset = undefined;
@@ -381,7 +422,6 @@ function normalizeTable(
       }
       if (idx.kind === "primary") col.nullable = false;
     }
-    if (idx.using === "btree") idx.using = undefined;
   }
   unnamedChecks.forEach((sql, k) => table.checks.push({ name: `CONSTRAINT_${k + 1}`, sql }));
   const unnamedFkNames = new Set<string>();
@@ -410,94 +450,6 @@ function normalizeTable(
   }
 }
 
-/** Type spellings MySQL accepts and node-sql-parser does not, with the ones it does. */
-const PARSER_SYNONYMS: [RegExp, string][] = [
-  [/^bool\b/i, "boolean"],
-  [/^dec\b/i, "decimal"],
-  [/^fixed\b/i, "decimal"],
-  [/^numeric\b/i, "decimal"],
-  [/^int1\b/i, "tinyint"],
-  [/^int2\b/i, "smallint"],
-  [/^int3\b/i, "mediumint"],
-  [/^int4\b/i, "int"],
-  [/^int8\b/i, "bigint"],
-  [/^middleint\b/i, "mediumint"],
-  [/^float4\b/i, "float"],
-  [/^float8\b/i, "double"],
-  [/^double\s+precision\b/i, "double"],
-  [/^real\b/i, "double"],
-  [/^character\s+varying\b/i, "varchar"],
-  [/^long\s+varchar\b/i, "mediumtext"],
-  [/^long\b(?!\s*(varbinary|blob))/i, "mediumtext"],
-];
-
-/** Rewrites column types node-sql-parser does not know into synonyms it does, item by item. */
-function rewriteTypeSynonyms(text: string): string {
-  const open = text.indexOf("(");
-  if (open < 0) return text;
-  const { items, end, closed } = topLevelItems(text, open + 1, { backslashEscapes: true });
-  if (!closed) return text;
-  const rewritten = items.map(([from, to]) => {
-    const item = text.slice(from, to);
-    const m = /^(\s*(?:`[^`]+`|"[^"]+"|[\w$]+)\s+)([\s\S]*)$/.exec(item);
-    if (!m || /^(KEY|INDEX|UNIQUE|PRIMARY|FULLTEXT|SPATIAL|CONSTRAINT|FOREIGN|CHECK)\b/i.test(item.trim())) return item;
-    const synonym = PARSER_SYNONYMS.find(([re]) => re.test(m[2]!));
-    return m[1] + (synonym ? m[2]!.replace(synonym[0], synonym[1]) : m[2]!);
-  });
-  return text.slice(0, open + 1) + rewritten.join(",") + text.slice(end);
-}
-
-/**
- * A view's SELECT in a form that survives the server's rewriting: MariaDB
- * qualifies every column, names every expression and drops the database;
- * those are undone here before printing (single-table queries only for
- * column qualifiers, where no name can become ambiguous).
- */
-function canonicalView(select: string, dialect: MysqlDialect): string {
-  let ast: Expr;
-  try {
-    ast = parser.astify(select.trim(), { database: dialect });
-  } catch {
-    return canonicalText(select).toLowerCase().replace(/`/g, "");
-  }
-  const root = Array.isArray(ast) ? ast[0] : ast;
-  const normalize = (node: Expr, singleTable: boolean): void => {
-    if (node === null || typeof node !== "object") return;
-    if (Array.isArray(node)) {
-      for (const n of node) normalize(n, singleTable);
-      return;
-    }
-    if (node.type === "select") {
-      const from = (Array.isArray(node.from) ? node.from : []) as Expr[];
-      const single = from.length === 1 && !from[0].join && !from[0].expr;
-      for (const f of from) if (f && typeof f === "object") f.db = null;
-      for (const col of (node.columns ?? []) as Expr[]) {
-        const e = col?.expr;
-        if (!col?.as) continue;
-        const alias = String(col.as);
-        if (e?.type === "column_ref" && identOf(e.column) === alias) col.as = null;
-        else if (e?.type !== "column_ref" && /[^\w$]/.test(alias)) col.as = null;
-      }
-      for (const [k, v] of Object.entries(node)) if (k !== "type") normalize(v, single);
-      return;
-    }
-    if (node.type === "column_ref" && singleTable) node.table = null;
-    if (
-      node.type === "aggr_func" && String(node.name).toUpperCase() === "COUNT" && node.args?.expr?.type === "number" &&
-      node.args.expr.value === 0
-    ) {
-      node.args.expr = { type: "star", value: "*" };
-    }
-    for (const v of Object.values(node)) normalize(v, singleTable);
-  };
-  normalize(root, false);
-  try {
-    return String(parser.sqlify(root, { database: dialect }));
-  } catch {
-    return canonicalText(select).toLowerCase().replace(/`/g, "");
-  }
-}
-
 /** Splits text at top-level commas (outside parentheses and quotes). */
 function splitTopLevel(text: string): string[] {
   const { items, end } = topLevelItems(text, 0, { backslashEscapes: true });
@@ -508,23 +460,44 @@ function splitTopLevel(text: string): string[] {
 }
 
 /** Parses table items (column or key definitions) given outside a CREATE TABLE. */
-function parseItems(items: string, stmt: Statement, o: Required<ParseMysqlOptions>): Expr[] {
-  const wrapper = `CREATE TABLE __patchops_items (${items})`;
-  try {
-    const ast = parser.astify(rewriteTypeSynonyms(wrapper), { database: o.dialect });
-    return (Array.isArray(ast) ? ast[0] : ast).create_definitions ?? [];
-  } catch (err) {
-    throw new PatchopsError(
-      "SqlInvalid",
-      `line ${stmt.line}: cannot parse "${items.trim().slice(0, 60)}" (${
-        String((err as Error).message).split("\n")[0]!.slice(0, 120)
-      })`,
-    );
-  }
+function parseItems(items: string, stmt: Statement, at: number): Expr[] {
+  const head = "CREATE TABLE __patchops_items (";
+  const node = astifyTable(`${head}${items})`, stmt, (offset) => at + offset - head.length, "the definition");
+  return node.create_definitions ?? [];
 }
 
-function canonicalText(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+/**
+ * Parses a CREATE TABLE through the pre-pass and node-sql-parser; each
+ * definition gets the pre-pass's extras as `patchops`. A syntax error
+ * names the line and column in the file and shows the text there.
+ * `toStatement` maps an offset of `text` to one of `stmt.text`.
+ */
+function astifyTable(text: string, stmt: Statement, toStatement: (offset: number) => number, what: string): Expr {
+  // Parentheses for AND groups inside OR (node-sql-parser has no precedence between them); they shift error
+  // columns after them by the parentheses added, in the rare statement that needs them.
+  const prepared = prepareCreateTable(groupAndOr(text, { backslashEscapes: true }));
+  let ast: Expr;
+  try {
+    ast = parser.astify(prepared.text, { database: "mariadb" });
+  } catch (err) {
+    const loc = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
+    const at = loc === undefined
+      ? 0
+      : Math.max(0, Math.min(toStatement(prepared.originalOffset(loc)), stmt.text.length - 1));
+    const found = /but (.*) found/.exec(String((err as Error).message))?.[1];
+    const excerpt = stmt.text.slice(at, at + 40).split("\n")[0]!;
+    throw new PatchopsError(
+      "SqlInvalid",
+      `line ${stmt.lines[at] ?? stmt.line}, column ${stmt.columns[at] ?? 1}: cannot parse ${what} at "${excerpt}"${
+        found ? ` (unexpected ${found})` : ""
+      }`,
+    );
+  }
+  const node = Array.isArray(ast) ? ast[0] : ast;
+  (node.create_definitions ?? []).forEach((d: Expr, k: number) => {
+    d.patchops = prepared.extras[k] ?? {};
+  });
+  return node;
 }
 
 /**
@@ -540,45 +513,28 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
     serverCollation: options?.serverCollation ?? "utf8mb4_general_ci",
   };
   const { statements, annotations } = splitStatements(sql);
-  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingTable>();
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 200).replace(/\s+/g, " ").toUpperCase();
     if (
-      /^(SET|USE|LOCK|UNLOCK|START|BEGIN|COMMIT|DROP (TABLE|VIEW|TRIGGER|DATABASE|SCHEMA) IF EXISTS|CREATE (DATABASE|SCHEMA))\b/
+      /^(SET|USE|LOCK|UNLOCK|START|BEGIN|COMMIT|DROP (TABLE|VIEW|TRIGGER|DATABASE|SCHEMA|PROCEDURE|FUNCTION|EVENT) IF EXISTS|CREATE (DATABASE|SCHEMA))\b/
         .test(head)
     ) {
       continue;
     }
     if (/^CREATE (TEMPORARY )?TABLE\b/.test(head)) {
-      const partition = /\)\s*[^()]*\bPARTITION\s+BY\b/i.exec(stmt.text);
+      const { table: tableText, partition } = splitPartitioning(stmt.text);
       const nameMatch = /TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|\S+)/i.exec(stmt.text);
       const tname = nameMatch ? nameMatch[1]!.replace(/`/g, "") : "?";
       if (/^CREATE TEMPORARY/.test(head)) throw unsupported(stmt, `table "${tname}": temporary tables are not schema`);
-      if (partition) {
-        const line = stmt.lines[partition.index + partition[0].length - 12] ?? stmt.line;
-        throw new PatchopsError(
-          "SqlUnsupported",
-          `line ${line}: table "${tname}": PARTITION BY is not supported (patchops refuses rather than drop the partitioning)`,
-        );
-      }
-      let ast: Expr;
-      try {
-        ast = parser.astify(rewriteTypeSynonyms(stmt.text), { database: o.dialect });
-      } catch (err) {
-        throw new PatchopsError(
-          "SqlInvalid",
-          `line ${stmt.line}: cannot parse table "${tname}" (${
-            String((err as Error).message).split("\n")[0]!.slice(0, 160)
-          })`,
-        );
-      }
-      const node = Array.isArray(ast) ? ast[0] : ast;
+      const { table: bare, options } = splitTableOptions(tableText);
+      const node = astifyTable(bare, stmt, (offset) => offset, `table "${tname}"`);
       const tableName = identOf(node.table?.[0]?.table);
       if (pending.has(tableName)) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${tableName}" is defined twice`);
       }
-      pending.set(tableName, { ast: node, stmt, extra: [] });
+      pending.set(tableName, { ast: node, stmt, extra: [], partition, options });
       continue;
     }
     const alter = /^ALTER\s+TABLE\s+(`[^`]+`|[^\s`]+)\s+([\s\S]*)$/i.exec(stmt.text);
@@ -594,7 +550,8 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
             `ALTER TABLE "${tname}": only ADD clauses can describe a schema, not "${piece.trim().slice(0, 30)}"`,
           );
         }
-        for (const def of parseItems(m[1]!, stmt, o)) target.extra.push({ def, line: stmt.line });
+        const at = Math.max(0, stmt.text.indexOf(m[1]!));
+        for (const def of parseItems(m[1]!, stmt, at)) target.extra.push({ def, line: stmt.lines[at] ?? stmt.line });
       }
       continue;
     }
@@ -606,7 +563,9 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
       const target = pending.get(tname);
       if (!target) throw unsupported(stmt, `CREATE INDEX on "${tname}" comes before its CREATE TABLE`);
       const item = `${createIndex[1] ?? ""}KEY ${createIndex[2]} ${createIndex[4]}`;
-      for (const def of parseItems(item, stmt, o)) target.extra.push({ def, line: stmt.line });
+      // Offsets in the synthesized item fall on the column list, which is where errors are.
+      const at = Math.max(0, stmt.text.indexOf(createIndex[4]!) - item.length + createIndex[4]!.length);
+      for (const def of parseItems(item, stmt, at)) target.extra.push({ def, line: stmt.line });
       continue;
     }
     const view =
@@ -620,31 +579,43 @@ export function parseMysqlSchema(sql: string, options?: ParseMysqlOptions): Sche
       const security = (view[4] ?? "SQL SECURITY DEFINER").trim().toUpperCase();
       schema.views.push({
         name,
-        canonical: `${security} ${canonicalView(as ? as[1]! : stmt.text, o.dialect)}`,
+        canonical: `${security} ${canonicalView(as ? as[1]! : stmt.text)}`,
         sql: stmt.text,
         line: stmt.line,
       });
       continue;
     }
-    const trig =
-      /^CREATE (DEFINER ?= ?\S+ )?TRIGGER\s+(`[^`]+`|\S+)\s+(BEFORE|AFTER)\s+(INSERT|UPDATE|DELETE)\s+ON\s+(`[^`]+`|\S+)/i
-        .exec(
-          stmt.text.replace(/\s+/g, " "),
-        );
-    if (trig) {
-      const body = stmt.text.replace(/\s+/g, " ").slice(trig.index + trig[0].length);
+    const object = objectHead(stmt.text);
+    if (object?.kind === "trigger") {
+      // BEFORE|AFTER INSERT|UPDATE|DELETE ON [db.]table FOR EACH ROW [FOLLOWS|PRECEDES t] body
+      const r = object.rest;
+      const on = r.findIndex((t) => isWord(t, "ON"));
+      const tableTok = r[on + 2]?.text === "." ? r[on + 3] : r[on + 1];
+      if (on !== 2 || !tableTok) throw unsupported(stmt, `trigger "${object.name}": cannot read its table`);
+      const afterTable = r.indexOf(tableTok) + 1;
       schema.triggers.push({
-        name: trig[2]!.replace(/`/g, ""),
-        table: trig[5]!.replace(/`/g, "").replace(/^.*\./, ""),
-        canonical: `${trig[3]} ${trig[4]} ${canonicalText(body)}`.toLowerCase().replace(/`/g, ""),
+        name: object.name,
+        table: tableTok.value,
+        // FOLLOWS/PRECEDES orders triggers at creation; the server does not keep it in the statement.
+        canonical: canonicalTokens([...r.slice(0, on), ...withoutOrder(r.slice(afterTable))]),
         sql: stmt.text,
         line: stmt.line,
       });
+      continue;
+    }
+    const routine = parseRoutine(stmt.text, stmt.line);
+    if (routine) {
+      if (schema.routines.some((r) => r.kind === routine.kind && lower(r.name) === lower(routine.name))) {
+        throw new PatchopsError("SqlInvalid", `line ${stmt.line}: ${routine.kind} "${routine.name}" is defined twice`);
+      }
+      schema.routines.push(routine);
       continue;
     }
     throw unsupported(
       stmt,
-      `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, view or trigger definition`,
+      `"${
+        stmt.text.slice(0, 40).replace(/\s+/g, " ")
+      }..." is not a table, view, trigger, procedure, function or event definition`,
     );
   }
   for (const p of pending.values()) schema.tables.push(buildTable(p, annotations, o));

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { quoteIdent, quoteString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Check, Column, ForeignKey, Index, Table } from "../model.ts";
 import { printType } from "./types.ts";
 
@@ -30,6 +30,8 @@ export interface PrintColumnOptions {
 /** A column definition: `` `name` type ... ``. */
 export function printColumn(c: Column, options?: PrintColumnOptions): string {
   let s = `${quoteIdent(c.name)} ${printType(c.type)}`;
+  // COMPRESSED belongs to the type; the other extras (INVISIBLE, ...) go last.
+  if (c.extra.includes("COMPRESSED")) s += " COMPRESSED";
   const cs = c.charset !== undefined ? { charset: c.charset, collate: c.collate! } : options?.charset;
   if (cs) s += ` CHARACTER SET ${cs.charset} COLLATE ${cs.collate}`;
   if (c.generated) {
@@ -42,7 +44,7 @@ export function printColumn(c: Column, options?: PrintColumnOptions): string {
     if (c.autoIncrement) s += " AUTO_INCREMENT";
   }
   if (c.comment !== undefined) s += ` COMMENT ${quoteString(c.comment)}`;
-  for (const e of c.extra) s += ` ${e}`;
+  for (const e of c.extra) if (e !== "COMPRESSED") s += ` ${e}`;
   if (c.check !== undefined) s += ` CHECK (${c.check})`;
   return s;
 }
@@ -74,6 +76,7 @@ export function printIndex(idx: Index): string {
   }
   if (idx.using) s += ` USING ${idx.using.toUpperCase()}`;
   if (idx.comment !== undefined) s += ` COMMENT ${quoteString(idx.comment)}`;
+  for (const option of idx.options ?? []) s += ` ${option}`;
   if (idx.invisible) s += " IGNORED";
   return s;
 }
@@ -116,5 +119,8 @@ export function printCreateTable(t: Table, withForeignKey: (fk: ForeignKey) => b
     ...t.checks.map(printCheck),
   ];
   const options = printTableOptions(t);
-  return `CREATE TABLE ${quoteIdent(t.name)} (\n  ${lines.join(",\n  ")}\n)${options ? " " + options : ""};`;
+  const partition = t.options.partition ? `\n${t.options.partition.sql}` : "";
+  return `CREATE TABLE ${quoteIdent(t.name)} (\n  ${lines.join(",\n  ")}\n)${
+    options ? " " + options : ""
+  }${partition};`;
 }

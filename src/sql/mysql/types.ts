@@ -5,7 +5,7 @@
  */
 
 import type { ColumnType } from "../model.ts";
-import { quoteString } from "../expr.ts";
+import { quoteString } from "./quote.ts";
 
 const SYNONYMS: Record<string, string> = {
   integer: "int",

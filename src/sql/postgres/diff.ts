@@ -8,24 +8,16 @@
  * @module
  */
 
-import { quoteStandardString } from "../expr.ts";
-import type { Column, ForeignKey, Index, Schema } from "../model.ts";
-import type { Change } from "../mysql/diff.ts";
-import { pairTables } from "../_pairs.ts";
+import { quoteIdent as q, quoteString } from "./quote.ts";
+import type { Change, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { findByName, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** Expressions are kept canonical with backticks; PostgreSQL wants double quotes. */
-function sqlOf(expr: string): string {
-  return expr.replace(/`((?:[^`]|``)*)`/g, (_, n: string) => q(n.replaceAll("``", "`")));
-}
 
 function printDefault(c: Column): string {
   const d = c.default;
   if (d === undefined) return "";
-  if (d.kind === "literal") return d.quoted ? quoteStandardString(d.value) : d.value;
-  return sqlOf(d.sql);
+  if (d.kind === "literal") return d.quoted ? quoteString(d.value) : d.value;
+  return d.sql;
 }
 
 function printColumn(c: Column): string {
@@ -33,7 +25,7 @@ function printColumn(c: Column): string {
   if (c.autoIncrement) type = { integer: "serial", bigint: "bigserial", smallint: "smallserial" }[c.type.base] ?? type;
   let s = `${q(c.name)} ${type}`;
   if (c.collate) s += ` COLLATE ${q(c.collate)}`;
-  if (c.generated) s += ` GENERATED ALWAYS AS (${sqlOf(c.generated.sql)}) STORED`;
+  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated.sql}) STORED`;
   for (const e of c.extra) s += ` ${e}`;
   if (!c.nullable && !c.autoIncrement && !c.extra.length) s += " NOT NULL";
   if (c.default !== undefined) s += ` DEFAULT ${printDefault(c)}`;
@@ -58,7 +50,7 @@ function printIndex(idx: Index, table: string): string {
   const parts = idx.parts.map((p) => `${q(p.column)}${p.desc ? " DESC" : ""}`).join(", ");
   return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)}${
     idx.using ? ` USING ${idx.using}` : ""
-  } (${parts})${idx.where ? ` WHERE ${sqlOf(idx.where)}` : ""}`;
+  } (${parts})${idx.where ? ` WHERE ${idx.where}` : ""}`;
 }
 
 const sameParts = (a: Index, b: Index) =>
@@ -112,7 +104,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     const lines = [
       ...d.columns.map(printColumn),
       ...d.indexes.filter((i) => i.implicit).map(printConstraint),
-      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`),
+      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${c.sql})`),
     ];
     creates.push({
       kind: "create_table",
@@ -120,6 +112,8 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
       description: `create table ${d.name}`,
     });
+    if (d.options.comment !== undefined) creates.push(commentOn(d, undefined));
+    for (const c of d.columns) if (c.comment !== undefined) creates.push(commentOn(d, c));
   }
 
   const dropFks: Change[] = [];
@@ -152,11 +146,12 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
 
   for (const [cur, des] of pairs) {
     const t = q(des.name);
+    if (cur.options.comment !== des.options.comment) alters.push(commentOn(des, undefined));
     // Drops run before the renames, so they name the table as it is now.
     const before = q(cur.name);
     // Foreign keys.
     for (const fk of cur.foreignKeys) {
-      const next = des.foreignKeys.find((x) => x.name === fk.name);
+      const next = findByName(des.foreignKeys, fk.name);
       if (!next || !sameFk(fk, next)) {
         dropFks.push({
           kind: "drop_foreign_key",
@@ -167,7 +162,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const fk of des.foreignKeys) {
-      const prev = cur.foreignKeys.find((x) => x.name === fk.name);
+      const prev = findByName(cur.foreignKeys, fk.name);
       if (!prev || !sameFk(prev, fk)) {
         addFks.push({
           kind: "add_foreign_key",
@@ -201,7 +196,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const c of cur.checks) {
-      const next = des.checks.find((x) => x.name === c.name);
+      const next = findByName(des.checks, c.name);
       if (!next || next.sql !== c.sql) {
         dropConstraints.push({
           kind: "alter_table",
@@ -212,12 +207,12 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     for (const c of des.checks) {
-      const prev = cur.checks.find((x) => x.name === c.name);
+      const prev = findByName(cur.checks, c.name);
       if (!prev || prev.sql !== c.sql) {
         addConstraints.push({
           kind: "alter_table",
           table: des.name,
-          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${sqlOf(c.sql)})`,
+          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${c.sql})`,
           description: `add check ${c.name}`,
         });
       }
@@ -248,8 +243,8 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     // Columns.
     const matched = new Map<Column, Column>();
     for (const c of des.columns) {
-      const prev = cur.columns.find((x) => x.name === c.name) ??
-        (c.renamedFrom ? cur.columns.find((x) => x.name === c.renamedFrom) : undefined);
+      const prev = findByName(cur.columns, c.name) ??
+        (c.renamedFrom ? findByName(cur.columns, c.renamedFrom) : undefined);
       if (prev && ![...matched.values()].includes(prev)) matched.set(c, prev);
     }
     for (const prev of cur.columns) {
@@ -282,6 +277,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         });
       }
       const col = q(c.name);
+      if (prev.comment !== c.comment) alters.push(commentOn(des, c));
       if (
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
         prev.autoIncrement !== c.autoIncrement
@@ -341,7 +337,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   const viewDrops: Change[] = [];
   const viewCreates: Change[] = [];
   for (const v of from.views) {
-    const next = to.views.find((x) => x.name === v.name);
+    const next = findByName(to.views, v.name);
     if (!next || next.canonical !== v.canonical || tablesChange) {
       viewDrops.push({
         kind: "drop_view",
@@ -351,7 +347,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     }
   }
   for (const v of to.views) {
-    const prev = from.views.find((x) => x.name === v.name);
+    const prev = findByName(from.views, v.name);
     if (!prev || prev.canonical !== v.canonical || tablesChange) {
       viewCreates.push({
         kind: "create_view",
@@ -360,7 +356,21 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       });
     }
   }
+  // Extensions: created before the tables that may use their types and functions, dropped after.
+  const extensionCreates: Change[] = to.routines.filter((r) => r.kind === "extension" && !hasExtension(from, r.name))
+    .map((r) => ({
+      kind: "create_routine",
+      sql: `CREATE EXTENSION IF NOT EXISTS ${q(r.name)}`,
+      description: `create extension ${r.name}`,
+    }));
+  const extensionDrops: Change[] = from.routines.filter((r) => r.kind === "extension" && !hasExtension(to, r.name))
+    .map((r) => ({
+      kind: "drop_routine",
+      sql: `DROP EXTENSION ${q(r.name)}`,
+      description: `drop extension ${r.name}`,
+    }));
   return [
+    ...extensionCreates,
     ...viewDrops,
     ...dropFks,
     ...dropConstraints,
@@ -374,5 +384,23 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     ...addIndexes,
     ...addFks,
     ...viewCreates,
+    ...extensionDrops,
   ];
+}
+
+function hasExtension(schema: Schema, name: string): boolean {
+  return schema.routines.some((r) => r.kind === "extension" && r.name === name);
+}
+
+/** `COMMENT ON TABLE` (without a column) or `COMMENT ON COLUMN`; an absent comment is NULL. */
+function commentOn(t: Table, c: Column | undefined): Change {
+  const text = c ? c.comment : t.options.comment;
+  return {
+    kind: "comment",
+    table: t.name,
+    sql: `COMMENT ON ${c ? `COLUMN ${q(t.name)}.${q(c.name)}` : `TABLE ${q(t.name)}`} IS ${
+      text === undefined ? "NULL" : quoteString(text)
+    }`,
+    description: `comment on ${c ? `column ${t.name}.${c.name}` : `table ${t.name}`}`,
+  };
 }

@@ -12,14 +12,44 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { groupAndOr } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
 const DB = { database: "postgresql" };
+
+/**
+ * Rewrites an expression node into the form PostgreSQL stores (and
+ * pg_get_constraintdef prints), so that both sides compare equal:
+ * `x IN (a, b)` is `x = ANY (ARRAY[a, b])`, `NOT IN` is `<> ALL`, and
+ * `x BETWEEN a AND b` is `x >= a AND x <= b`. The canonical form kept here
+ * is the IN list (printed as written by users), reached from both.
+ */
+function asStored(n: Expr): Expr {
+  if (n?.type !== "binary_expr") return n;
+  const op = String(n.operator).toUpperCase();
+  const fn = n.right?.type === "function" ? String(n.right.name?.name?.[0]?.value ?? "").toUpperCase() : "";
+  const array = n.right?.args?.value?.length === 1 ? n.right.args.value[0] : undefined;
+  if (((op === "=" && fn === "ANY") || (op === "<>" && fn === "ALL")) && array?.type === "array" && array.expr_list) {
+    return { type: "binary_expr", operator: op === "=" ? "IN" : "NOT IN", left: n.left, right: array.expr_list };
+  }
+  if ((op === "BETWEEN" || op === "NOT BETWEEN") && n.right?.type === "expr_list" && n.right.value?.length === 2) {
+    const [lo, hi] = n.right.value;
+    const not = op === "NOT BETWEEN";
+    return {
+      type: "binary_expr",
+      operator: not ? "OR" : "AND",
+      left: { type: "binary_expr", operator: not ? "<" : ">=", left: n.left, right: lo },
+      right: { type: "binary_expr", operator: not ? ">" : "<=", left: n.left, right: hi },
+    };
+  }
+  return n;
+}
 
 /** Canonical expression text for PostgreSQL: casts of literals dropped, standard quoting. */
 export function pgExpr(node: Expr): string {
@@ -29,13 +59,20 @@ export function pgExpr(node: Expr): string {
         return strip(n.expr);
       }
       if (n.type === "column_ref" && typeof n.column === "object") return { ...n, column: identOf(n.column) };
+      const stored = asStored(n);
+      if (stored !== n) return strip(stored);
       const out: Record<string, unknown> = Array.isArray(n) ? [] as unknown as Record<string, unknown> : {};
       for (const [k, v] of Object.entries(n)) out[k] = strip(v);
       return out;
     }
     return n;
   };
-  return printExpr(strip(node), { quote: quoteStandardString, fallback: (n) => parser.exprToSQL(n, DB) });
+  return printExpr(strip(node), {
+    quoteIdent,
+    quoteString,
+    backslashes: false,
+    fallback: (n) => parser.exprToSQL(n, DB),
+  });
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -79,6 +116,8 @@ export function normalizePgType(
   suffix: string[],
 ): { type: ColumnType; serial: boolean } {
   let raw = dataType.toLowerCase().replace(/\s+/g, " ").trim();
+  const array = /\[\]$/.test(raw);
+  raw = raw.replace(/(\s*\[\])+$/, "");
   const serial = /serial/.test(raw);
   const tz = suffix.map((s) => s.toUpperCase()).join(" ");
   if (raw === "timestamp" || raw === "time") {
@@ -95,15 +134,16 @@ export function normalizePgType(
   ) {
     args = [];
   }
-  return { type: { base, args, unsigned: false, zerofill: false }, serial };
+  return { type: { base, args, unsigned: false, zerofill: false, ...(array ? { array } : {}) }, serial };
 }
 
 /** Prints a canonical type: `character varying(20)`, `timestamp(3) with time zone`. */
 export function printPgType(t: ColumnType): string {
   const a = t.args.length ? `(${t.args.join(",")})` : "";
   const m = /^(timestamp|time) (with|without) time zone$/.exec(t.base);
-  if (m) return `${m[1]}${a} ${m[2]} time zone`;
-  return `${t.base}${a}`;
+  const brackets = t.array ? "[]" : "";
+  if (m) return `${m[1]}${a} ${m[2]} time zone${brackets}`;
+  return `${t.base}${a}${brackets}`;
 }
 
 function defaultOf(value: Expr): { def: ColumnDefault | undefined; serial: boolean } {
@@ -140,7 +180,7 @@ function fail(stmt: Statement, why: string): PatchopsError {
 
 function parseOne(stmt: Statement): Expr {
   try {
-    const ast = parser.astify(stmt.text, DB);
+    const ast = parser.astify(groupAndOr(stmt.text), DB);
     return Array.isArray(ast) ? ast[0] : ast;
   } catch (err) {
     throw new PatchopsError(
@@ -167,7 +207,7 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
 
 /** First column an expression mentions (PostgreSQL names checks after it). */
 function firstColumn(sql: string): string | undefined {
-  return /`([^`]+)`/.exec(sql)?.[1];
+  return /"((?:[^"]|"")+)"/.exec(sql)?.[1]?.replaceAll('""', '"');
 }
 
 interface PendingPg {
@@ -189,6 +229,16 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
       def.scale ?? undefined,
       def.suffix ?? [],
     );
+    if (def.array) type.array = true;
+    // node-sql-parser keeps AT TIME ZONE beside the expression, where the printer would lose it: refused.
+    if (d.default_val?.value?.suffix?.prefix) {
+      throw new PatchopsError(
+        "SqlUnsupported",
+        `line ${line}: column "${identOf(d.column)}": ${
+          String(d.default_val.value.suffix.prefix).toUpperCase()
+        } in a default is not supported yet`,
+      );
+    }
     const dv = d.default_val ? defaultOf(d.default_val.value) : { def: undefined, serial: false };
     const identity = d.generated_by_default
       ? "GENERATED BY DEFAULT AS IDENTITY"
@@ -303,13 +353,14 @@ function finish(p: PendingPg): Table {
 
 /** Parses a PostgreSQL schema file: tables, ALTER TABLE ... ADD, indexes and views. */
 export function parsePostgresSchema(sql: string): Schema {
-  const { statements, annotations } = splitStatements(sql);
-  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const { statements, annotations } = splitStatements(sql, { dialect: "postgres" });
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
+  const comments: { table: string; column: string | undefined; text: string | undefined; stmt: Statement }[] = [];
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (
-      /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|CREATE EXTENSION|CREATE SCHEMA|DROP (TABLE|VIEW|INDEX) IF EXISTS|COMMENT ON)\b/
+      /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|DROP (TABLE|VIEW|INDEX|EXTENSION) IF EXISTS|CREATE SCHEMA (IF NOT EXISTS )?PUBLIC\b)/
         .test(head)
     ) continue;
     if (/^CREATE (UNLOGGED )?TABLE/.test(head)) {
@@ -377,6 +428,35 @@ export function parsePostgresSchema(sql: string): Schema {
       });
       continue;
     }
+    const extension = /^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)/i.exec(stmt.text);
+    if (extension) {
+      const name = unquote(extension[1]!);
+      schema.routines.push({ kind: "extension", name, canonical: name, sql: stmt.text, line: stmt.line });
+      continue;
+    }
+    const comment =
+      /^COMMENT\s+ON\s+(TABLE|COLUMN)\s+((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))*)\s+IS\s+(NULL|'(?:[^']|'')*')$/i
+        .exec(stmt.text);
+    if (comment) {
+      const names = [...comment[2]!.matchAll(/"((?:[^"]|"")+)"|([\w$]+)/g)].map((m) =>
+        m[1]?.replaceAll('""', '"') ?? m[2]!
+      );
+      const isColumn = comment[1]!.toUpperCase() === "COLUMN";
+      const table = names.at(isColumn ? -2 : -1);
+      const text = /^null$/i.test(comment[3]!) ? undefined : unescapeString(comment[3]!.slice(1, -1), false);
+      if (!table) throw fail(stmt, "COMMENT ON COLUMN needs table.column");
+      comments.push({ table, column: isColumn ? names.at(-1) : undefined, text, stmt });
+      continue;
+    }
+    if (/^(COMMENT ON|CREATE SCHEMA)\b/.test(head)) {
+      // Refused rather than skipped: a diff that ignores them would leave the database different without a word.
+      throw fail(
+        stmt,
+        `"${
+          stmt.text.slice(0, 40).replace(/\s+/g, " ")
+        }...": only comments on tables and columns, and the current schema, are modelled`,
+      );
+    }
     const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)\s+AS\s+([\s\S]*)$/i.exec(stmt.text);
     if (view) {
       const name = view[1]!.replace(/^"|"$/g, "").replace(/^.*\./, "");
@@ -385,8 +465,25 @@ export function parsePostgresSchema(sql: string): Schema {
     }
     throw fail(stmt, `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index or view definition`);
   }
+  for (const c of comments) {
+    const p = pending.get(c.table) ??
+      [...pending.values()].find((x) => x.table.name.toLowerCase() === c.table.toLowerCase());
+    if (!p) throw fail(c.stmt, `COMMENT ON a table "${c.table}" that the schema does not create`);
+    if (c.column === undefined) {
+      p.table.options.comment = c.text;
+      continue;
+    }
+    const col = p.table.columns.find((x) => x.name === c.column) ??
+      p.table.columns.find((x) => x.name.toLowerCase() === c.column!.toLowerCase());
+    if (!col) throw fail(c.stmt, `COMMENT ON the unknown column "${c.table}.${c.column}"`);
+    col.comment = c.text;
+  }
   for (const p of pending.values()) schema.tables.push(finish(p));
   return schema;
+}
+
+function unquote(name: string): string {
+  return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
 }
 
 /** A SELECT printed back by node-sql-parser with qualifiers of single-table queries and casts of literals removed. */

@@ -10,18 +10,16 @@
  * @module
  */
 
-import { quoteStandardString } from "../expr.ts";
-import type { Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
-import type { Change } from "../mysql/diff.ts";
-import { pairTables } from "../_pairs.ts";
+import { quoteIdent as q, quoteString } from "./quote.ts";
+import type { Change, Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
+import { findByName, pairTables } from "../_pairs.ts";
 
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const lower = (s: string) => s.toLowerCase();
 
 function printDefault(c: Column): string {
   const d = c.default;
   if (d === undefined) return "";
-  if (d.kind === "literal") return ` DEFAULT ${d.quoted ? quoteStandardString(d.value) : d.value}`;
+  if (d.kind === "literal") return ` DEFAULT ${d.quoted ? quoteString(d.value) : d.value}`;
   if (/^CURRENT_(TIMESTAMP|DATE|TIME)$/.test(d.sql)) return ` DEFAULT ${d.sql}`;
   return ` DEFAULT (${d.sql})`;
 }
@@ -130,7 +128,8 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const indexCreates: Change[] = [];
   const rebuilt = new Set<string>();
 
-  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  // SQLite compares table names without regard to (ASCII) case.
+  const { pairs, renamed, created, dropped } = pairTables(from, to, { ignoreCase: true });
   for (const [cur, d] of renamed) {
     renames.push({
       kind: "rename_table",
@@ -162,8 +161,8 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     // Match columns by name or annotation.
     const match = new Map<Column, Column>();
     for (const c of des.columns) {
-      const prev = cur.columns.find((x) => lower(x.name) === lower(c.name)) ??
-        (c.renamedFrom ? cur.columns.find((x) => lower(x.name) === lower(c.renamedFrom!)) : undefined);
+      const prev = findByName(cur.columns, c.name, { ignoreCase: true }) ??
+        (c.renamedFrom ? findByName(cur.columns, c.renamedFrom!, { ignoreCase: true }) : undefined);
       if (prev && ![...match.values()].includes(prev)) match.set(c, prev);
     }
     // The current table with the annotated renames applied, to see what else differs.
@@ -254,7 +253,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const viewCreates: Change[] = [];
   const keptView = (v: View) => !touched && from.views.some((x) => x.name === v.name && x.canonical === v.canonical);
   for (const v of from.views) {
-    const next = to.views.find((x) => x.name === v.name);
+    const next = findByName(to.views, v.name);
     if (!next || !keptView(next)) {
       viewDrops.push({ kind: "drop_view", sql: `DROP VIEW ${q(v.name)}`, description: `drop view ${v.name}` });
     }
@@ -269,7 +268,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const keptTrigger = (t: Trigger) =>
     !rebuilt.has(t.table) && from.triggers.some((x) => x.name === t.name && x.canonical === t.canonical);
   for (const t of from.triggers) {
-    const next = to.triggers.find((x) => x.name === t.name);
+    const next = findByName(to.triggers, t.name);
     if ((!next || !keptTrigger(next)) && !droppedTables.has(t.table)) {
       triggerDrops.push({
         kind: "drop_trigger",

@@ -11,18 +11,37 @@
 
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
-import { type Expr, printExpr, quoteStandardString, unescapeString } from "../expr.ts";
+import { type Expr, printExpr, unescapeString } from "../expr.ts";
+import { quoteExprIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
+import { findByName } from "../_pairs.ts";
+import { groupAndOr } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
 
+/**
+ * node-sql-parser reads `"a"` in a SQLite expression as a string; SQLite
+ * reads it as the column `a` (a string only when no such column exists,
+ * a misfeature its manual advises against relying on).
+ */
+function identifiers(node: Expr): Expr {
+  if (Array.isArray(node)) return node.map(identifiers);
+  if (node === null || typeof node !== "object") return node;
+  if (node.type === "double_quote_string") return { type: "column_ref", table: null, column: String(node.value) };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = identifiers(v);
+  return out;
+}
+
 /** Canonical text of an expression in SQLite. */
 export function sqliteExpr(node: Expr): string {
-  return printExpr(node, {
-    quote: quoteStandardString,
+  return printExpr(identifiers(node), {
+    quoteIdent: quoteExprIdent,
+    quoteString,
+    backslashes: false,
     fallback: (n) => parser.exprToSQL(n, { database: "sqlite" }),
   });
 }
@@ -33,7 +52,7 @@ function fail(stmt: Statement, why: string): PatchopsError {
 
 function parseOne(stmt: Statement): Expr {
   try {
-    const ast = parser.astify(stmt.text, { database: "sqlite" });
+    const ast = parser.astify(groupAndOr(stmt.text), { database: "sqlite" });
     return Array.isArray(ast) ? ast[0] : ast;
   } catch (err) {
     throw new PatchopsError(
@@ -183,7 +202,8 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
 
 function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Annotation[]): void {
   const table = identOf(ast.table?.table ?? ast.table);
-  const t = schema.tables.find((x) => x.name === table);
+  // SQLite names are case-insensitive.
+  const t = findByName(schema.tables, table, { ignoreCase: true });
   if (!t) throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
   const parts = (ast.index_columns as Expr[] ?? []).map((c) => {
     // A double-quoted name is an identifier in SQLite, whatever the parser calls it.
@@ -219,8 +239,8 @@ const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
 
 /** Parses a SQLite schema file (tables, indexes, views, triggers). */
 export function parseSqliteSchema(sql: string): Schema {
-  const { statements, annotations } = splitStatements(sql);
-  const schema: Schema = { tables: [], views: [], triggers: [] };
+  const { statements, annotations } = splitStatements(sql, { dialect: "sqlite" });
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (/^(PRAGMA|BEGIN|COMMIT|END|ANALYZE|VACUUM|DROP (TABLE|VIEW|INDEX|TRIGGER) IF EXISTS)\b/.test(head)) continue;
@@ -228,8 +248,19 @@ export function parseSqliteSchema(sql: string): Schema {
       if (/^CREATE (TEMP|TEMPORARY|VIRTUAL)/.test(head)) {
         throw fail(stmt, "temporary and virtual tables are not supported");
       }
-      const t = buildTable(parseOne(stmt), stmt, annotations);
-      if (schema.tables.some((x) => x.name === t.name)) {
+      // STRICT tables may declare a column ANY, which node-sql-parser's sqlite grammar does not know:
+      // parsed as BLOB (same length, so positions hold) and given back its type after.
+      const anyColumns = new Set<string>();
+      const text = stmt.text.replace(
+        /([(,]\s*("[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s+)ANY\b/gi,
+        (_m, before: string, name: string) => {
+          anyColumns.add(name.replace(/^["`[]|["`\]]$/g, "").toLowerCase());
+          return `${before}BLOB`;
+        },
+      );
+      const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations);
+      for (const c of t.columns) if (anyColumns.has(c.name.toLowerCase())) c.type = { ...c.type, base: "any" };
+      if (findByName(schema.tables, t.name, { ignoreCase: true })) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${t.name}" is defined twice`);
       }
       schema.tables.push(t);
