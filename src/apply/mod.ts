@@ -46,27 +46,15 @@ async function migrateCarried(
         : `the package carries "${SCHEMA_MEMBER}", but the manifest names no schema dialect`,
     );
   }
+  await checkDatabaseOption(manifest, options);
   if (options.db === undefined) {
-    if (options.skipDb) {
-      options.onWarning?.("--skip-db: the package's database migration is not applied; only the files are");
-      return undefined;
-    }
-    throw new PatchopsError(
-      "DbRequired",
-      `the patch carries a ${manifest.schemaDialect} schema migration: pass --db <url>, or --skip-db to apply the files only`,
-    );
+    options.onWarning?.("skipping the database: the package's migration is not applied; only the files are");
+    return undefined;
   }
   // The SQL modules and drivers are loaded only for packages that carry a schema.
   const { parseDbUrl } = await import("../sql/live/url.ts");
   const { MigrationError, migrateDatabase } = await import("../sql/live/migrate.ts");
   const url = parseDbUrl(options.db);
-  const family = (d: string) => (d === "mariadb" ? "mysql" : d);
-  if (family(url.dialect) !== family(manifest.schemaDialect)) {
-    throw new PatchopsError(
-      "DbFailed",
-      `the patch carries a ${manifest.schemaDialect} schema, but --db is a ${url.dialect} database`,
-    );
-  }
   const sql = new TextDecoder().decode(schemaSql);
   try {
     const r = await migrateDatabase(sql, options.db, {
@@ -87,6 +75,31 @@ async function migrateCarried(
     throw err;
   }
 }
+/**
+ * Refuses, before anything is fetched, a package whose manifest names a
+ * schema when no database is given (and skipping it was not asked for), or
+ * a database of another dialect.
+ */
+async function checkDatabaseOption(manifest: Manifest, options: ApplyOptions | undefined): Promise<void> {
+  if (manifest.schemaDialect === undefined) return;
+  if (options?.db === undefined) {
+    if (options?.skipDb) return;
+    throw new PatchopsError(
+      "DbRequired",
+      `the patch carries a ${manifest.schemaDialect} schema migration, and no database to migrate was given`,
+    );
+  }
+  const { parseDbUrl } = await import("../sql/live/url.ts");
+  const url = parseDbUrl(options.db);
+  const family = (d: string) => (d === "mariadb" ? "mysql" : d);
+  if (family(url.dialect) !== family(manifest.schemaDialect)) {
+    throw new PatchopsError(
+      "DbFailed",
+      `the patch carries a ${manifest.schemaDialect} schema, but the database given is a ${url.dialect} database`,
+    );
+  }
+}
+
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
 import { commitTransaction, type Journal, type PointHook } from "./transaction.ts";
@@ -137,6 +150,8 @@ export interface ApplyResult {
   plan: Plan;
   bytes: number;
   signed: boolean;
+  /** Bytes of the package taken from an earlier, interrupted download rather than fetched by this run. */
+  resumedBytes: number;
   /** True when the version was installed already and nothing was done. */
   upToDate: boolean;
   /** The database migration the package carried, when one ran (or was planned, with `dryRun`). */
@@ -153,8 +168,9 @@ function checkVersion(
   const problems: string[] = [];
   if (manifest.fromVersion !== undefined) {
     if (installed === undefined) {
-      onWarning?.(
-        `installed version is unknown, so "from_version" ${manifest.fromVersion} cannot be checked`,
+      // A tree patchops did not install may be at any version: it must be adopted first.
+      problems.push(
+        `the patch is for version ${manifest.fromVersion}, but no version is recorded for this directory (adopt records one)`,
       );
     } else if (installed !== manifest.fromVersion) {
       problems.push(
@@ -171,13 +187,8 @@ function checkVersion(
     );
   }
   if (problems.length === 0) return;
-  if (!force) {
-    throw new PatchopsError(
-      "VersionGuard",
-      `${problems.join("; ")}; pass --force to apply anyway`,
-    );
-  }
-  for (const p of problems) onWarning?.(`--force: ${p}`);
+  if (!force) throw new PatchopsError("VersionGuard", problems.join("; "));
+  for (const p of problems) onWarning?.(`forced: ${p}`);
 }
 
 /**
@@ -215,9 +226,7 @@ export async function applyPatch(
     const state = await readState(ws);
     const version = manifest.version ?? `sha256:${manifest.sha256}`;
     if (state.version === version && !force) {
-      onWarning?.(
-        `version ${version} is installed already; nothing to do (use --force to apply again)`,
-      );
+      onWarning?.(`version ${version} is installed already; nothing to do (forcing applies it again)`);
       return {
         id,
         dryRun,
@@ -230,13 +239,17 @@ export async function applyPatch(
         },
         bytes: 0,
         signed: false,
+        resumedBytes: 0,
         upToDate: true,
         migration: undefined,
       };
     }
+    // Everything the manifest alone can tell is checked before the first byte is fetched.
     checkVersion(manifest, state.version, force, onWarning);
-    await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
+    await checkDatabaseOption(manifest, options);
     const space = new SpaceGuard(ws.base);
+    if (manifest.size !== undefined) await space.require(manifest.size, "the package (the size its manifest declares)");
+    await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
     const batchSync = canSyncFileSystem();
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
@@ -278,6 +291,7 @@ export async function applyPatch(
       plan,
       bytes: received.bytes,
       signed: received.signed,
+      resumedBytes: received.resumedFrom,
       upToDate: false,
       migration: undefined,
     };
@@ -385,6 +399,8 @@ export interface VerifyOptions extends TrustOptions, TransportOptions {
   onWarning?: (message: string) => void;
   timeoutSeconds?: number;
   onProgress?: ProgressCallback;
+  /** Stops the download; the scratch directory is removed. */
+  signal?: AbortSignal;
 }
 
 /** What {@linkcode verifyPackage} found. */
@@ -412,6 +428,7 @@ export async function verifyPackage(
       capture: CAPTURED,
       timeoutSeconds: options?.timeoutSeconds ?? 30,
       ...(options?.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options?.signal ? { signal: options.signal } : {}),
       arch: manifest.arch,
     });
     if (!received.headerChecked) {
