@@ -8,7 +8,6 @@
 export type Phase =
   | "download"
   | "verify"
-  | "stage"
   | "sync"
   | "commit"
   | "done";
@@ -20,7 +19,7 @@ export interface ProgressEvent {
   bytes?: number;
   /** Total bytes expected, when known. */
   total?: number;
-  /** Members staged so far. */
+  /** Members staged so far (download) or staged in all (sync). */
   files?: number;
   /** Commit steps done and planned. */
   steps?: number;
