@@ -247,7 +247,9 @@ function flagHint(err: unknown, flags: unknown): string {
   if (code === "UntrustedOwner" && !(flags as { allowUntrustedOwner?: boolean }).allowUntrustedOwner) {
     return "; pass --allow-untrusted-owner to accept that risk (see the README's security model)";
   }
-  if (code === "OperationsUnsigned" && !(flags as { allowUnsignedOperations?: boolean }).allowUnsignedOperations) {
+  const f = flags as { allowUnsignedOperations?: boolean; requireSignedOperations?: boolean };
+  if (code === "OperationsUnsigned" && f.requireSignedOperations) return " (--require-signed-operations)";
+  if (code === "OperationsUnsigned" && !f.allowUnsignedOperations) {
     return "; pass --allow-unsigned-operations to accept it";
   }
   if (code === "DbRequired") return "; pass --db <url>, or --skip-db to apply the files only";

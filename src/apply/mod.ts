@@ -213,7 +213,7 @@ export async function applyPatch(
   const startedAt = Date.now();
   prepareVerifier(manifest, options ?? {});
   const ws = await openInstallDir(dir, options);
-  const session = await Session.open(ws, dryRun ? "apply --dry-run" : "apply", {
+  const session = await Session.open(ws, dryRun ? "apply (dry run)" : "apply", {
     keep,
     onWarning,
     onPoint: options?.onPoint,

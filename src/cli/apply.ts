@@ -183,7 +183,8 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         bytes: counts.bytes,
         packageBytes: result.bytes,
         resumedBytes: result.resumedBytes,
-        signed: result.signed,
+        // Nothing fetched, nothing checked: neither signed nor unsigned.
+        signed: result.upToDate ? null : result.signed,
         migration: result.migration ?? null,
         steps,
       });

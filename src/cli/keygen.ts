@@ -11,7 +11,7 @@ import { COMMON_FLAGS, type FlagTable, parseFlags, positionals, stringFlag } fro
 import { helpText, usageLine } from "./_flags.ts";
 import type { Output } from "./_output.ts";
 import { PASSWORD_ENV, readPassword } from "./_password.ts";
-import { printOut } from "./_print.ts";
+import { printErr, printOut } from "./_print.ts";
 
 /** Flags of `keygen`. */
 export const flags: FlagTable = {
@@ -90,6 +90,7 @@ export async function run(flags: KeygenFlags, out: Output): Promise<number> {
     }
   }
   const sk = generateSecretKey();
+  if (password !== undefined) printErr("encrypting the secret key (scrypt, a few seconds)");
   const keyText = await formatSecretKey(sk, password);
   await writeNew(`${flags.out}.key`, keyText, 0o600, flags.force);
   await writeNew(

@@ -58,6 +58,12 @@ Deno.test("an outside project links the package, imports mod.ts by name, type-ch
     assert.equal(out.recorded, "2.0");
     assert.ok(out.phases.includes("commit"), ran.stdout);
     assert.equal(await Deno.readTextFile(`${dir}/app/a.txt`), "v1");
+    // The README's example type-checks as it is printed.
+    const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+    const example = readme.slice(readme.indexOf("## Library")).match(/```ts\n([\s\S]*?)```/)![1]!;
+    await Deno.writeTextFile(`${dir}/consumer/readme.ts`, example);
+    const readmeChecked = await exec(Deno.execPath(), ["check", "readme.ts"], opts);
+    assert.equal(readmeChecked.code, 0, readmeChecked.stderr);
     // A wrong type is caught: the declarations are really checked.
     await Deno.writeTextFile(`${dir}/consumer/bad.ts`, `${SCRIPT}\nconst n: number = result.version;\n`);
     const bad = await exec(Deno.execPath(), ["check", "bad.ts"], opts);
