@@ -19,6 +19,12 @@ export interface ProgressEvent {
   bytes?: number;
   /** Total bytes expected, when known. */
   total?: number;
+  /**
+   * Size of a partial download kept from an earlier run: up to this many of
+   * the first bytes are read back from it rather than fetched (fewer if the
+   * server does not resume).
+   */
+  resumable?: number;
   /** Members staged so far (download) or staged in all (sync). */
   files?: number;
   /** Commit steps done and planned. */

@@ -10,6 +10,7 @@ import type { ProgressCallback } from "../progress.ts";
 import {
   canSyncFileSystem,
   forEachLimit,
+  lstatOrUndefined,
   removeIfExists,
   syncDir,
   syncFile,
@@ -251,6 +252,7 @@ export async function applyPatch(
     if (manifest.size !== undefined) await space.require(manifest.size, "the package (the size its manifest declares)");
     await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
     const batchSync = canSyncFileSystem();
+    const progress = await withResumable(onProgress, manifest, ws);
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
@@ -269,7 +271,7 @@ export async function applyPatch(
       ...(batchSync ? { flushStaged: () => syncFileSystem(`${txnDir}/staging`) } : {}),
       timeoutSeconds,
       startedAt,
-      ...(onProgress ? { onProgress } : {}),
+      ...(progress ? { onProgress: progress } : {}),
       ...(signal ? { signal } : {}),
       arch: manifest.arch,
     });
@@ -366,6 +368,23 @@ export async function applyPatch(
       if (!journaled) await removeIfExists(txnDir);
     }, () => session.close());
   }
+}
+
+/**
+ * Marks download events with the size of a partial download kept from an
+ * earlier run (receive.ts keeps it as `downloads/<sha256>.part`), so that a
+ * rate is measured over this run's bytes only. Only its size is read: a
+ * planted file there costs nothing but a wrong hint.
+ */
+async function withResumable(
+  onProgress: ProgressCallback | undefined,
+  manifest: Manifest,
+  ws: Workspace,
+): Promise<ProgressCallback | undefined> {
+  if (onProgress === undefined || !/^https?:$/.test(manifest.url.protocol)) return onProgress;
+  const kept = (await lstatOrUndefined(`${ws.downloadsBase}/${manifest.sha256}.part`))?.size ?? 0;
+  if (kept === 0) return onProgress;
+  return (e) => onProgress(e.phase === "download" ? { ...e, resumable: kept } : e);
 }
 
 /**

@@ -63,9 +63,10 @@ export function fitWidth(line: string, columns: number | undefined): string {
 }
 
 /**
- * Download rate over a sliding window of this run's samples. The first
- * sample is the baseline, so bytes resumed from an earlier run count as
- * neither time nor speed; nothing is claimed before a second of data.
+ * Download rate over a sliding window of this run's samples. The baseline is
+ * the first sample past `floor` (the bytes read back from a partial download
+ * of an earlier run), so those count as neither time nor speed; nothing is
+ * claimed before a second of data.
  */
 export class RateMeter {
   #samples: { t: number; bytes: number }[] = [];
@@ -75,8 +76,9 @@ export class RateMeter {
     this.#windowMs = windowMs;
   }
 
-  /** Adds an observation: `bytes` so far at `t` milliseconds. */
-  add(t: number, bytes: number): void {
+  /** Adds an observation: `bytes` so far at `t` milliseconds, of which up to `floor` were not fetched by this run. */
+  add(t: number, bytes: number, floor = 0): void {
+    if (bytes < floor) return;
     this.#samples.push({ t, bytes });
     // Keep the baseline until a full window has passed, then slide.
     while (this.#samples.length > 2 && t - this.#samples[1]!.t >= this.#windowMs) this.#samples.shift();
@@ -162,7 +164,7 @@ export function createProgressReporter(options?: ReporterOptions): Reporter {
   return {
     onProgress(e) {
       const now = Date.now();
-      if (e.phase === "download") meter.add(e.elapsedMs, e.bytes ?? 0);
+      if (e.phase === "download") meter.add(e.elapsedMs, e.bytes ?? 0, e.resumable);
       const changed = last !== undefined && e.phase !== last.phase;
       if (changed) close(last!);
       const due = now - lastAt >= (live ? 100 : 2000);

@@ -84,6 +84,12 @@ Deno.test("RateMeter counts only this run's bytes and waits before an ETA", () =
   for (let t = 1000; t <= 3000; t += 500) m.add(t, (20 << 20) + (t / 1000) * (1 << 20));
   assert.equal(m.rate(), 1 << 20);
   assert.equal(m.eta(40 << 20), 17);
+  // Bytes read back from a kept partial download are below the floor: no sample, no speed.
+  const resumed = new RateMeter();
+  resumed.add(0, 64 << 10, 20 << 20);
+  resumed.add(100, 20 << 20, 20 << 20);
+  resumed.add(1100, (20 << 20) + (1 << 20), 20 << 20);
+  assert.equal(resumed.rate(), 1 << 20);
   // The window slides: a later, slower stretch shows.
   for (let t = 3500; t <= 12000; t += 500) m.add(t, (23 << 20) + ((t - 3000) / 1000) * (256 << 10));
   assert.equal(m.rate(), 256 << 10);
