@@ -15,7 +15,7 @@ export interface Output {
   readonly json: boolean;
   /** Aborted on SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
-  /** A non-fatal finding: `warning: ...` on stderr, or a `warning` event. */
+  /** A non-fatal finding: `warning: ...` on stderr, and with `--json` a `warning` event too. */
   warn(message: string): void;
   /** Prints one JSON event line on stdout, raw (JSON.stringify escapes what JSON needs). */
   event(name: "result" | "warning" | "error" | "progress", data: Record<string, unknown>): void;
@@ -47,8 +47,9 @@ export function createOutput(options: OutputOptions): Output {
     event,
     warn(message) {
       before?.();
+      // stderr keeps the line for people and logs either way; a program reads the event.
       if (options.json) event("warning", { message });
-      else printErr(`warning: ${message}`);
+      printErr(`warning: ${message}`);
     },
   };
 }
