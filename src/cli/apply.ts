@@ -19,6 +19,7 @@ import {
   stringFlag,
 } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
+import { plural } from "../format.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { printErr, printOut } from "./_print.ts";
 import type { Output } from "./_output.ts";
@@ -234,7 +235,7 @@ export const abortable = true;
 function summary(
   c: { files: number; directories: number; deleted: number; bytes: number },
 ): string {
-  return `${c.files} files replaced, ${c.directories} directories replaced, ${c.deleted} paths deleted, ${
-    formatBytes(c.bytes)
-  }`;
+  return `${plural(c.files, "file")} replaced, ${plural(c.directories, "directory", "directories")} replaced, ${
+    plural(c.deleted, "path")
+  } deleted, ${formatBytes(c.bytes)}`;
 }

@@ -13,6 +13,7 @@ import { UsageError } from "../errors.ts";
 import { SCHEMA_DIALECTS } from "../manifest.ts";
 import type { Dialect } from "../sql/mod.ts";
 import { printOut } from "./_print.ts";
+import { plural } from "../format.ts";
 
 /** Flags of `create`. */
 export const flags: FlagTable = {
@@ -146,12 +147,13 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     });
     return 0;
   }
+  const deleted = o.deleteFiles.length + o.deleteDirectories.length;
   printOut(
-    `wrote ${r.manifestPath} and ${r.packagePath} (${
-      formatBytes(r.bytes)
-    }, ${r.members} members): ${o.replaceFiles.length} files and ${o.replaceDirectories.length} directories replaced, ${
-      o.deleteFiles.length + o.deleteDirectories.length
-    } paths deleted`,
+    `wrote ${r.manifestPath} and ${r.packagePath} (${formatBytes(r.bytes)}, ${plural(r.members, "member")}): ${
+      plural(o.replaceFiles.length, "file")
+    } and ${plural(o.replaceDirectories.length, "directory", "directories")} replaced, ${
+      plural(deleted, "path")
+    } deleted`,
   );
   return 0;
 }

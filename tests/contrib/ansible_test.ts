@@ -215,7 +215,10 @@ Deno.test({
         assert.equal(r.recap.h2?.changed, 0, r.all);
         const failure = fatal(r.stdout, "h2");
         assert.equal(failure.rc, 1);
-        assert.match(String(failure.msg), /^patchops apply failed: cannot apply ".*" to ".*h2" \(Not a directory/);
+        assert.match(
+          String(failure.msg),
+          /^patchops apply failed: cannot apply ".*" to ".*h2" \(".*h2\/\.patchops" is not a directory: refusing to use it\)$/,
+        );
         assert.match(r.stdout, /NO MORE HOSTS LEFT/);
         assert.deepEqual(await s.versions(), {
           h1: ["2.0", "app 2.0"],

@@ -141,7 +141,7 @@ test("apply replaces files and directories, deletes paths, and keeps modes and l
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
-    /applied 2\.0\.0 .*2 files replaced, 1 directories replaced, 1 paths deleted/,
+    /applied 2\.0\.0 .*2 files replaced, 1 directory replaced, 1 path deleted/,
   );
   assert.match(r.stderr, /warning: nothing to delete at "conf\/missing\.yml"/);
   const after = await snapshot(w.app);
