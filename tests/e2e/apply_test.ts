@@ -603,6 +603,32 @@ test("apply works with only scoped permissions", async (w) => {
   assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), "scoped");
 });
 
+test("a patch with a symlink fails cleanly under scoped read/write and applies under the README's recipe", async (w) => {
+  await makePatch(
+    w.srv,
+    [{ path: "lib/core.jar", data: "linked" }, {
+      path: "lib/current",
+      type: "symlink",
+      link: "core.jar",
+    }],
+    { replace: { files: ["lib/core.jar", "lib/current"] } },
+    { sec: w.sec },
+  );
+  const before = await Deno.readTextFile(`${w.app}/lib/core.jar`);
+  const apply = (permissions: string[]) =>
+    runCli(["apply", `${w.url}/patch.json`, "--dir", w.app, "--public-key", w.pub], {
+      permissions: [...permissions, "--allow-net=127.0.0.1", "--no-prompt"],
+    });
+  const scoped = await apply([`--allow-read=${w.app},${w.pub}`, `--allow-write=${w.app}`]);
+  assert.equal(scoped.code, 1);
+  assert.match(scoped.stderr, /requires unscoped --allow-read and --allow-write/);
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), before);
+  const recipe = await apply(["--allow-read", "--allow-write"]);
+  assert.equal(recipe.code, 0, recipe.stderr);
+  assert.equal(await Deno.readLink(`${w.app}/lib/current`), "core.jar");
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/current`), "linked");
+});
+
 test("apply works under the permission flags that deno task compile bakes in", async (w) => {
   const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile;
   const flags = task.split(/\s+/).filter((f) => /^--(allow-|no-prompt|v8-flags)/.test(f));
