@@ -32,7 +32,8 @@ export type ErrorCode =
   | "MigrationFailed"
   | "DestructiveWithheld"
   | "DbRequired"
-  | "UntrustedOwner";
+  | "UntrustedOwner"
+  | "OutputExists";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

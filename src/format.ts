@@ -17,6 +17,11 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** `1 file`, `2 files`; `plural(2, "directory", "directories")`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /**
  * Makes untrusted text safe for a terminal or a log line: control characters
  * (C0, DEL, C1, so ESC and NUL too) become `\xNN` or `\u{NNNN}` escapes, and

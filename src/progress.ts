@@ -8,7 +8,6 @@
 export type Phase =
   | "download"
   | "verify"
-  | "stage"
   | "sync"
   | "commit"
   | "done";
@@ -20,7 +19,13 @@ export interface ProgressEvent {
   bytes?: number;
   /** Total bytes expected, when known. */
   total?: number;
-  /** Members staged so far. */
+  /**
+   * Size of a partial download kept from an earlier run: up to this many of
+   * the first bytes are read back from it rather than fetched (fewer if the
+   * server does not resume).
+   */
+  resumable?: number;
+  /** Members staged so far (download) or staged in all (sync). */
   files?: number;
   /** Commit steps done and planned. */
   steps?: number;

@@ -168,7 +168,7 @@ export function checkEmbeddedOperations(
   if (options?.require) {
     throw new PatchopsError(
       "OperationsUnsigned",
-      `${why} (--require-signed-operations)`,
+      `${why}, and signed operations are required`,
     );
   }
   options?.onWarning?.(why);

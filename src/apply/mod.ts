@@ -10,6 +10,7 @@ import type { ProgressCallback } from "../progress.ts";
 import {
   canSyncFileSystem,
   forEachLimit,
+  lstatOrUndefined,
   removeIfExists,
   syncDir,
   syncFile,
@@ -46,27 +47,15 @@ async function migrateCarried(
         : `the package carries "${SCHEMA_MEMBER}", but the manifest names no schema dialect`,
     );
   }
+  await checkDatabaseOption(manifest, options);
   if (options.db === undefined) {
-    if (options.skipDb) {
-      options.onWarning?.("--skip-db: the package's database migration is not applied; only the files are");
-      return undefined;
-    }
-    throw new PatchopsError(
-      "DbRequired",
-      `the patch carries a ${manifest.schemaDialect} schema migration: pass --db <url>, or --skip-db to apply the files only`,
-    );
+    options.onWarning?.("skipping the database: the package's migration is not applied; only the files are");
+    return undefined;
   }
   // The SQL modules and drivers are loaded only for packages that carry a schema.
   const { parseDbUrl } = await import("../sql/live/url.ts");
   const { MigrationError, migrateDatabase } = await import("../sql/live/migrate.ts");
   const url = parseDbUrl(options.db);
-  const family = (d: string) => (d === "mariadb" ? "mysql" : d);
-  if (family(url.dialect) !== family(manifest.schemaDialect)) {
-    throw new PatchopsError(
-      "DbFailed",
-      `the patch carries a ${manifest.schemaDialect} schema, but --db is a ${url.dialect} database`,
-    );
-  }
   const sql = new TextDecoder().decode(schemaSql);
   try {
     const r = await migrateDatabase(sql, options.db, {
@@ -87,6 +76,31 @@ async function migrateCarried(
     throw err;
   }
 }
+/**
+ * Refuses, before anything is fetched, a package whose manifest names a
+ * schema when no database is given (and skipping it was not asked for), or
+ * a database of another dialect.
+ */
+async function checkDatabaseOption(manifest: Manifest, options: ApplyOptions | undefined): Promise<void> {
+  if (manifest.schemaDialect === undefined) return;
+  if (options?.db === undefined) {
+    if (options?.skipDb) return;
+    throw new PatchopsError(
+      "DbRequired",
+      `the patch carries a ${manifest.schemaDialect} schema migration, and no database to migrate was given`,
+    );
+  }
+  const { parseDbUrl } = await import("../sql/live/url.ts");
+  const url = parseDbUrl(options.db);
+  const family = (d: string) => (d === "mariadb" ? "mysql" : d);
+  if (family(url.dialect) !== family(manifest.schemaDialect)) {
+    throw new PatchopsError(
+      "DbFailed",
+      `the patch carries a ${manifest.schemaDialect} schema, but the database given is a ${url.dialect} database`,
+    );
+  }
+}
+
 import { readState } from "./state.ts";
 import { compareVersions, isComparable } from "./version.ts";
 import { commitTransaction, type Journal, type PointHook } from "./transaction.ts";
@@ -137,6 +151,8 @@ export interface ApplyResult {
   plan: Plan;
   bytes: number;
   signed: boolean;
+  /** Bytes of the package taken from an earlier, interrupted download rather than fetched by this run. */
+  resumedBytes: number;
   /** True when the version was installed already and nothing was done. */
   upToDate: boolean;
   /** The database migration the package carried, when one ran (or was planned, with `dryRun`). */
@@ -153,8 +169,9 @@ function checkVersion(
   const problems: string[] = [];
   if (manifest.fromVersion !== undefined) {
     if (installed === undefined) {
-      onWarning?.(
-        `installed version is unknown, so "from_version" ${manifest.fromVersion} cannot be checked`,
+      // A tree patchops did not install may be at any version: it must be adopted first.
+      problems.push(
+        `the patch is for version ${manifest.fromVersion}, but no version is recorded for this directory (adopt records one)`,
       );
     } else if (installed !== manifest.fromVersion) {
       problems.push(
@@ -171,13 +188,8 @@ function checkVersion(
     );
   }
   if (problems.length === 0) return;
-  if (!force) {
-    throw new PatchopsError(
-      "VersionGuard",
-      `${problems.join("; ")}; pass --force to apply anyway`,
-    );
-  }
-  for (const p of problems) onWarning?.(`--force: ${p}`);
+  if (!force) throw new PatchopsError("VersionGuard", problems.join("; "));
+  for (const p of problems) onWarning?.(`forced: ${p}`);
 }
 
 /**
@@ -202,7 +214,7 @@ export async function applyPatch(
   const startedAt = Date.now();
   prepareVerifier(manifest, options ?? {});
   const ws = await openInstallDir(dir, options);
-  const session = await Session.open(ws, dryRun ? "apply --dry-run" : "apply", {
+  const session = await Session.open(ws, dryRun ? "apply (dry run)" : "apply", {
     keep,
     onWarning,
     onPoint: options?.onPoint,
@@ -215,9 +227,7 @@ export async function applyPatch(
     const state = await readState(ws);
     const version = manifest.version ?? `sha256:${manifest.sha256}`;
     if (state.version === version && !force) {
-      onWarning?.(
-        `version ${version} is installed already; nothing to do (use --force to apply again)`,
-      );
+      onWarning?.(`version ${version} is installed already; nothing to do (forcing applies it again)`);
       return {
         id,
         dryRun,
@@ -230,14 +240,19 @@ export async function applyPatch(
         },
         bytes: 0,
         signed: false,
+        resumedBytes: 0,
         upToDate: true,
         migration: undefined,
       };
     }
+    // Everything the manifest alone can tell is checked before the first byte is fetched.
     checkVersion(manifest, state.version, force, onWarning);
-    await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
+    await checkDatabaseOption(manifest, options);
     const space = new SpaceGuard(ws.base);
+    if (manifest.size !== undefined) await space.require(manifest.size, "the package (the size its manifest declares)");
+    await Deno.mkdir(`${txnDir}/staging`, { recursive: true, mode: 0o700 });
     const batchSync = canSyncFileSystem();
+    const progress = await withResumable(onProgress, manifest, ws);
     const received = await receivePackage(manifest, `${txnDir}/staging`, {
       ...(options ?? {}),
       downloadDir: ws.downloadsBase,
@@ -256,7 +271,7 @@ export async function applyPatch(
       ...(batchSync ? { flushStaged: () => syncFileSystem(`${txnDir}/staging`) } : {}),
       timeoutSeconds,
       startedAt,
-      ...(onProgress ? { onProgress } : {}),
+      ...(progress ? { onProgress: progress } : {}),
       ...(signal ? { signal } : {}),
       arch: manifest.arch,
     });
@@ -278,6 +293,7 @@ export async function applyPatch(
       plan,
       bytes: received.bytes,
       signed: received.signed,
+      resumedBytes: received.resumedFrom,
       upToDate: false,
       migration: undefined,
     };
@@ -355,6 +371,23 @@ export async function applyPatch(
 }
 
 /**
+ * Marks download events with the size of a partial download kept from an
+ * earlier run (receive.ts keeps it as `downloads/<sha256>.part`), so that a
+ * rate is measured over this run's bytes only. Only its size is read: a
+ * planted file there costs nothing but a wrong hint.
+ */
+async function withResumable(
+  onProgress: ProgressCallback | undefined,
+  manifest: Manifest,
+  ws: Workspace,
+): Promise<ProgressCallback | undefined> {
+  if (onProgress === undefined || !/^https?:$/.test(manifest.url.protocol)) return onProgress;
+  const kept = (await lstatOrUndefined(`${ws.downloadsBase}/${manifest.sha256}.part`))?.size ?? 0;
+  if (kept === 0) return onProgress;
+  return (e) => onProgress(e.phase === "download" ? { ...e, resumable: kept } : e);
+}
+
+/**
  * Runs clean-up steps after a success or a `failure`. A clean-up error after
  * a failure is appended to the failure's message rather than replacing it;
  * after a success it is thrown.
@@ -385,6 +418,8 @@ export interface VerifyOptions extends TrustOptions, TransportOptions {
   onWarning?: (message: string) => void;
   timeoutSeconds?: number;
   onProgress?: ProgressCallback;
+  /** Stops the download; the scratch directory is removed. */
+  signal?: AbortSignal;
 }
 
 /** What {@linkcode verifyPackage} found. */
@@ -412,6 +447,7 @@ export async function verifyPackage(
       capture: CAPTURED,
       timeoutSeconds: options?.timeoutSeconds ?? 30,
       ...(options?.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options?.signal ? { signal: options.signal } : {}),
       arch: manifest.arch,
     });
     if (!received.headerChecked) {

@@ -134,7 +134,7 @@ export function validateState(value: unknown, shown: string): State {
     if (!Array.isArray(v.history)) fail("history is not a list");
     const history: HistoryEntry[] = v.history.map((h: Record<string, unknown> | null, i: number) => {
       if (typeof h !== "object" || h === null) fail(`history[${i}] is not an object`);
-      if (h.kind !== "apply" && h.kind !== "rollback") fail(`history[${i}].kind is unknown`);
+      if (h.kind !== "apply" && h.kind !== "rollback" && h.kind !== "adopt") fail(`history[${i}].kind is unknown`);
       if (!Number.isSafeInteger(h.steps) || (h.steps as number) < 0) fail(`history[${i}].steps is not a count`);
       return {
         id: id(h.id, `history[${i}].id`),

@@ -12,7 +12,8 @@ import type { Workspace } from "./workspace.ts";
 /** One committed transaction in the history. */
 export interface HistoryEntry {
   id: string;
-  kind: "apply" | "rollback";
+  /** `adopt` records a version patchops did not install (no steps, no backup). */
+  kind: "apply" | "rollback" | "adopt";
   /** Version installed by this transaction. */
   version: string | undefined;
   /** Version installed before it. */

@@ -1,47 +1,26 @@
 /**
- * Helpers shared by the command modules: strict flag parsing and loading a
- * public key argument.
+ * Helpers shared by the command modules: strict flag parsing, reading flag
+ * values, and loading a public key argument.
  *
  * @module
  */
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { PatchopsError, UsageError } from "../errors.ts";
 import { parsePublicKey, type PublicKey } from "../verify/minisign.ts";
 import { decodeBase64 } from "../verify/base64.ts";
+import { type FlagTable, type ParsedFlags, parseFlagTable } from "./_flags.ts";
 
-/** Option descriptors in node:util's `parseArgs` shape. */
-export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+export type { FlagTable } from "./_flags.ts";
 
-/** Parses `args` strictly; unknown flags and missing values become `UsageError`. */
-export function parseFlags<T extends OptionSpec>(
-  args: string[],
-  options: T,
-): {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-} {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return {
-      values: values as Record<string, string | boolean | undefined>,
-      positionals,
-    };
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new UsageError(
-      msg.replace(/\. To specify a positional argument.*$/s, "").replace(
-        /\.$/,
-        "",
-      ),
-    );
-  }
+/** Parses `args` strictly against `table`; unknown flags and missing values become one-line `UsageError`s. */
+export function parseFlags(args: string[], table: FlagTable): ParsedFlags {
+  return parseFlagTable(args, table);
 }
+
+/** Flags every command takes. */
+export const COMMON_FLAGS: FlagTable = {
+  json: { type: "boolean", help: "print NDJSON events on stdout, ending with one result or error event" },
+};
 
 /** Reads a string flag, or throws `UsageError` when required and absent. */
 export function stringFlag(

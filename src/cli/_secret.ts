@@ -8,6 +8,7 @@
 import { PatchopsError, UsageError } from "../errors.ts";
 import { isEncrypted, parseSecretKey, type SecretKey } from "../verify/secret_key.ts";
 import { PASSWORD_ENV, readPassword } from "./_password.ts";
+import { printErr } from "./_print.ts";
 
 /** Reads and decrypts `--secret-key`. */
 export async function loadSecretKey(path: string): Promise<SecretKey> {
@@ -30,5 +31,7 @@ export async function loadSecretKey(path: string): Promise<SecretKey> {
       `secret key "${path}" is encrypted: give its password on stdin or in ${PASSWORD_ENV}`,
     );
   }
+  // scrypt at minisign's cost takes seconds: say so rather than look hung.
+  printErr(`decrypting secret key "${path}" (scrypt, a few seconds)`);
   return await parseSecretKey(text, password);
 }

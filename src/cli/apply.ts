@@ -4,15 +4,71 @@
  * @module
  */
 
-import { applyPatch } from "../apply/mod.ts";
+import { applyPatch, openInstallDir } from "../apply/mod.ts";
+import { listDownloads } from "../apply/receive.ts";
 import { loadManifest } from "../manifest.ts";
-import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, shownSource, stringFlag } from "./_common.ts";
+import {
+  COMMON_FLAGS,
+  type FlagTable,
+  formatBytes,
+  intFlag,
+  loadPublicKey,
+  parseFlags,
+  positionals,
+  shownSource,
+  stringFlag,
+} from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import { plural } from "../format.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { printErr, printOut } from "./_print.ts";
+import type { Output } from "./_output.ts";
+
+/** Flags of `apply`. */
+export const flags: FlagTable = {
+  dir: { type: "string", value: "<dir>", required: true, help: "install directory to patch" },
+  "public-key": {
+    type: "string",
+    value: "<file|key>",
+    help: "publisher's minisign public key: a .pub file or the key line",
+  },
+  "allow-unsigned": { type: "boolean", help: "accept a package without checking its signature (hash only)" },
+  "allow-unsigned-operations": {
+    type: "boolean",
+    help: "accept a signature without a signed header (operations not authenticated)",
+  },
+  "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
+  arch: { type: "string", value: "<arch>", help: "architecture to install", default: "this host's" },
+  "dry-run": { type: "boolean", help: "fetch, verify and plan, then stop without changing anything" },
+  keep: { type: "string", value: "<n>", help: "committed backups kept for rollback", default: "1" },
+  force: { type: "boolean", help: "apply over a version mismatch, a downgrade, or the same version" },
+  db: { type: "string", value: "<url>", help: "database to migrate when the patch carries a schema" },
+  "skip-db": { type: "boolean", help: "apply only the files of a patch that carries a schema" },
+  "allow-destructive": { type: "boolean", help: "let the carried migration drop columns or tables" },
+  "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },
+  deadline: { type: "string", value: "<s>", help: "seconds the whole download may take", default: "3600" },
+  "speed-limit": {
+    type: "string",
+    value: "<bytes/s>",
+    help: "slowest average rate accepted over --speed-time",
+    default: "1024",
+  },
+  "speed-time": { type: "string", value: "<s>", help: "window of the --speed-limit average", default: "60" },
+  ...COMMON_FLAGS,
+};
 
 /** Usage line of the command. */
-export const usage =
-  "patchops apply <manifest> --dir <dir> [--public-key <file|key>] [--allow-unsigned] [--allow-unsigned-operations] [--require-signed-operations] [--arch <arch>] [--dry-run] [--json] [--keep <n>] [--timeout <s>] [--deadline <s>] [--speed-limit <bytes/s>] [--speed-time <s>] [--force] [--db <url> | --skip-db] [--allow-destructive] [--allow-untrusted-owner]";
+export const usage: string = usageLine("apply", "<manifest>", flags);
+
+/** `--help` text. */
+export const help: string = helpText(
+  "apply",
+  "apply a signed patch to an install directory as one transaction",
+  "<manifest>",
+  flags,
+  "<manifest> is a path or an http(s) URL. Ctrl-C stops the apply and leaves the directory as it was;\na partial download is kept and the next apply resumes it.",
+);
 
 /** Parsed flags of `apply`. */
 export interface ApplyFlags {
@@ -39,26 +95,7 @@ export interface ApplyFlags {
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
 export function parseApplyArgs(args: string[]): ApplyFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    dir: { type: "string" },
-    "public-key": { type: "string" },
-    "allow-unsigned": { type: "boolean" },
-    "require-signed-operations": { type: "boolean" },
-    "allow-unsigned-operations": { type: "boolean" },
-    deadline: { type: "string" },
-    "speed-limit": { type: "string" },
-    "speed-time": { type: "string" },
-    arch: { type: "string" },
-    "dry-run": { type: "boolean" },
-    json: { type: "boolean" },
-    keep: { type: "string" },
-    timeout: { type: "string" },
-    force: { type: "boolean" },
-    db: { type: "string" },
-    "skip-db": { type: "boolean" },
-    "allow-destructive": { type: "boolean" },
-    "allow-untrusted-owner": { type: "boolean" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   const [manifest] = positionals(pos, ["manifest"]);
   return {
     manifest: manifest!,
@@ -89,22 +126,16 @@ export function describe(flags: ApplyFlags): string {
 }
 
 /** Runs `apply`; returns the exit code. */
-export async function run(flags: ApplyFlags): Promise<number> {
+export async function run(flags: ApplyFlags, out: Output): Promise<number> {
   const publicKey = flags.publicKey ? await loadPublicKey(flags.publicKey) : undefined;
   const manifest = await loadManifest(flags.manifest, {
     timeoutSeconds: flags.timeoutSeconds,
     ...(flags.arch ? { arch: flags.arch } : {}),
   });
   if (!publicKey && flags.allowUnsigned) {
-    printErr(
-      "warning: --allow-unsigned: the package's signature is not checked, only its hash",
-    );
+    out.warn("--allow-unsigned: the package's signature is not checked, only its hash");
   }
   const reporter = createProgressReporter({ json: flags.json });
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
   try {
     const result = await applyPatch(manifest, flags.dir, {
       publicKey,
@@ -119,15 +150,16 @@ export async function run(flags: ApplyFlags): Promise<number> {
       onProgress: reporter.onProgress,
       onWarning: (m) => {
         reporter.finish();
-        printErr(`warning: ${m}`);
+        out.warn(m);
       },
-      signal: abort.signal,
+      signal: out.signal,
       force: flags.force,
       ...(flags.db ? { db: flags.db } : {}),
       skipDb: flags.skipDb,
       allowDestructive: flags.allowDestructive,
       allowUntrustedOwner: flags.allowUntrustedOwner,
     });
+    reporter.finish();
     if (result.migration && !flags.json) {
       const m = result.migration;
       printErr(
@@ -137,11 +169,10 @@ export async function run(flags: ApplyFlags): Promise<number> {
       );
       if (flags.dryRun) printOut(m.sql.trimEnd());
     }
-    reporter.finish();
     const { counts, steps } = result.plan;
     if (flags.json) {
-      console.log(JSON.stringify({
-        event: "result",
+      out.event("result", {
+        exitCode: 0,
         dryRun: result.dryRun,
         upToDate: result.upToDate,
         id: result.id,
@@ -152,10 +183,12 @@ export async function run(flags: ApplyFlags): Promise<number> {
         pathsDeleted: counts.deleted,
         bytes: counts.bytes,
         packageBytes: result.bytes,
-        signed: result.signed,
+        resumedBytes: result.resumedBytes,
+        // Nothing fetched, nothing checked: neither signed nor unsigned.
+        signed: result.upToDate ? null : result.signed,
         migration: result.migration ?? null,
         steps,
-      }));
+      });
     } else if (result.upToDate) {
       printOut(
         `${flags.dir} is at ${result.version} already: nothing applied`,
@@ -175,14 +208,34 @@ export async function run(flags: ApplyFlags): Promise<number> {
     return 0;
   } finally {
     reporter.finish();
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
 }
+
+/** What an interrupted apply left: the directory as it was, and any partial download kept to resume. */
+export async function kept(flags: ApplyFlags): Promise<string> {
+  const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
+  try {
+    ws.openBase(false);
+    const parts = ws.isOpen ? (await listDownloads(ws.downloadsBase)).filter((d) => d.name.endsWith(".part")) : [];
+    const size = parts.reduce((n, d) => n + d.size, 0);
+    return `${flags.dir} is as it was` +
+      (parts.length
+        ? `; the partial download (${
+          formatBytes(size)
+        }) is kept and the next apply resumes it (recover --discard-downloads removes it)`
+        : "");
+  } finally {
+    ws.close();
+  }
+}
+
+/** The apply stops itself at the next chunk or commit step, undoing what it did. */
+export const abortable = true;
 
 function summary(
   c: { files: number; directories: number; deleted: number; bytes: number },
 ): string {
-  return `${c.files} files replaced, ${c.directories} directories replaced, ${c.deleted} paths deleted, ${
-    formatBytes(c.bytes)
-  }`;
+  return `${plural(c.files, "file")} replaced, ${plural(c.directories, "directory", "directories")} replaced, ${
+    plural(c.deleted, "path")
+  } deleted, ${formatBytes(c.bytes)}`;
 }

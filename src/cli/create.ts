@@ -5,16 +5,50 @@
  */
 
 import { createPatch } from "../create/mod.ts";
-import { formatBytes, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { COMMON_FLAGS, type FlagTable, formatBytes, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
 import { loadSecretKey } from "./_secret.ts";
 import { UsageError } from "../errors.ts";
 import { SCHEMA_DIALECTS } from "../manifest.ts";
 import type { Dialect } from "../sql/mod.ts";
-import { printErr, printOut } from "./_print.ts";
+import { printOut } from "./_print.ts";
+import { plural } from "../format.ts";
+
+/** Flags of `create`. */
+export const flags: FlagTable = {
+  from: { type: "string", value: "<old-dir>", required: true, help: "tree as installed now" },
+  to: { type: "string", value: "<new-dir>", required: true, help: "tree after the patch" },
+  out: { type: "string", value: "<out-dir>", required: true, help: "where patch.json and the package are written" },
+  url: {
+    type: "string",
+    value: "<url>",
+    help: "package URL written into the manifest",
+    default: "the package's file name",
+  },
+  "secret-key": { type: "string", value: "<file>", help: "minisign secret key to sign with (unsigned without)" },
+  version: { type: "string", value: "<v>", help: "version the patch installs" },
+  "from-version": { type: "string", value: "<v>", help: "version the patch must be applied to" },
+  notes: { type: "string", value: "<text>", help: "release notes written into the manifest" },
+  mtime: { type: "string", value: "<epoch>", help: "modification time of every member", default: "0" },
+  schema: { type: "string", value: "<file>", help: "target database schema the patch carries" },
+  "schema-dialect": {
+    type: "string",
+    value: "<d>",
+    help: "dialect of --schema: mysql, mariadb, postgres or sqlite",
+    default: "mysql",
+  },
+  compression: { type: "string", value: "gzip|zstd", help: "package compression", default: "gzip" },
+  arch: { type: "string", value: "<arch>", help: "architecture signed into the package header", default: "any" },
+  force: { type: "boolean", help: "overwrite an existing manifest or package in --out" },
+  ...COMMON_FLAGS,
+};
 
 /** Usage line of the command. */
-export const usage =
-  "patchops create --from <old-dir> --to <new-dir> --out <out-dir> [--url <url>] [--secret-key <file>] [--version <v>] [--from-version <v>] [--notes <text>] [--mtime <epoch>] [--schema <file> --schema-dialect <d>] [--compression gzip|zstd] [--arch <arch>]";
+export const usage: string = usageLine("create", "", flags);
+
+/** `--help` text. */
+export const help: string = helpText("create", "build a patch package and manifest from two trees", "", flags);
 
 /** Parsed flags of `create`. */
 export interface CreateFlags {
@@ -27,6 +61,7 @@ export interface CreateFlags {
   /** Architecture signed into the package header; any when absent. */
   arch: string | undefined;
   fromVersion: string | undefined;
+  force: boolean;
   notes: string | undefined;
   mtime: number;
   schema: string | undefined;
@@ -36,21 +71,7 @@ export interface CreateFlags {
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
 export function parseCreateArgs(args: string[]): CreateFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    from: { type: "string" },
-    to: { type: "string" },
-    out: { type: "string" },
-    url: { type: "string" },
-    "secret-key": { type: "string" },
-    version: { type: "string" },
-    arch: { type: "string" },
-    "from-version": { type: "string" },
-    notes: { type: "string" },
-    mtime: { type: "string" },
-    schema: { type: "string" },
-    "schema-dialect": { type: "string" },
-    compression: { type: "string" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   positionals(pos, []);
   const mtime = stringFlag(values, "mtime");
   if (mtime !== undefined && !/^[0-9]+$/.test(mtime)) {
@@ -65,6 +86,7 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     version: stringFlag(values, "version"),
     arch: stringFlag(values, "arch"),
     fromVersion: stringFlag(values, "from-version"),
+    force: values.force === true,
     notes: stringFlag(values, "notes"),
     mtime: mtime === undefined ? 0 : Number(mtime),
     schema: stringFlag(values, "schema"),
@@ -84,7 +106,7 @@ export function describe(flags: CreateFlags): string {
 }
 
 /** Runs `create`; returns the exit code. */
-export async function run(flags: CreateFlags): Promise<number> {
+export async function run(flags: CreateFlags, out: Output): Promise<number> {
   const secretKey = flags.secretKey ? await loadSecretKey(flags.secretKey) : undefined;
   let schema: { sql: string; dialect: Dialect } | undefined;
   if (flags.schema) {
@@ -104,19 +126,34 @@ export async function run(flags: CreateFlags): Promise<number> {
     mtime: flags.mtime,
     ...(schema ? { schema } : {}),
     compression: flags.compression,
+    overwrite: flags.force,
   });
   const o = r.operations;
-  if (!r.signed) {
-    printErr(
-      "warning: no --secret-key: the manifest carries no signature",
-    );
+  if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");
+  const changes = o.replaceFiles.length + o.replaceDirectories.length + o.deleteFiles.length +
+    o.deleteDirectories.length;
+  if (changes === 0 && schema === undefined) {
+    out.warn(`"${flags.from}" and "${flags.to}" have the same files: the patch changes nothing`);
   }
+  if (out.json) {
+    out.event("result", {
+      exitCode: 0,
+      manifest: r.manifestPath,
+      package: r.packagePath,
+      bytes: r.bytes,
+      members: r.members,
+      signed: r.signed,
+      operations: o,
+    });
+    return 0;
+  }
+  const deleted = o.deleteFiles.length + o.deleteDirectories.length;
   printOut(
-    `wrote ${r.manifestPath} and ${r.packagePath} (${
-      formatBytes(r.bytes)
-    }, ${r.members} members): ${o.replaceFiles.length} files and ${o.replaceDirectories.length} directories replaced, ${
-      o.deleteFiles.length + o.deleteDirectories.length
-    } paths deleted`,
+    `wrote ${r.manifestPath} and ${r.packagePath} (${formatBytes(r.bytes)}, ${plural(r.members, "member")}): ${
+      plural(o.replaceFiles.length, "file")
+    } and ${plural(o.replaceDirectories.length, "directory", "directories")} replaced, ${
+      plural(deleted, "path")
+    } deleted`,
   );
   return 0;
 }

@@ -5,12 +5,31 @@
  */
 
 import { openInstallDir, Session } from "../apply/mod.ts";
-import { parseFlags, positionals, stringFlag } from "./_common.ts";
+import { COMMON_FLAGS, type FlagTable, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
 import { pruneDownloads } from "../apply/receive.ts";
-import { printErr, printOut } from "./_print.ts";
+import { printOut } from "./_print.ts";
+import { plural } from "../format.ts";
+
+/** Flags of `recover`. */
+export const flags: FlagTable = {
+  dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
+  "discard-downloads": { type: "boolean", help: "also remove partial downloads kept for resuming" },
+  "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...COMMON_FLAGS,
+};
 
 /** Usage line of the command. */
-export const usage = "patchops recover --dir <dir> [--discard-downloads] [--allow-untrusted-owner]";
+export const usage: string = usageLine("recover", "", flags);
+
+/** `--help` text. */
+export const help: string = helpText(
+  "recover",
+  "repair what an interrupted run left (also done by every command that locks)",
+  "",
+  flags,
+);
 
 /** Parsed flags of `recover`. */
 export interface RecoverFlags {
@@ -21,11 +40,7 @@ export interface RecoverFlags {
 
 /** Parses `recover`'s arguments. Pure; throws `UsageError`. */
 export function parseRecoverArgs(args: string[]): RecoverFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    dir: { type: "string" },
-    "allow-untrusted-owner": { type: "boolean" },
-    "discard-downloads": { type: "boolean" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   positionals(pos, []);
   return {
     dir: stringFlag(values, "dir", true),
@@ -40,16 +55,24 @@ export function describe(flags: RecoverFlags): string {
 }
 
 /** Runs `recover`; returns the exit code. */
-export async function run(flags: RecoverFlags): Promise<number> {
+export async function run(flags: RecoverFlags, out: Output): Promise<number> {
   const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
-  const session = await Session.open(ws, "recover", {
-    onWarning: (m) => printErr(`warning: ${m}`),
-  });
+  const session = await Session.open(ws, "recover", { onWarning: (m) => out.warn(m) });
   try {
     const r = session.recovered;
+    const gone = flags.discardDownloads ? await pruneDownloads(session.ws.downloadsBase) : [];
+    if (out.json) {
+      out.event("result", {
+        exitCode: 0,
+        rolledBack: r.rolledBack,
+        finished: r.finished,
+        discarded: r.discarded,
+        downloadsDiscarded: gone,
+      });
+      return 0;
+    }
     if (flags.discardDownloads) {
-      const gone = await pruneDownloads(session.ws.downloadsBase);
-      printOut(`discarded ${gone.length} partial download file(s) from ${flags.dir}`);
+      printOut(`discarded ${plural(gone.length, "partial download file")} from ${flags.dir}`);
     }
     if (r.rolledBack.length + r.finished.length + r.discarded.length === 0) {
       printOut(`nothing to recover in ${flags.dir}`);

@@ -5,11 +5,25 @@
  */
 
 import { rollbackLast } from "../apply/rollback.ts";
-import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
-import { printErr, printOut } from "./_print.ts";
+import { COMMON_FLAGS, type FlagTable, intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
+import { printOut } from "./_print.ts";
+import { plural } from "../format.ts";
+
+/** Flags of `rollback`. */
+export const flags: FlagTable = {
+  dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
+  keep: { type: "string", value: "<n>", help: "committed backups kept afterwards", default: "1" },
+  "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...COMMON_FLAGS,
+};
 
 /** Usage line of the command. */
-export const usage = "patchops rollback --dir <dir> [--keep <n>] [--allow-untrusted-owner]";
+export const usage: string = usageLine("rollback", "", flags);
+
+/** `--help` text. */
+export const help: string = helpText("rollback", "undo the last applied patch from its backup", "", flags);
 
 /** Parsed flags of `rollback`. */
 export interface RollbackFlags {
@@ -20,11 +34,7 @@ export interface RollbackFlags {
 
 /** Parses `rollback`'s arguments. Pure; throws `UsageError`. */
 export function parseRollbackArgs(args: string[]): RollbackFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    dir: { type: "string" },
-    keep: { type: "string" },
-    "allow-untrusted-owner": { type: "boolean" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   positionals(pos, []);
   return {
     dir: stringFlag(values, "dir", true),
@@ -38,23 +48,33 @@ export function describe(flags: RollbackFlags): string {
   return `cannot roll back "${flags.dir}"`;
 }
 
+/** A rollback stops itself between steps and undoes what it did. */
+export const abortable = true;
+
+/** What an interrupted rollback left. */
+export function kept(flags: RollbackFlags): Promise<string> {
+  return Promise.resolve(`${flags.dir} is as it was`);
+}
+
 /** Runs `rollback`; returns the exit code. */
-export async function run(flags: RollbackFlags): Promise<number> {
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
-  try {
-    const r = await rollbackLast(flags.dir, {
-      keep: flags.keep,
-      allowUntrustedOwner: flags.allowUntrustedOwner,
-      onWarning: (m) => printErr(`warning: ${m}`),
-      signal: abort.signal,
+export async function run(flags: RollbackFlags, out: Output): Promise<number> {
+  const r = await rollbackLast(flags.dir, {
+    keep: flags.keep,
+    allowUntrustedOwner: flags.allowUntrustedOwner,
+    onWarning: (m) => out.warn(m),
+    signal: out.signal,
+  });
+  if (out.json) {
+    out.event("result", {
+      exitCode: 0,
+      from: r.from ?? null,
+      version: r.version ?? null,
+      undone: r.undone,
+      steps: r.steps,
     });
-    const to = r.version ?? `the tree before ${r.undone} (no version recorded)`;
-    printOut(`rolled back ${flags.dir} from ${r.from ?? "(no version recorded)"} to ${to}: ${r.steps} steps`);
     return 0;
-  } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
+  const to = r.version ?? `the tree before ${r.undone} (no version recorded)`;
+  printOut(`rolled back ${flags.dir} from ${r.from ?? "(no version recorded)"} to ${to}: ${plural(r.steps, "step")}`);
+  return 0;
 }

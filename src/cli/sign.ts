@@ -8,12 +8,29 @@ import { encodeBase64 } from "../verify/base64.ts";
 import { formatSignature } from "../verify/minisign.ts";
 import { signFile } from "../verify/secret_key.ts";
 import { formatClaims, readPackageClaims } from "../signed_ops.ts";
-import { parseFlags, positionals, stringFlag } from "./_common.ts";
+import { COMMON_FLAGS, type FlagTable, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
 import { loadSecretKey } from "./_secret.ts";
 import { printErr, printOut } from "./_print.ts";
 
+/** Flags of `sign`. */
+export const flags: FlagTable = {
+  "secret-key": { type: "string", value: "<file>", required: true, help: "minisign secret key" },
+  "trusted-comment": {
+    type: "string",
+    value: "<text>",
+    help: "trusted comment",
+    default: "timestamp, file name and package claims",
+  },
+  ...COMMON_FLAGS,
+};
+
 /** Usage line of the command. */
-export const usage = "patchops sign <file> --secret-key <file> [--trusted-comment <text>]";
+export const usage: string = usageLine("sign", "<file>", flags);
+
+/** `--help` text. */
+export const help: string = helpText("sign", "sign a file with a minisign secret key", "<file>", flags);
 
 /** Parsed flags of `sign`. */
 export interface SignFlags {
@@ -24,10 +41,7 @@ export interface SignFlags {
 
 /** Parses `sign`'s arguments. Pure; throws `UsageError`. */
 export function parseSignArgs(args: string[]): SignFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    "secret-key": { type: "string" },
-    "trusted-comment": { type: "string" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   const [file] = positionals(pos, ["file"]);
   return {
     file: file!,
@@ -42,7 +56,7 @@ export function describe(flags: SignFlags): string {
 }
 
 /** Runs `sign`: writes `<file>.minisig` and prints its base64 (the manifest form). */
-export async function run(flags: SignFlags): Promise<number> {
+export async function run(flags: SignFlags, out: Output): Promise<number> {
   const sk = await loadSecretKey(flags.secretKey);
   // A patchops package gets its size and header hash in the trusted comment, as `create` signs it.
   const claims = await readPackageClaims(flags.file);
@@ -52,11 +66,16 @@ export async function run(flags: SignFlags): Promise<number> {
     trustedComment: claims ? `${base}\t${formatClaims(claims)}` : base,
   });
   if (!claims) {
-    printErr(`note: "${flags.file}" does not open with a patchops header, so the signature carries no claims`);
+    out.warn(`"${flags.file}" does not open with a patchops header, so the signature carries no claims`);
   }
   const text = formatSignature(sig);
   await Deno.writeTextFile(`${flags.file}.minisig`, text);
+  const base64 = encodeBase64(new TextEncoder().encode(text));
+  if (out.json) {
+    out.event("result", { exitCode: 0, signatureFile: `${flags.file}.minisig`, signature: base64 });
+    return 0;
+  }
   printErr(`wrote ${flags.file}.minisig`);
-  printOut(encodeBase64(new TextEncoder().encode(text)));
+  printOut(base64);
   return 0;
 }

@@ -4,17 +4,52 @@
  * @module
  */
 
-import { PatchopsError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
 import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
 import { parseDbUrl } from "../sql/live/url.ts";
-import { intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { COMMON_FLAGS, type FlagTable, intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, suggest, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
 import { printErr } from "./_print.ts";
 
+/** Flags of `sql diff`. */
+export const diffFlags: FlagTable = {
+  dialect: {
+    type: "string",
+    value: "<d>",
+    help: "SQL dialect: mysql, mariadb, postgres or sqlite",
+    default: "mysql",
+  },
+  "allow-destructive": { type: "boolean", help: "print drops instead of withholding them (exit 3 when withheld)" },
+  ...COMMON_FLAGS,
+};
+
+/** Flags of `sql apply`. */
+export const applyFlags: FlagTable = {
+  db: {
+    type: "string",
+    value: "<url>",
+    required: true,
+    help: "database: mysql://, mariadb://, postgres:// or sqlite:<file>",
+  },
+  "dry-run": { type: "boolean", help: "print the plan without changing the database" },
+  "allow-destructive": { type: "boolean", help: "run drops too (otherwise refused, exit 3)" },
+  "lock-timeout": { type: "string", value: "<s>", help: "seconds to wait for the database's locks", default: "60" },
+  ...COMMON_FLAGS,
+};
+
 /** Usage line of the command. */
-export const usage = [
-  "patchops sql diff <from.sql> <to.sql> [--dialect mysql|mariadb|postgres|sqlite] [--allow-destructive]",
-  "  patchops sql apply <target.sql> --db <url> [--dry-run] [--allow-destructive] [--lock-timeout <s>]",
+export const usage: string = [
+  usageLine("sql diff", "<from.sql> <to.sql>", diffFlags),
+  `  ${usageLine("sql apply", "<target.sql>", applyFlags)}`,
+].join("\n");
+
+/** `--help` text. */
+export const help: string = [
+  helpText("sql diff", "print the SQL that migrates schema <from.sql> to <to.sql>", "<from.sql> <to.sql>", diffFlags),
+  "",
+  helpText("sql apply", "migrate a live database to the schema in <target.sql>", "<target.sql>", applyFlags),
 ].join("\n");
 
 const DIALECTS: Dialect[] = ["mysql", "mariadb", "postgres", "sqlite"];
@@ -45,12 +80,7 @@ export type SqlFlags = SqlDiffFlags | SqlApplyFlags;
 export function parseSqlArgs(args: string[]): SqlFlags {
   const [sub, ...rest] = args;
   if (sub === "apply") {
-    const { values, positionals: pos } = parseFlags(rest, {
-      db: { type: "string" },
-      "dry-run": { type: "boolean" },
-      "allow-destructive": { type: "boolean" },
-      "lock-timeout": { type: "string" },
-    });
+    const { values, positionals: pos } = parseFlags(rest, applyFlags);
     const [target] = positionals(pos, ["target.sql"]);
     const db = stringFlag(values, "db", true);
     parseDbUrl(db);
@@ -64,12 +94,14 @@ export function parseSqlArgs(args: string[]): SqlFlags {
     };
   }
   if (sub !== "diff") {
-    throw new UsageError(sub === undefined ? "missing sql subcommand" : `unknown sql subcommand "${sub}"`);
+    const guess = sub === undefined ? undefined : suggest(sub, ["diff", "apply"]);
+    throw new UsageError(
+      sub === undefined
+        ? "missing sql subcommand (diff or apply)"
+        : `unknown sql subcommand "${sub}"${guess ? ` (did you mean "${guess}"?)` : ""}`,
+    );
   }
-  const { values, positionals: pos } = parseFlags(rest, {
-    dialect: { type: "string" },
-    "allow-destructive": { type: "boolean" },
-  });
+  const { values, positionals: pos } = parseFlags(rest, diffFlags);
   const [from, to] = positionals(pos, ["from.sql", "to.sql"]);
   const dialect = (stringFlag(values, "dialect") ?? "mysql") as Dialect;
   if (!DIALECTS.includes(dialect)) {
@@ -100,44 +132,59 @@ export const EXIT_DESTRUCTIVE = 3;
 const encoder = new TextEncoder();
 
 /** Runs `sql diff` or `sql apply`. */
-export async function run(flags: SqlFlags): Promise<number> {
-  if (flags.sub === "apply") return await runApply(flags);
+export async function run(flags: SqlFlags, out: Output): Promise<number> {
+  if (flags.sub === "apply") return await runApply(flags, out);
   const [from, to] = await Promise.all([read(flags.from, "from"), read(flags.to, "to")]);
   const diff = generateSchemaDiff(from, to, { dialect: flags.dialect, allowDestructive: flags.allowDestructive });
-  await Deno.stdout.write(encoder.encode(diff.sql));
+  const code = diff.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
   if (diff.withheld.length > 0) {
-    printErr(
-      `warning: ${diff.withheld.length} destructive change(s) withheld as comments; rerun with --allow-destructive to apply them`,
+    out.warn(
+      `${diff.withheld.length} destructive change(s) withheld as comments; rerun with --allow-destructive to apply them`,
     );
-    return EXIT_DESTRUCTIVE;
   }
-  return 0;
+  if (out.json) {
+    out.event("result", { exitCode: code, sql: diff.sql, withheld: diff.withheld.length });
+  } else {
+    await Deno.stdout.write(encoder.encode(diff.sql));
+  }
+  return code;
 }
 
-async function runApply(flags: SqlApplyFlags): Promise<number> {
+async function runApply(flags: SqlApplyFlags, out: Output): Promise<number> {
   const target = await read(flags.target, "target");
   try {
     const r = await migrateDatabase(target, flags.db, {
       dryRun: flags.dryRun,
       allowDestructive: flags.allowDestructive,
       lockTimeoutSeconds: flags.lockTimeoutSeconds,
-      onStatement: (_sql, i, total) => printErr(`ran statement ${i + 1}/${total}`),
+      onStatement: (_sql, i, total) => {
+        if (!out.json) printErr(`ran statement ${i + 1}/${total}`);
+      },
     });
+    const code = r.dryRun && r.plan.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
+    if (out.json) {
+      out.event("result", {
+        exitCode: code,
+        dryRun: r.dryRun,
+        sql: r.plan.sql,
+        changes: r.plan.changes.length,
+        withheld: r.plan.withheld.length,
+        executed: r.executed,
+      });
+      return code;
+    }
     await Deno.stdout.write(encoder.encode(r.plan.sql));
     if (r.dryRun) {
       printErr(`dry run: ${r.plan.changes.length} change(s) planned, nothing changed`);
-      return r.plan.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
+      return code;
     }
     printErr(`migrated: ${r.executed.length} statement(s) ran; the database now matches "${flags.target}"`);
     return 0;
   } catch (err) {
-    if (err instanceof PatchopsError && err.code === "DestructiveWithheld") {
-      printErr(`error: ${describe(flags)} (${err.message})`);
-      return EXIT_DESTRUCTIVE;
-    }
-    if (err instanceof MigrationError) {
+    if (err instanceof MigrationError && !out.json) {
       for (const sql of err.executed) printErr(`ran: ${sql.split("\n")[0]}`);
     }
+    // A refusal to run destructive statements is exit 3 through main's one error path.
     throw err;
   }
 }

@@ -11,11 +11,28 @@ import { listBackups, listTransactions, readJournalAt, readProgress } from "../a
 import type { Workspace } from "../apply/workspace.ts";
 import { listDownloads } from "../apply/receive.ts";
 import { formatBytes } from "../format.ts";
-import { parseFlags, positionals, stringFlag } from "./_common.ts";
+import { COMMON_FLAGS, type FlagTable, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
 import { printOut } from "./_print.ts";
 
+/** Flags of `status`. */
+export const flags: FlagTable = {
+  dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
+  "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...COMMON_FLAGS,
+};
+
 /** Usage line of the command. */
-export const usage = "patchops status --dir <dir> [--json] [--allow-untrusted-owner]";
+export const usage: string = usageLine("status", "", flags);
+
+/** `--help` text. */
+export const help: string = helpText(
+  "status",
+  "show the installed version, history, pending work, backups and downloads",
+  "",
+  flags,
+);
 
 /** Parsed flags of `status`. */
 export interface StatusFlags {
@@ -26,11 +43,7 @@ export interface StatusFlags {
 
 /** Parses `status`'s arguments. Pure; throws `UsageError`. */
 export function parseStatusArgs(args: string[]): StatusFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    dir: { type: "string" },
-    json: { type: "boolean" },
-    "allow-untrusted-owner": { type: "boolean" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   positionals(pos, []);
   return {
     dir: stringFlag(values, "dir", true),
@@ -45,17 +58,17 @@ export function describe(flags: StatusFlags): string {
 }
 
 /** Runs `status`; returns the exit code. Reads only: takes no lock. */
-export async function run(flags: StatusFlags): Promise<number> {
+export async function run(flags: StatusFlags, out: Output): Promise<number> {
   const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
   try {
     ws.openBase(false);
-    return await report(ws, flags);
+    return await report(ws, out);
   } finally {
     ws.close();
   }
 }
 
-async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
+async function report(ws: Workspace, out: Output): Promise<number> {
   const state = await readState(ws);
   const backups = await listBackups(ws);
   const pending: {
@@ -81,8 +94,9 @@ async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
   const held = ws.isOpen && await isLockHeld(ws.lockPath);
   const holder = held ? await readHolder(ws.lockPath) : undefined;
   const last = state.history.at(-1);
-  if (flags.json) {
-    console.log(JSON.stringify({
+  if (out.json) {
+    out.event("result", {
+      exitCode: 0,
       dir: ws.root,
       version: state.version ?? null,
       appliedAt: state.appliedAt ?? null,
@@ -92,7 +106,7 @@ async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
       downloads,
       lock: held ? (holder ?? { pid: null }) : null,
       history: state.history,
-    }));
+    });
     return 0;
   }
   printOut(`directory: ${ws.root}`);
@@ -120,6 +134,13 @@ async function report(ws: Workspace, flags: StatusFlags): Promise<number> {
       held ? (holder ? `held by pid ${holder.pid} on ${holder.host} (${holder.command})` : "held") : "free"
     }`,
   );
-  printOut(`history:   ${state.history.length} transaction(s)`);
+  printOut(`history:   ${state.history.length ? "" : "none"}`);
+  // Newest first, the last five: enough to see what rollback would undo and where it leads.
+  for (const h of state.history.slice(-5).reverse()) {
+    const to = h.version ?? "(no version)";
+    const what = h.kind === "adopt" ? `adopted as ${to}` : `${h.kind} ${h.previousVersion ?? "(none)"} -> ${to}`;
+    printOut(`  ${h.at}  ${what}  (${h.id})`);
+  }
+  if (state.history.length > 5) printOut(`  ... ${state.history.length - 5} earlier`);
   return 0;
 }

@@ -6,12 +6,57 @@
 
 import { verifyPackage } from "../apply/mod.ts";
 import { loadManifest } from "../manifest.ts";
-import { formatBytes, intFlag, loadPublicKey, parseFlags, positionals, shownSource, stringFlag } from "./_common.ts";
-import { printErr, printOut } from "./_print.ts";
+import {
+  COMMON_FLAGS,
+  type FlagTable,
+  formatBytes,
+  intFlag,
+  loadPublicKey,
+  parseFlags,
+  positionals,
+  shownSource,
+  stringFlag,
+} from "./_common.ts";
+import { helpText, usageLine } from "./_flags.ts";
+import type { Output } from "./_output.ts";
+import { printOut } from "./_print.ts";
+
+/** Flags of `verify`. */
+export const flags: FlagTable = {
+  "public-key": {
+    type: "string",
+    value: "<file|key>",
+    help: "publisher's minisign public key: a .pub file or the key line",
+  },
+  "allow-unsigned": { type: "boolean", help: "accept a package without checking its signature (hash only)" },
+  "allow-unsigned-operations": {
+    type: "boolean",
+    help: "accept a signature without a signed header (operations not authenticated)",
+  },
+  "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
+  arch: { type: "string", value: "<arch>", help: "architecture to check", default: "this host's" },
+  timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },
+  deadline: { type: "string", value: "<s>", help: "seconds the whole download may take", default: "3600" },
+  "speed-limit": {
+    type: "string",
+    value: "<bytes/s>",
+    help: "slowest average rate accepted over --speed-time",
+    default: "1024",
+  },
+  "speed-time": { type: "string", value: "<s>", help: "window of the --speed-limit average", default: "60" },
+  ...COMMON_FLAGS,
+};
 
 /** Usage line of the command. */
-export const usage =
-  "patchops verify <manifest> [--public-key <file|key>] [--allow-unsigned] [--allow-unsigned-operations] [--require-signed-operations] [--arch <arch>] [--timeout <s>] [--deadline <s>] [--speed-limit <bytes/s>] [--speed-time <s>]";
+export const usage: string = usageLine("verify", "<manifest>", flags);
+
+/** `--help` text. */
+export const help: string = helpText(
+  "verify",
+  "fetch and check a patch (hash, signature, members) without installing it",
+  "<manifest>",
+  flags,
+);
 
 /** Parsed flags of `verify`. */
 export interface VerifyFlags {
@@ -29,17 +74,7 @@ export interface VerifyFlags {
 
 /** Parses `verify`'s arguments. Pure; throws `UsageError`. */
 export function parseVerifyArgs(args: string[]): VerifyFlags {
-  const { values, positionals: pos } = parseFlags(args, {
-    "public-key": { type: "string" },
-    "allow-unsigned": { type: "boolean" },
-    "require-signed-operations": { type: "boolean" },
-    "allow-unsigned-operations": { type: "boolean" },
-    deadline: { type: "string" },
-    "speed-limit": { type: "string" },
-    "speed-time": { type: "string" },
-    arch: { type: "string" },
-    timeout: { type: "string" },
-  });
+  const { values, positionals: pos } = parseFlags(args, flags);
   const [manifest] = positionals(pos, ["manifest"]);
   return {
     manifest: manifest!,
@@ -55,33 +90,49 @@ export function parseVerifyArgs(args: string[]): VerifyFlags {
   };
 }
 
+/** Verification stops itself at the next chunk and removes its scratch directory. */
+export const abortable = true;
+
 /** What the command was doing, for its error line. */
 export function describe(flags: VerifyFlags): string {
   return `cannot verify "${shownSource(flags.manifest)}"`;
 }
 
 /** Runs `verify`; returns the exit code. */
-export async function run(flags: VerifyFlags): Promise<number> {
+export async function run(flags: VerifyFlags, out: Output): Promise<number> {
   const publicKey = flags.publicKey ? await loadPublicKey(flags.publicKey) : undefined;
   const manifest = await loadManifest(flags.manifest, {
     timeoutSeconds: flags.timeoutSeconds,
     ...(flags.arch ? { arch: flags.arch } : {}),
   });
   if (!publicKey && flags.allowUnsigned) {
-    printErr(
-      "warning: --allow-unsigned: the package's signature is not checked, only its hash",
-    );
+    out.warn("--allow-unsigned: the package's signature is not checked, only its hash");
   }
   const result = await verifyPackage(manifest, {
     publicKey,
     allowUnsigned: flags.allowUnsigned,
     requireSignedOperations: flags.requireSignedOperations,
-    onWarning: (m) => printErr(`warning: ${m}`),
+    allowUnsignedOperations: flags.allowUnsignedOperations,
+    deadlineSeconds: flags.deadlineSeconds,
+    minRate: { bytesPerSecond: flags.speedLimit, windowSeconds: flags.speedTime },
+    onWarning: (m) => out.warn(m),
     timeoutSeconds: flags.timeoutSeconds,
+    signal: out.signal,
   });
+  if (out.json) {
+    out.event("result", {
+      exitCode: 0,
+      url: shownSource(manifest.url.href),
+      bytes: result.bytes,
+      files: result.files,
+      signed: result.signed,
+      trustedComment: result.trustedComment ?? null,
+    });
+    return 0;
+  }
   const how = result.signed ? `signature ok (trusted comment: ${result.trustedComment})` : "unsigned, hash ok";
   printOut(
-    `verified ${manifest.url.href}: ${formatBytes(result.bytes)}, ${result.files} files, ${how}`,
+    `verified ${shownSource(manifest.url.href)}: ${formatBytes(result.bytes)}, ${result.files} files, ${how}`,
   );
   return 0;
 }

@@ -40,6 +40,8 @@ export interface CreateOptions extends DiffOptions {
   compression?: "gzip" | "zstd";
   /** Architecture the package is for (`x86_64`, `aarch64`), signed into its header; any when absent. */
   arch?: string | undefined;
+  /** Replace a manifest or package already in the output directory. @default false */
+  overwrite?: boolean | undefined;
 }
 
 /** What {@linkcode createPatch} wrote. */
@@ -82,6 +84,18 @@ export async function createPatch(
   }
   const packageName = options?.compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
   const packagePath = `${outDir}/${packageName}`;
+  if (!options?.overwrite) {
+    // A publisher's earlier release is not replaced by accident.
+    for (const path of [`${outDir}/manifest.json`, packagePath]) {
+      try {
+        await Deno.lstat(path);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) continue;
+        throw err;
+      }
+      throw new PatchopsError("OutputExists", `"${path}" exists already and overwriting was not asked for`);
+    }
+  }
   // The header goes first and counts what follows it, so that apply can hold the archive to it.
   const schemaBytes = options?.schema ? new TextEncoder().encode(options.schema.sql) : undefined;
   const totals: HeaderTotals = { entries: 0, files: 0, bytes: 0 };

@@ -217,7 +217,7 @@ Deno.test({
         assert.equal(failure.rc, 1);
         assert.match(
           String(failure.msg),
-          /^patchops apply failed: cannot apply ".*" to ".*h2" \(".*h2\/\.patchops" is not a directory: refusing to use it\)/,
+          /^patchops apply failed: cannot apply ".*" to ".*h2" \(".*h2\/\.patchops" is not a directory: refusing to use it\)$/,
         );
         assert.match(r.stdout, /NO MORE HOSTS LEFT/);
         assert.deepEqual(await s.versions(), {

@@ -141,7 +141,7 @@ test("apply replaces files and directories, deletes paths, and keeps modes and l
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
-    /applied 2\.0\.0 .*2 files replaced, 1 directories replaced, 1 paths deleted/,
+    /applied 2\.0\.0 .*2 files replaced, 1 directory replaced, 1 path deleted/,
   );
   assert.match(r.stderr, /warning: nothing to delete at "conf\/missing\.yml"/);
   const after = await snapshot(w.app);
@@ -571,6 +571,32 @@ test("apply works with only scoped permissions", async (w) => {
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), "scoped");
+});
+
+test("a patch with a symlink fails cleanly under scoped read/write and applies under the README's recipe", async (w) => {
+  await makePatch(
+    w.srv,
+    [{ path: "lib/core.jar", data: "linked" }, {
+      path: "lib/current",
+      type: "symlink",
+      link: "core.jar",
+    }],
+    { replace: { files: ["lib/core.jar", "lib/current"] } },
+    { sec: w.sec },
+  );
+  const before = await Deno.readTextFile(`${w.app}/lib/core.jar`);
+  const apply = (permissions: string[]) =>
+    runCli(["apply", `${w.url}/patch.json`, "--dir", w.app, "--public-key", w.pub], {
+      permissions: [...permissions, "--allow-net=127.0.0.1", "--no-prompt"],
+    });
+  const scoped = await apply([`--allow-read=${w.app},${w.pub}`, `--allow-write=${w.app}`]);
+  assert.equal(scoped.code, 1);
+  assert.match(scoped.stderr, /requires unscoped --allow-read and --allow-write/);
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/core.jar`), before);
+  const recipe = await apply(["--allow-read", "--allow-write"]);
+  assert.equal(recipe.code, 0, recipe.stderr);
+  assert.equal(await Deno.readLink(`${w.app}/lib/current`), "core.jar");
+  assert.equal(await Deno.readTextFile(`${w.app}/lib/current`), "linked");
 });
 
 test("apply works under the permission flags that deno task compile bakes in", async (w) => {

@@ -52,7 +52,10 @@ Deno.test("a patch with a SQLite migration: refused without --db, files only wit
 
     let r = await apply();
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /carries a sqlite schema migration: pass --db <url>, or --skip-db/);
+    assert.match(
+      r.stderr,
+      /carries a sqlite schema migration, and no database to migrate was given; pass --db <url>, or --skip-db/,
+    );
     assert.deepEqual(await snapshot(`${dir}/app`, { exclude: [] }), before);
 
     r = await apply("--db", `sqlite:${dir}/app.db`, "--dry-run");
@@ -95,7 +98,7 @@ Deno.test("a failing SQLite migration leaves both the files and the database as 
     // --skip-db applies the files alone, with a warning.
     const skip = await apply("--skip-db");
     assert.equal(skip.code, 0, skip.stderr);
-    assert.match(skip.stderr, /--skip-db: the package's database migration is not applied/);
+    assert.match(skip.stderr, /skipping the database: the package.s migration is not applied/);
   } finally {
     await done();
   }

@@ -27,13 +27,14 @@ async function setup(faults: Record<string, Fault>) {
     base,
     data,
     server,
-    apply: () =>
+    apply: (...more: string[]) =>
       runCli([
         "apply",
         `${server.url}/patch.json`,
         "--dir",
         `${base}/app`,
         "--allow-unsigned",
+        ...more,
       ]),
     async cleanup() {
       await server.close();
@@ -67,8 +68,13 @@ Deno.test("apply resumes an interrupted download with a Range request", async ()
     const kept = await partSize(`${s.base}/app`);
     assert.ok(kept > 0 && kept <= 400_000, `partial download kept: ${kept}`);
 
-    const second = await s.apply();
+    const second = await s.apply("--json");
     assert.equal(second.code, 0, second.stderr);
+    // The kept bytes are named in every download event, so a rate is measured over this run's bytes only.
+    const events = second.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const downloads = events.filter((e) => e.phase === "download");
+    assert.ok(downloads.length > 0 && downloads.every((e) => e.resumable === kept), second.stdout);
+    assert.equal(events.at(-1).resumedBytes, kept);
     const ranged = s.server.requests.filter((r) => r.path === "/patch.tar.gz")
       .at(-1)!;
     assert.equal(ranged.range, `bytes=${kept}-`);

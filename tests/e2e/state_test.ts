@@ -104,7 +104,7 @@ Deno.test("the version guard refuses another base version and downgrades unless 
 
     r = await s.apply(wrongBase, "--force");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /warning: --force: the patch is for version 1\.0/);
+    assert.match(r.stderr, /warning: forced: the patch is for version 1\.0/);
     const status = JSON.parse(
       (await runCli(["status", "--dir", s.app, "--json"])).stdout,
     );
