@@ -107,7 +107,7 @@ const HOP_LIMIT = 100;
 export function resolveLinkTarget(
   linkPath: string,
   target: string,
-  links: ReadonlyMap<string, string>,
+  links: Pick<ReadonlyMap<string, string>, "get">,
 ): LinkResolution {
   if (target.startsWith("/") || target.length === 0) return { kind: "outside" };
   let budget = HOP_LIMIT;
@@ -147,7 +147,7 @@ export function resolveLinkTarget(
 export function linkEscapes(
   linkPath: string,
   target: string,
-  links: ReadonlyMap<string, string>,
+  links: Pick<ReadonlyMap<string, string>, "get">,
 ): boolean {
   const r = resolveLinkTarget(linkPath, target, links);
   return r.kind === "outside" ||
