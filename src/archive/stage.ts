@@ -1,7 +1,9 @@
 /**
  * Extracts tar members into a staging directory under the path and type
  * policy: nothing is written outside the staging root, through a symlink, or
- * as a device; links may not point outside the install directory.
+ * as a device; links may not point outside the install directory. The rules
+ * are the pure `member_policy.ts`; the writes are `_staging_writer.ts`; this
+ * file joins them and keeps the tally (`StagedEntries`).
  *
  * @module
  */
