@@ -11,7 +11,9 @@
  * After one untimed warm-up round, medians over several runs (the order of
  * the three turning from run to run), the ratios c/a and c/b, and the peak
  * RSS of (c) are printed; `--huge` adds a 1 GiB patch to show RSS does not grow
- * with the patch. `--write` stores the table in bench/RESULTS.md. `--keep`
+ * with the patch; `--many` adds the memory figure: peak RSS of (c) alone
+ * installing 200,000 small files in 400 directories (issue 12: at most
+ * 100 MiB), median of PATCHOPS_BENCH_MANY_RUNS runs (default 3). `--write` stores the table in bench/RESULTS.md. `--keep`
  * leaves the work directory (packages, trees, key) for measuring by hand.
  *
  * Needs curl, sha256sum, minisign, tar and GNU time (/usr/bin/time).
@@ -79,6 +81,17 @@ async function buildSmall(dir: string, count: number): Promise<number> {
     }
   }
   return n;
+}
+
+/** 200,000 small files in 400 directories, for the memory figure. */
+async function buildMany(dir: string): Promise<void> {
+  for (let d = 0; d < 400; d++) {
+    const sub = `${dir}/data/d${String(d).padStart(3, "0")}`;
+    await Deno.mkdir(sub, { recursive: true });
+    for (let f = 0; f < 500; f++) {
+      Deno.writeTextFileSync(`${sub}/f${String(f).padStart(3, "0")}.txt`, `file ${d} ${f}\n`);
+    }
+  }
 }
 
 function median(xs: number[]): number {
@@ -164,6 +177,29 @@ async function bench(name: string, work: string, url: string, runs: number): Pro
   };
 }
 
+/** Peak RSS of (c) alone on the `many` patch, median of a few runs, each into a fresh directory. */
+async function memoryFigure(work: string, url: string): Promise<string> {
+  const runs = Number(Deno.env.get("PATCHOPS_BENCH_MANY_RUNS") ?? "3");
+  const deno = `${Deno.execPath()} run --quiet ${COMPILE_FLAGS.join(" ")} ${ROOT}/main.ts`;
+  const pkg = await Deno.stat(`${work}/out-many/patch.tar.gz`);
+  const rss: number[] = [];
+  const secs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = `${work}/installs-many-${i}`;
+    await Deno.mkdir(dir);
+    await sh("sync");
+    const t = await timed(`${deno} apply ${url}/out-many/manifest.json --dir ${dir} --public-key ${work}/key.pub`);
+    rss.push(t.rssKiB);
+    secs.push(t.secs);
+    console.error(`  many run ${i + 1}: ${t.secs} s, peak RSS ${(t.rssKiB / 1024).toFixed(0)} MiB`);
+  }
+  return `Memory: (c) installing 200,000 files in 400 directories (${formatBytes(pkg.size)} package): peak RSS ${
+    (median(rss) / 1024).toFixed(0)
+  } MiB (median of ${runs}; runs ${rss.map((k) => (k / 1024).toFixed(0)).join(", ")} MiB), ${
+    median(secs).toFixed(1)
+  } s.`;
+}
+
 await need("curl", "command -v curl");
 await need("minisign", "command -v minisign");
 await need("GNU time", "test -x /usr/bin/time");
@@ -181,6 +217,7 @@ try {
     ["small", (d) => buildSmall(d, 12_000)],
   ];
   if (args.has("--huge")) shapes.push(["huge", (d) => buildLarge(d, 16)]);
+  if (args.has("--many")) shapes.push(["many", buildMany]);
   const only = Deno.env.get("PATCHOPS_BENCH_ONLY");
   if (only) shapes.splice(0, shapes.length, ...shapes.filter(([n]) => only.split(",").includes(n)));
   for (const [name, build] of shapes) {
@@ -205,7 +242,12 @@ try {
   const port = (await new Response(server.stdout).body!.getReader().read()).value;
   const url = `http://127.0.0.1:${new TextDecoder().decode(port).trim()}`;
   const results: Result[] = [];
+  const memory: string[] = [];
   for (const [name] of shapes) {
+    if (name === "many") {
+      memory.push(await memoryFigure(work, url));
+      continue;
+    }
     console.error(`measuring ${name} (${name === "huge" ? 1 : RUNS} runs)...`);
     results.push(await bench(name, work, url, name === "huge" ? 1 : RUNS));
   }
@@ -226,11 +268,12 @@ try {
     ),
   ];
   lines.push("", "Every run, a/b/c seconds, in order:", "", ...results.map((r) => `- ${r.name}: ${r.runs}`));
+  if (memory.length > 0) lines.push("", ...memory);
   console.log(lines.join("\n"));
   if (args.has("--write")) {
     await Deno.writeTextFile(
       `${ROOT}/bench/RESULTS.md`,
-      `# Benchmark results\n\nProduced by \`deno task bench --huge --write\`.\n\n${lines.join("\n")}\n`,
+      `# Benchmark results\n\nProduced by \`deno task bench --huge --many --write\`.\n\n${lines.join("\n")}\n`,
     );
     await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", `${ROOT}/bench/RESULTS.md`] }).output();
   }

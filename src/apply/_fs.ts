@@ -65,8 +65,11 @@ export function canSyncFileSystem(): boolean {
 export async function syncFileSystem(path: string): Promise<boolean> {
   if (!canSyncFileSystem()) return false;
   try {
+    // A pinned directory is named through this process's /proc/self/fd, which in the child
+    // would be the child's own: name it through our pid instead.
+    const named = path.replace(/^\/proc\/self\//, `/proc/${Deno.pid}/`);
     const out = await new Deno.Command("sync", {
-      args: ["--file-system", "--", path],
+      args: ["--file-system", "--", named],
       stdin: "null",
       stdout: "null",
       stderr: "null",

@@ -158,28 +158,31 @@ export async function planSteps(
     steps.push({ action: "delete", path, hadTarget: true, parents: [] });
   }
 
-  for (const path of [...ops.replaceDirectories, ...ops.replaceFiles]) {
-    const state = await checkAncestors(ws, path, realRoot, trust);
-    const parents: CreatedParent[] = [];
-    if (state === "missing") {
-      for (const a of ancestorsOf(path)) {
-        if (
-          willCreate.has(a) ||
-          (await lstatOrUndefined(ws.target(a))) !== undefined
-        ) continue;
-        willCreate.add(a);
-        parents.push({ path: a, mode: staged.entries.get(a)?.mode ?? 0o755 });
+  for (const list of [ops.replaceDirectories, ops.replaceFiles]) {
+    for (const path of list) {
+      const state = await checkAncestors(ws, path, realRoot, trust);
+      const parents: CreatedParent[] = [];
+      if (state === "missing") {
+        for (const a of ancestorsOf(path)) {
+          if (
+            willCreate.has(a) ||
+            (await lstatOrUndefined(ws.target(a))) !== undefined
+          ) continue;
+          willCreate.add(a);
+          parents.push({ path: a, mode: staged.entries.get(a)?.mode ?? 0o755 });
+        }
       }
+      const info = state === "missing" ? undefined : await lstatOrUndefined(ws.target(path));
+      steps.push({
+        action: "replace",
+        path,
+        hadTarget: info !== undefined,
+        parents,
+      });
     }
-    const info = state === "missing" ? undefined : await lstatOrUndefined(ws.target(path));
-    steps.push({
-      action: "replace",
-      path,
-      hadTarget: info !== undefined,
-      parents,
-    });
-    bytes += sizeBelow(staged, path);
   }
+  for (const path of ops.replaceFiles) bytes += staged.entries.get(path)?.size ?? 0;
+  for (const size of sizesBelow(staged, ops.replaceDirectories).values()) bytes += size;
   return {
     steps,
     warnings,
@@ -192,14 +195,20 @@ export async function planSteps(
   };
 }
 
-function sizeBelow(staged: StagedTree, path: string): number {
-  const e = staged.entries.get(path);
-  if (e === undefined) return 0;
-  if (e.type !== "directory") return e.size;
-  let total = 0;
-  const prefix = path + "/";
-  for (const [p, entry] of staged.entries) {
-    if (p.startsWith(prefix)) total += entry.size;
-  }
-  return total;
+/**
+ * Bytes staged below each of `dirs`, in one pass over the staged entries
+ * (a pass per directory took minutes for 200,000 files in 400 directories).
+ * A file below two of them counts for both, as each is replaced whole.
+ */
+function sizesBelow(staged: StagedTree, dirs: readonly string[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const d of dirs) if (staged.entries.typeOf(d) === "directory") totals.set(d, 0);
+  if (totals.size === 0) return totals;
+  staged.entries.eachFile((path, size) => {
+    for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) {
+      const sum = totals.get(path.slice(0, i));
+      if (sum !== undefined) totals.set(path.slice(0, i), sum + size);
+    }
+  });
+  return totals;
 }
