@@ -8,7 +8,19 @@
  */
 
 import { PatchopsError } from "../errors.ts";
-import { forEachLimit, lstatOrUndefined, readOwnedText, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
+import {
+  forEachLimit,
+  lstatOrUndefined,
+  mkdirAll,
+  mkdirSync,
+  openAppend,
+  readOwnedText,
+  removeIfExists,
+  removeSync,
+  renameSync,
+  syncDir,
+  writeFileAtomic,
+} from "./_fs.ts";
 import { chmodDirNoFollow, type DirTree } from "./_dirs.ts";
 import { checkRecordId, validateJournal } from "./records.ts";
 import { checkOwnEntry } from "./trust.ts";
@@ -90,11 +102,7 @@ function journalPath(ws: Workspace, id: string): string {
  * synced in batches rather than once per step.
  */
 async function openProgressLog(ws: Workspace, id: string) {
-  const file = await Deno.open(`${ws.txnDir(id)}/progress.log`, {
-    append: true,
-    create: true,
-    mode: 0o600,
-  });
+  const file = await openAppend(`${ws.txnDir(id)}/progress.log`);
   const encoder = new TextEncoder();
   let pending = 0;
   let closed = false;
@@ -176,7 +184,7 @@ function backupOf(ws: Workspace, j: Journal, step: Step): string {
  */
 function move(from: string, to: string): void {
   try {
-    Deno.renameSync(from, to);
+    renameSync(from, to);
     return;
   } catch (err) {
     if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
@@ -185,7 +193,7 @@ function move(from: string, to: string): void {
     if (!info.isDirectory || (mode & 0o200) !== 0) throw err;
     chmodDirNoFollow(from, mode | 0o200);
     try {
-      Deno.renameSync(from, to);
+      renameSync(from, to);
     } catch (again) {
       chmodDirNoFollow(from, mode);
       throw again;
@@ -198,7 +206,7 @@ function move(from: string, to: string): void {
 function mkdirIn(tree: DirTree, rel: string, mode: number): void {
   const path = tree.entry(rel);
   try {
-    Deno.mkdirSync(path, { mode });
+    mkdirSync(path, mode);
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) return;
     throw err;
@@ -212,11 +220,11 @@ function mkdirIn(tree: DirTree, rel: string, mode: number): void {
  * tree, and pins it where it can (see `_dirs.ts`). A renamed directory's
  * cached descriptors are forgotten.
  */
-async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
+function doStep(ws: Workspace, j: Journal, step: Step): void {
   const tree = ws.tree;
   if (step.hadTarget) {
     const backup = backupOf(ws, j, step);
-    await Deno.mkdir(parentOf(backup), { recursive: true, mode: 0o700 });
+    mkdirAll(parentOf(backup));
     move(tree.entry(step.path), backup);
     tree.forget(step.path);
   }
@@ -230,7 +238,7 @@ async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
 /** Removes a directory of the tree if it exists and is empty. */
 function removeEmptyDir(tree: DirTree, rel: string): void {
   try {
-    Deno.removeSync(tree.entry(rel));
+    removeSync(tree.entry(rel));
     tree.forget(rel);
   } catch (err) {
     // Not there (never created) or not empty (not ours to remove).
@@ -263,7 +271,7 @@ async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
     // The new item is in place exactly when it left the source; the original
     // has left only if it is in the backup.
     if (!sourceThere && (backupThere || !step.hadTarget) && inTree(tree, step.path)) {
-      await Deno.mkdir(parentOf(source), { recursive: true, mode: 0o700 });
+      mkdirAll(parentOf(source));
       move(tree.entry(step.path), source);
       tree.forget(step.path);
     }
@@ -315,7 +323,7 @@ export async function commitTransaction(
     for (const step of journal.steps) {
       if (interrupted?.()) throw new Error("interrupted by a signal");
       if (failBeforeStep === done) throw new Error("injected failure");
-      await doStep(ws, journal, step);
+      doStep(ws, journal, step);
       done++;
       await progress.record(done);
       onStep?.(done, journal.steps.length);
@@ -382,14 +390,14 @@ export async function finishTransaction(
   if (journal.kind === "apply") {
     const kept = ws.backupDir(journal.id);
     const txnBackup = `${ws.base}/${journal.backup}`;
-    await Deno.mkdir(kept, { recursive: true, mode: 0o700 });
+    mkdirAll(kept);
     await writeFileAtomic(
       `${kept}/journal.json`,
       JSON.stringify(journal) + "\n",
     );
     if (await lstatOrUndefined(txnBackup)) {
-      await Deno.rename(txnBackup, `${kept}/tree`);
-    } else await Deno.mkdir(`${kept}/tree`, { recursive: true, mode: 0o700 });
+      renameSync(txnBackup, `${kept}/tree`);
+    } else mkdirAll(`${kept}/tree`);
     onPoint?.("finish:backup");
   } else {
     // The rolled-back transaction's backup was the source: its items are now in place.
