@@ -146,8 +146,11 @@ export function canSyncFileSystem(): boolean {
 export async function syncFileSystem(path: string): Promise<boolean> {
   if (!canSyncFileSystem()) return false;
   try {
+    // `sync` resolves the name itself, where /proc/self/fd/<n> would be its own descriptor: any
+    // name on the same file system will do.
+    const named = path.startsWith("/proc/self/") ? Deno.realPathSync(path) : path;
     const out = await new Deno.Command("sync", {
-      args: ["--file-system", "--", path],
+      args: ["--file-system", "--", named],
       stdin: "null",
       stdout: "null",
       stderr: "null",
