@@ -155,6 +155,7 @@ test("escape sequences from a manifest are escaped in errors and warnings", asyn
   });
   const r = await runCli(["apply", m, "--dir", w.app, "--allow-unsigned"]);
   assert.equal(r.code, 1, r.stderr);
+  // deno-lint-ignore no-control-regex
   assert.doesNotMatch(r.stderr + r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/);
   assert.match(r.stderr, /\\x1b\[2K\\x0dapplied 9\.9\\x00/);
 });
