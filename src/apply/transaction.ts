@@ -366,8 +366,8 @@ export async function commitTransaction(
     const backups = new Set<string>([ws.txnDir(journal.id)]);
     const left = new Set<string>();
     for (const step of journal.steps) {
-      if (interrupted?.()) throw new Error("interrupted by a signal");
       current = step;
+      if (interrupted?.()) throw new Error("interrupted by a signal");
       if (!step.hadTarget) continue;
       const backup = backupOf(ws, journal, step);
       mkdirAll(parentOf(backup));
@@ -383,9 +383,9 @@ export async function commitTransaction(
     const placed = new Set<string>();
     const sources = new Set<string>();
     for (const step of journal.steps) {
+      current = step;
       if (interrupted?.()) throw new Error("interrupted by a signal");
       if (failBeforeStep === done) throw new Error("injected failure");
-      current = step;
       if (step.action === "replace") {
         for (const p of step.parents) {
           mkdirIn(tree, p.path, p.mode);
