@@ -10,6 +10,86 @@ import { PatchopsError } from "../errors.ts";
 import { chmodDirNoFollow } from "./_dirs.ts";
 import { checkOwnEntry } from "./trust.ts";
 
+/**
+ * One change to the file system, or one call that makes changes durable, as
+ * {@linkcode observeFs} reports it. Paths are as the caller named them
+ * (often through `/proc/self/fd/<fd>`), reported right after the call
+ * succeeded, while the names still resolve as they did for the call.
+ */
+export type FsEvent =
+  | { op: "rename"; from: string; to: string }
+  | { op: "mkdir"; path: string; mode: number }
+  | { op: "remove"; path: string }
+  | { op: "create"; path: string; data: Uint8Array }
+  | { op: "fsync"; path: string }
+  | { op: "syncfs"; path: string };
+
+let observer: ((event: FsEvent) => void) | undefined;
+
+/**
+ * Test hook: reports every rename, mkdir, remove, file creation, fsync and
+ * syncfs the transaction makes, so a power-cut test can replay them keeping
+ * only what was made durable (`tests/apply/power_cut_test.ts`). One observer
+ * at a time; returns the function that removes it. Every such call of the
+ * commit, undo and clean-up goes through this module for that reason.
+ */
+export function observeFs(fn: (event: FsEvent) => void): () => void {
+  observer = fn;
+  return () => {
+    if (observer === fn) observer = undefined;
+  };
+}
+
+function note(event: FsEvent): void {
+  observer?.(event);
+}
+
+/** `rename(2)`, reported to the observer. */
+export function renameSync(from: string, to: string): void {
+  Deno.renameSync(from, to);
+  note({ op: "rename", from, to });
+}
+
+/** `mkdir(2)` of one directory (throws `AlreadyExists`), reported to the observer. */
+export function mkdirSync(path: string, mode: number): void {
+  Deno.mkdirSync(path, { mode });
+  note({ op: "mkdir", path, mode });
+}
+
+/** Creates `path` and its missing parents, each reported to the observer. */
+export function mkdirAll(path: string, mode = 0o700): void {
+  try {
+    mkdirSync(path, mode);
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) return;
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    mkdirAll(path.slice(0, path.lastIndexOf("/")) || "/", mode);
+    try {
+      mkdirSync(path, mode);
+    } catch (again) {
+      if (!(again instanceof Deno.errors.AlreadyExists)) throw again;
+    }
+  }
+}
+
+/** Removes one file or empty directory (not recursively), reported to the observer. */
+export function removeSync(path: string): void {
+  Deno.removeSync(path);
+  note({ op: "remove", path });
+}
+
+/** Opens a new or existing file for appending; a new one is reported to the observer. */
+export async function openAppend(path: string): Promise<Deno.FsFile> {
+  try {
+    const file = await Deno.open(path, { append: true, createNew: true, mode: 0o600 });
+    note({ op: "create", path, data: new Uint8Array() });
+    return file;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    return await Deno.open(path, { append: true });
+  }
+}
+
 /** `lstat` that returns `undefined` for a missing path. */
 export async function lstatOrUndefined(
   path: string,
@@ -37,6 +117,7 @@ export async function syncDir(path: string): Promise<void> {
   } finally {
     dir.close();
   }
+  note({ op: "fsync", path });
 }
 
 /**
@@ -65,15 +146,17 @@ export function canSyncFileSystem(): boolean {
 export async function syncFileSystem(path: string): Promise<boolean> {
   if (!canSyncFileSystem()) return false;
   try {
-    // A pinned directory is named through this process's /proc/self/fd, which in the child
-    // would be the child's own: name it through our pid instead.
-    const named = path.replace(/^\/proc\/self\//, `/proc/${Deno.pid}/`);
+    // `sync` resolves the name itself, where /proc/self/fd/<n> would name its own descriptor (and
+    // /proc/<our pid>/fd needs ptrace rights a child may lack): any name on the same file
+    // system will do, as syncfs writes nothing there.
+    const named = path.startsWith("/proc/self/") ? Deno.realPathSync(path) : path;
     const out = await new Deno.Command("sync", {
       args: ["--file-system", "--", named],
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).output();
+    if (out.success) note({ op: "syncfs", path });
     return out.success;
   } catch {
     return false;
@@ -132,11 +215,13 @@ export async function writeFileAtomic(
     const bytes = new TextEncoder().encode(text);
     let off = 0;
     while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    note({ op: "create", path: tmp, data: bytes });
     await file.sync();
+    note({ op: "fsync", path: tmp });
   } finally {
     file.close();
   }
-  await Deno.rename(tmp, path);
+  renameSync(tmp, path);
   await syncDir(path.slice(0, path.lastIndexOf("/")) || "/");
 }
 
@@ -157,8 +242,10 @@ export async function removeIfExists(path: string): Promise<void> {
       await Deno.remove(path, { recursive: true });
     } catch (again) {
       if (!(again instanceof Deno.errors.NotFound)) throw again;
+      return;
     }
   }
+  note({ op: "remove", path });
 }
 
 /** Gives the owner write and search permission on every real directory below `path`. */

@@ -9,6 +9,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import { checkOwnEntry } from "./trust.ts";
+import { removeSync } from "./_fs.ts";
 
 /** Who holds (or last held) a lock. */
 export interface LockHolder {
@@ -110,14 +111,15 @@ export class DirLock {
   }
 
   /** Releases the lock and removes its file. */
-  async release(): Promise<void> {
+  release(): Promise<void> {
     try {
-      await Deno.remove(this.#path);
+      removeSync(this.#path);
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      if (!(err instanceof Deno.errors.NotFound)) return Promise.reject(err);
     } finally {
       this.#file.close();
     }
+    return Promise.resolve();
   }
 }
 

@@ -7,7 +7,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import { ancestorsOf } from "../path_policy.ts";
-import { lstatOrUndefined } from "./_fs.ts";
+import { lstatOrUndefined, mkdirAll } from "./_fs.ts";
 import { openInstallDir, Session } from "./session.ts";
 import {
   commitTransaction,
@@ -142,7 +142,7 @@ export async function rollbackLast(
       createdAt: new Date().toISOString(),
       steps: await inverseSteps(ws, orig, `${ws.base}/${source}`),
     };
-    await Deno.mkdir(ws.txnDir(id), { recursive: true, mode: 0o700 });
+    mkdirAll(ws.txnDir(id));
     await commitTransaction(ws, journal, {
       keep,
       ...(onStep ? { onStep } : {}),

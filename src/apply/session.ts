@@ -10,6 +10,7 @@ import { DirLock, type LockHolder } from "./lock.ts";
 import { type PointHook, recover, type RecoverReport } from "./transaction.ts";
 import { Workspace } from "./workspace.ts";
 import { DirTree } from "./_dirs.ts";
+import { removeSync } from "./_fs.ts";
 import { checkInstallDirTrust, type TrustPolicyOptions } from "./trust.ts";
 
 /**
@@ -114,11 +115,19 @@ export class Session {
     try {
       await this.lock.release();
       // Only empty directories go: non-recursive removal fails on anything else.
-      for (const p of [this.ws.txnBase, this.ws.downloadsBase]) await Deno.remove(p).catch(() => {});
-      if (this.#createdBase) await Deno.remove(this.ws.basePath).catch(() => {});
+      for (const p of [this.ws.txnBase, this.ws.downloadsBase]) removeQuietly(p);
+      if (this.#createdBase) removeQuietly(this.ws.basePath);
     } finally {
       this.ws.close();
     }
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    removeSync(path);
+  } catch {
+    // Not empty, or not there: left as it is.
   }
 }
 

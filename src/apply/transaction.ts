@@ -1,14 +1,28 @@
 /**
  * The commit engine: a journaled list of rename steps that either all take
- * effect or are undone. Undo is derived from what is on disk (is the backup
- * there? is the staged item still in staging?), so it is idempotent and a
- * crash at any instant, even during an undo, is repaired by running it again.
+ * effect or are undone. Renames go in batches with fsync barriers between
+ * them, so that after a power cut at any instant each step's copies are in
+ * one of the places the invariant allows ({@linkcode UndoPlan}). Undo is
+ * derived from what is on disk (where are the old and new copies?), so it is
+ * idempotent and a crash or cut at any instant, even during an undo, is
+ * repaired by running it again.
  *
  * @module
  */
 
 import { PatchopsError } from "../errors.ts";
-import { forEachLimit, lstatOrUndefined, readOwnedText, removeIfExists, syncDir, writeFileAtomic } from "./_fs.ts";
+import {
+  forEachLimit,
+  mkdirAll,
+  mkdirSync,
+  openAppend,
+  readOwnedText,
+  removeIfExists,
+  removeSync,
+  renameSync,
+  syncDir,
+  writeFileAtomic,
+} from "./_fs.ts";
 import { chmodDirNoFollow, type DirTree } from "./_dirs.ts";
 import { checkRecordId, validateJournal } from "./records.ts";
 import { checkOwnEntry } from "./trust.ts";
@@ -90,11 +104,7 @@ function journalPath(ws: Workspace, id: string): string {
  * synced in batches rather than once per step.
  */
 async function openProgressLog(ws: Workspace, id: string) {
-  const file = await Deno.open(`${ws.txnDir(id)}/progress.log`, {
-    append: true,
-    create: true,
-    mode: 0o600,
-  });
+  const file = await openAppend(`${ws.txnDir(id)}/progress.log`);
   const encoder = new TextEncoder();
   let pending = 0;
   let closed = false;
@@ -167,6 +177,14 @@ function sourceOf(ws: Workspace, j: Journal, step: Step): string {
 function backupOf(ws: Workspace, j: Journal, step: Step): string {
   return `${ws.base}/${j.backup}/${step.path}`;
 }
+/**
+ * Where undo puts a second name that a cut left for an item held elsewhere
+ * too; `run` is new for each undo, since an earlier, cut one may have left
+ * its own there.
+ */
+function displacedOf(ws: Workspace, j: Journal, run: string, step: Step): string {
+  return `${ws.txnDir(j.id)}/displaced/${run}/${step.path}`;
+}
 
 /**
  * Renames `from` to `to`. Moving a directory to another parent rewrites its
@@ -176,7 +194,7 @@ function backupOf(ws: Workspace, j: Journal, step: Step): string {
  */
 function move(from: string, to: string): void {
   try {
-    Deno.renameSync(from, to);
+    renameSync(from, to);
     return;
   } catch (err) {
     if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
@@ -185,7 +203,7 @@ function move(from: string, to: string): void {
     if (!info.isDirectory || (mode & 0o200) !== 0) throw err;
     chmodDirNoFollow(from, mode | 0o200);
     try {
-      Deno.renameSync(from, to);
+      renameSync(from, to);
     } catch (again) {
       chmodDirNoFollow(from, mode);
       throw again;
@@ -198,7 +216,7 @@ function move(from: string, to: string): void {
 function mkdirIn(tree: DirTree, rel: string, mode: number): void {
   const path = tree.entry(rel);
   try {
-    Deno.mkdirSync(path, { mode });
+    mkdirSync(path, mode);
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) return;
     throw err;
@@ -206,31 +224,10 @@ function mkdirIn(tree: DirTree, rel: string, mode: number): void {
   chmodDirNoFollow(path, mode);
 }
 
-/**
- * Every rename into or out of the install directory names the parent through
- * `ws.tree`, which reaches it without following a symlink that leaves the
- * tree, and pins it where it can (see `_dirs.ts`). A renamed directory's
- * cached descriptors are forgotten.
- */
-async function doStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
-  const tree = ws.tree;
-  if (step.hadTarget) {
-    const backup = backupOf(ws, j, step);
-    await Deno.mkdir(parentOf(backup), { recursive: true, mode: 0o700 });
-    move(tree.entry(step.path), backup);
-    tree.forget(step.path);
-  }
-  if (step.action === "replace") {
-    for (const p of step.parents) mkdirIn(tree, p.path, p.mode);
-    move(sourceOf(ws, j, step), tree.entry(step.path));
-  }
-  for (const p of [...(step.prune ?? [])].reverse()) removeEmptyDir(tree, p.path);
-}
-
 /** Removes a directory of the tree if it exists and is empty. */
 function removeEmptyDir(tree: DirTree, rel: string): void {
   try {
-    Deno.removeSync(tree.entry(rel));
+    removeSync(tree.entry(rel));
     tree.forget(rel);
   } catch (err) {
     // Not there (never created) or not empty (not ours to remove).
@@ -252,55 +249,104 @@ function inTree(tree: DirTree, rel: string): boolean {
   }
 }
 
-/** Undoes one step from whatever state a crash left it in. */
-async function undoStep(ws: Workspace, j: Journal, step: Step): Promise<void> {
-  const tree = ws.tree;
-  const backup = backupOf(ws, j, step);
-  const backupThere = (await lstatOrUndefined(backup)) !== undefined;
-  if (step.action === "replace") {
-    const source = sourceOf(ws, j, step);
-    const sourceThere = (await lstatOrUndefined(source)) !== undefined;
-    // The new item is in place exactly when it left the source; the original
-    // has left only if it is in the backup.
-    if (!sourceThere && (backupThere || !step.hadTarget) && inTree(tree, step.path)) {
-      await Deno.mkdir(parentOf(source), { recursive: true, mode: 0o700 });
-      move(tree.entry(step.path), source);
-      tree.forget(step.path);
-    }
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return false;
+    throw err;
   }
-  for (const p of step.prune ?? []) mkdirIn(tree, p.path, p.mode);
-  if (step.hadTarget && backupThere) {
-    move(backup, tree.entry(step.path));
-  }
-  for (const p of [...step.parents].reverse()) removeEmptyDir(tree, p.path);
 }
 
-async function syncAffected(ws: Workspace, j: Journal): Promise<void> {
-  const own = new Set<string>();
-  const inside = new Set<string>();
-  for (const step of j.steps) {
-    inside.add(parentOf(step.path));
-    if (step.hadTarget) own.add(parentOf(backupOf(ws, j, step)));
-    if (step.action === "replace") own.add(parentOf(sourceOf(ws, j, step)));
-    for (const p of [...step.parents, ...(step.prune ?? [])]) inside.add(parentOf(p.path));
+/** `root` and every directory below it on the way to `rel`'s parent. */
+function chain(root: string, rel: string, into: Set<string>): void {
+  into.add(root);
+  let dir = root;
+  const parent = parentOf(rel);
+  if (parent === "") return;
+  for (const part of parent.split("/")) {
+    dir = `${dir}/${part}`;
+    into.add(dir);
   }
-  // Directories of the tree are reached as the renames reached them; one that is gone needs no sync.
-  const paths = [...own];
-  for (const rel of inside) {
+}
+
+/** fsyncs directories of the tree (by relative path) and of the working area (by path); gone ones need none. */
+async function syncDirs(ws: Workspace, tree: Iterable<string>, own: Iterable<string> = []): Promise<void> {
+  const paths = [...new Set(own)];
+  for (const rel of new Set(tree)) {
     try {
       paths.push(ws.tree.dir(rel));
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      if (!(err instanceof Deno.errors.NotFound) && !(err instanceof Deno.errors.NotADirectory)) throw err;
     }
   }
   await forEachLimit(paths, 16, syncDir);
 }
 
 /**
- * Runs the journal's steps. The journal is written (prepared) before the
- * first rename and marked committed after the renames are durable; any
- * failure before that undoes the done steps in reverse and rethrows as
- * `CommitFailed`, naming any undo error too.
+ * The durability invariant: where the copies of one step can be after a
+ * power cut at any instant. T is the step's path in the tree, B its backup,
+ * S its source (staging; for a rollback, the kept backup). Under the strict
+ * model (a rename is durable once the directories involved are fsynced, and
+ * each directory on its own), every batch of renames is followed by a
+ * barrier that fsyncs the destinations first and the sources second, and
+ * the next batch starts only after it. A cut between the two halves leaves
+ * an item under both names ("dup": a second name for what B or S holds).
+ *
+ * | journal prepared                    | T       | B   | S   |
+ * | ----------------------------------- | ------- | --- | --- |
+ * | before the move out                 | old     | -   | new |
+ * | moved out, backup barrier not done  | old dup | old | new |
+ * | after the backup barrier            | -       | old | new |
+ * | moved in, commit barrier not done   | new dup | old | new |
+ * | after the commit barrier            | new     | old | -   |
+ *
+ * Without a target, B stays empty and T starts empty; a delete has no S
+ * and stops after the backup barrier. The journal says `committed` only
+ * after the commit barrier. Undo walks the rows back up with barriers of its
+ * own in the same order (new copies back to S, then old copies from B), so a
+ * cut during undo leaves a state in the same table. Anything else (the old
+ * copy in neither T nor B, the new one in neither T nor S) is outside the
+ * invariant, and recovery refuses rather than guess.
+ */
+interface UndoPlan {
+  /** What to do with the item at T first: leave it, return it to S (it is new), or set it aside (a dup). */
+  first: "none" | "return" | "displace";
+  /** Whether the old copy then comes back from B. */
+  restore: boolean;
+}
+
+/** Places each step's copies in the invariant's table, or says why they fit no row. */
+function planUndo(ws: Workspace, j: Journal, step: Step): UndoPlan | string {
+  const t = inTree(ws.tree, step.path);
+  const b = exists(backupOf(ws, j, step));
+  if (!step.hadTarget && b) return "a backup exists of a path that had none";
+  if (step.action === "delete") {
+    if (!step.hadTarget) return { first: "none", restore: false };
+    if (b) return { first: t ? "displace" : "none", restore: true };
+    return t ? { first: "none", restore: false } : "the old copy is neither in place nor in the backup";
+  }
+  const s = exists(sourceOf(ws, j, step));
+  if (!s && !t) return "the new copy is neither in place nor in its source";
+  if (!step.hadTarget) return { first: t ? (s ? "displace" : "return") : "none", restore: false };
+  if (b) return { first: t ? (s ? "displace" : "return") : "none", restore: true };
+  if (!t) return "the old copy is neither in place nor in the backup";
+  if (!s) return "the new copy is in place but the old copy is not in the backup";
+  return { first: "none", restore: false };
+}
+
+/**
+ * Runs the journal's steps in two batches: every target to its backup, a
+ * barrier, every replacement into place, a barrier (see {@linkcode UndoPlan}
+ * for why). The journal is written (prepared) before the first rename and
+ * marked committed after the second barrier; any failure before that undoes
+ * everything and rethrows as `CommitFailed`, naming any undo error too.
+ *
+ * Every rename into or out of the install directory names the parent
+ * through `ws.tree`, which reaches it without following a symlink that
+ * leaves the tree, and pins it where it can (see `_dirs.ts`). A renamed
+ * directory's cached descriptors are forgotten.
  */
 export async function commitTransaction(
   ws: Workspace,
@@ -308,28 +354,66 @@ export async function commitTransaction(
   options?: CommitOptions,
 ): Promise<void> {
   const { onStep, interrupted, failBeforeStep, onPoint } = options ?? {};
+  const tree = ws.tree;
   await writeJournal(ws, journal);
+  // The working area may be new: its name in each parent must be durable before anything
+  // moves, or a cut could hide the journal from recovery.
+  await syncDirs(ws, [""], [ws.txnBase, ws.base]);
   let done = 0;
+  let current: Step | undefined;
   const progress = await openProgressLog(ws, journal.id);
   try {
+    const backups = new Set<string>([ws.txnDir(journal.id)]);
+    const left = new Set<string>();
     for (const step of journal.steps) {
+      current = step;
+      if (interrupted?.()) throw new Error("interrupted by a signal");
+      if (!step.hadTarget) continue;
+      const backup = backupOf(ws, journal, step);
+      mkdirAll(parentOf(backup));
+      move(tree.entry(step.path), backup);
+      tree.forget(step.path);
+      chain(`${ws.base}/${journal.backup}`, step.path, backups);
+      left.add(parentOf(step.path));
+    }
+    await syncDirs(ws, [], backups);
+    await syncDirs(ws, left);
+    onPoint?.("backed-up");
+
+    const placed = new Set<string>();
+    const sources = new Set<string>();
+    for (const step of journal.steps) {
+      current = step;
       if (interrupted?.()) throw new Error("interrupted by a signal");
       if (failBeforeStep === done) throw new Error("injected failure");
-      await doStep(ws, journal, step);
+      if (step.action === "replace") {
+        for (const p of step.parents) {
+          mkdirIn(tree, p.path, p.mode);
+          placed.add(parentOf(p.path));
+        }
+        move(sourceOf(ws, journal, step), tree.entry(step.path));
+        placed.add(parentOf(step.path));
+        sources.add(parentOf(sourceOf(ws, journal, step)));
+      }
+      for (const p of [...(step.prune ?? [])].reverse()) {
+        removeEmptyDir(tree, p.path);
+        placed.add(parentOf(p.path));
+      }
       done++;
       await progress.record(done);
       onStep?.(done, journal.steps.length);
       onPoint?.(`step:${done}`);
     }
+    current = undefined;
     await progress.close();
-    await syncAffected(ws, journal);
+    await syncDirs(ws, placed);
+    await syncDirs(ws, [], sources);
     journal.state = "committed";
     await writeJournal(ws, journal);
     onPoint?.("committed");
   } catch (err) {
     await progress.close().catch(() => {});
-    const step = journal.steps[done];
-    const what = step ? `${step.action} "${step.path}"` : "the commit";
+    const what = current ? `${current.action} "${current.path}"` : "the commit";
     try {
       await undoTransaction(ws, journal, onPoint);
     } catch (undoErr) {
@@ -352,25 +436,103 @@ export async function commitTransaction(
   await finishTransaction(ws, journal, options?.keep ?? 1, onPoint);
 }
 
-/** Undoes every step in reverse, then removes the transaction's working area. */
+/**
+ * Undoes every step from whatever state a crash or power cut left, in three
+ * batches with a barrier after each: new copies back to their source (and
+ * second names set aside), old copies back from the backup, created parents
+ * removed. Refuses, changing nothing, when a step's copies fit no row of the
+ * invariant ({@linkcode UndoPlan}). Then removes the transaction's working area.
+ */
 export async function undoTransaction(
   ws: Workspace,
   journal: Journal,
   onPoint?: PointHook,
 ): Promise<void> {
-  let undone = 0;
-  for (const step of [...journal.steps].reverse()) {
-    await undoStep(ws, journal, step);
-    onPoint?.(`undo:${++undone}`);
+  const tree = ws.tree;
+  const steps = [...journal.steps].reverse();
+  const plans: UndoPlan[] = [];
+  for (const step of steps) {
+    const plan = planUndo(ws, journal, step);
+    if (typeof plan === "string") {
+      throw new PatchopsError(
+        "StateInvalid",
+        `cannot undo transaction ${journal.id} at "${step.path}": ${plan}, which no interruption leaves; nothing was changed`,
+      );
+    }
+    plans.push(plan);
   }
-  await syncAffected(ws, journal);
-  await removeIfExists(ws.txnDir(journal.id));
+
+  const sources = new Set<string>();
+  const left = new Set<string>();
+  const run = crypto.randomUUID();
+  steps.forEach((step, i) => {
+    const { first } = plans[i]!;
+    if (first === "none") return;
+    const to = first === "return" ? sourceOf(ws, journal, step) : displacedOf(ws, journal, run, step);
+    mkdirAll(parentOf(to));
+    move(tree.entry(step.path), to);
+    tree.forget(step.path);
+    if (first === "return") chain(`${ws.base}/${journal.source}`, step.path, sources);
+    else {
+      sources.add(ws.txnDir(journal.id)).add(`${ws.txnDir(journal.id)}/displaced`);
+      chain(`${ws.txnDir(journal.id)}/displaced/${run}`, step.path, sources);
+    }
+    left.add(parentOf(step.path));
+  });
+  await syncDirs(ws, [], sources);
+  await syncDirs(ws, left);
+
+  const restored = new Set<string>();
+  const backups = new Set<string>();
+  let undone = 0;
+  steps.forEach((step, i) => {
+    for (const p of step.prune ?? []) {
+      mkdirIn(tree, p.path, p.mode);
+      restored.add(parentOf(p.path));
+    }
+    if (plans[i]!.restore) {
+      move(backupOf(ws, journal, step), tree.entry(step.path));
+      restored.add(parentOf(step.path));
+      backups.add(parentOf(backupOf(ws, journal, step)));
+    }
+    onPoint?.(`undo:${++undone}`);
+  });
+  await syncDirs(ws, restored);
+  await syncDirs(ws, [], backups);
+
+  const removed = new Set<string>();
+  for (const step of steps) {
+    for (const p of [...step.parents].reverse()) {
+      removeEmptyDir(tree, p.path);
+      removed.add(parentOf(p.path));
+    }
+  }
+  await syncDirs(ws, removed);
+  await dropTransaction(ws, journal.id);
+}
+
+/**
+ * Removes a transaction's working area: the journal first, durably, so that
+ * a cut part-way through the removal leaves a working area without a
+ * journal, which is only ever discarded.
+ */
+async function dropTransaction(ws: Workspace, id: string): Promise<void> {
+  try {
+    removeSync(journalPath(ws, id));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  await syncDir(ws.txnDir(id));
+  await removeIfExists(ws.txnDir(id));
+  await syncDir(ws.txnBase);
 }
 
 /**
  * Finishes a committed transaction: keeps its backup for rollback (apply),
  * or drops the consumed backup (rollback), records the state, prunes old
- * backups and removes the working area. Safe to run again after a crash.
+ * backups and removes the working area. Safe to run again after a crash or
+ * a power cut: the kept backup is durable before the working area that held
+ * it goes, and the state before the journal that vouches for it.
  */
 export async function finishTransaction(
   ws: Workspace,
@@ -378,22 +540,35 @@ export async function finishTransaction(
   keep: number,
   onPoint?: PointHook,
 ): Promise<void> {
+  for (const step of journal.steps) {
+    if (step.action === "replace" && !inTree(ws.tree, step.path)) {
+      throw new PatchopsError(
+        "StateInvalid",
+        `cannot finish transaction ${journal.id}: it is committed, but "${step.path}" is not in place`,
+      );
+    }
+  }
   const state = await readState(ws);
   if (journal.kind === "apply") {
     const kept = ws.backupDir(journal.id);
     const txnBackup = `${ws.base}/${journal.backup}`;
-    await Deno.mkdir(kept, { recursive: true, mode: 0o700 });
+    mkdirAll(kept);
     await writeFileAtomic(
       `${kept}/journal.json`,
       JSON.stringify(journal) + "\n",
     );
-    if (await lstatOrUndefined(txnBackup)) {
-      await Deno.rename(txnBackup, `${kept}/tree`);
-    } else await Deno.mkdir(`${kept}/tree`, { recursive: true, mode: 0o700 });
+    // A cut between the barrier's halves can leave the backup under both names: the kept one wins.
+    if (!exists(`${kept}/tree`)) {
+      if (exists(txnBackup)) renameSync(txnBackup, `${kept}/tree`);
+      else mkdirSync(`${kept}/tree`, 0o700);
+    }
+    await syncDirs(ws, [], [kept, ws.backupsBase, ws.base]);
+    await syncDir(ws.txnDir(journal.id));
     onPoint?.("finish:backup");
   } else {
     // The rolled-back transaction's backup was the source: its items are now in place.
     await removeIfExists(ws.backupDir(journal.origin));
+    await syncDir(ws.backupsBase);
   }
   if (!state.history.some((h) => h.id === journal.id)) {
     const next: State = {
@@ -414,7 +589,7 @@ export async function finishTransaction(
     onPoint?.("finish:state");
   }
   await pruneBackups(ws, keep);
-  await removeIfExists(ws.txnDir(journal.id));
+  await dropTransaction(ws, journal.id);
   await syncDir(ws.base);
 }
 
@@ -435,9 +610,9 @@ export async function listBackups(ws: Workspace): Promise<string[]> {
 
 async function pruneBackups(ws: Workspace, keep: number): Promise<void> {
   const ids = await listBackups(ws);
-  for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
-    await removeIfExists(ws.backupDir(id));
-  }
+  const old = ids.slice(0, Math.max(0, ids.length - keep));
+  for (const id of old) await removeIfExists(ws.backupDir(id));
+  if (old.length > 0) await syncDir(ws.backupsBase);
 }
 
 /** Reads the journal a kept backup was made by. */
@@ -476,6 +651,7 @@ export async function recover(
     const journal = await readJournal(ws, id);
     if (journal === undefined) {
       await removeIfExists(ws.txnDir(id));
+      await syncDir(ws.txnBase);
       report.discarded.push(id);
     } else if (journal.state === "committed") {
       await finishTransaction(ws, journal, keep, onPoint);
