@@ -22,6 +22,34 @@ export const COMMON_FLAGS: FlagTable = {
   json: { type: "boolean", help: "print NDJSON events on stdout, ending with one result or error event" },
 };
 
+/** Flags that bound a download, taken by `apply` and `verify`. */
+export const TRANSPORT_FLAGS: FlagTable = {
+  timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },
+  deadline: { type: "string", value: "<s>", help: "seconds the whole download may take", default: "3600" },
+  "speed-limit": {
+    type: "string",
+    value: "<bytes/s>",
+    help: "slowest average rate accepted over --speed-time",
+    default: "1024",
+  },
+  "speed-time": { type: "string", value: "<s>", help: "window of the --speed-limit average", default: "60" },
+};
+
+/** The values of {@linkcode TRANSPORT_FLAGS}, checked. */
+export function transportFlags(values: Record<string, unknown>): {
+  timeoutSeconds: number;
+  deadlineSeconds: number;
+  speedLimit: number;
+  speedTime: number;
+} {
+  return {
+    timeoutSeconds: intFlag(values, "timeout", 30, 1),
+    deadlineSeconds: intFlag(values, "deadline", 3600, 1),
+    speedLimit: intFlag(values, "speed-limit", 1024, 0),
+    speedTime: intFlag(values, "speed-time", 60, 1),
+  };
+}
+
 /** Reads a string flag, or throws `UsageError` when required and absent. */
 export function stringFlag(
   values: Record<string, unknown>,

@@ -17,6 +17,8 @@ import {
   positionals,
   shownSource,
   stringFlag,
+  TRANSPORT_FLAGS,
+  transportFlags,
 } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import { plural } from "../format.ts";
@@ -46,15 +48,7 @@ export const flags: FlagTable = {
   "skip-db": { type: "boolean", help: "apply only the files of a patch that carries a schema" },
   "allow-destructive": { type: "boolean", help: "let the carried migration drop columns or tables" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
-  timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },
-  deadline: { type: "string", value: "<s>", help: "seconds the whole download may take", default: "3600" },
-  "speed-limit": {
-    type: "string",
-    value: "<bytes/s>",
-    help: "slowest average rate accepted over --speed-time",
-    default: "1024",
-  },
-  "speed-time": { type: "string", value: "<s>", help: "window of the --speed-limit average", default: "60" },
+  ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
 };
 
@@ -104,14 +98,11 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     allowUnsigned: values["allow-unsigned"] === true,
     requireSignedOperations: values["require-signed-operations"] === true,
     allowUnsignedOperations: values["allow-unsigned-operations"] === true,
-    deadlineSeconds: intFlag(values, "deadline", 3600, 1),
-    speedLimit: intFlag(values, "speed-limit", 1024, 0),
-    speedTime: intFlag(values, "speed-time", 60, 1),
+    ...transportFlags(values),
     arch: stringFlag(values, "arch"),
     dryRun: values["dry-run"] === true,
     json: values.json === true,
     keep: intFlag(values, "keep", 1, 0),
-    timeoutSeconds: intFlag(values, "timeout", 30, 1),
     force: values.force === true,
     db: stringFlag(values, "db"),
     skipDb: values["skip-db"] === true,

@@ -10,12 +10,13 @@ import {
   COMMON_FLAGS,
   type FlagTable,
   formatBytes,
-  intFlag,
   loadPublicKey,
   parseFlags,
   positionals,
   shownSource,
   stringFlag,
+  TRANSPORT_FLAGS,
+  transportFlags,
 } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import type { Output } from "./_output.ts";
@@ -35,15 +36,7 @@ export const flags: FlagTable = {
   },
   "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
   arch: { type: "string", value: "<arch>", help: "architecture to check", default: "this host's" },
-  timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },
-  deadline: { type: "string", value: "<s>", help: "seconds the whole download may take", default: "3600" },
-  "speed-limit": {
-    type: "string",
-    value: "<bytes/s>",
-    help: "slowest average rate accepted over --speed-time",
-    default: "1024",
-  },
-  "speed-time": { type: "string", value: "<s>", help: "window of the --speed-limit average", default: "60" },
+  ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
 };
 
@@ -82,11 +75,8 @@ export function parseVerifyArgs(args: string[]): VerifyFlags {
     allowUnsigned: values["allow-unsigned"] === true,
     requireSignedOperations: values["require-signed-operations"] === true,
     allowUnsignedOperations: values["allow-unsigned-operations"] === true,
-    deadlineSeconds: intFlag(values, "deadline", 3600, 1),
-    speedLimit: intFlag(values, "speed-limit", 1024, 0),
-    speedTime: intFlag(values, "speed-time", 60, 1),
+    ...transportFlags(values),
     arch: stringFlag(values, "arch"),
-    timeoutSeconds: intFlag(values, "timeout", 30, 1),
   };
 }
 
