@@ -594,18 +594,8 @@ export async function finishTransaction(
 }
 
 /** Ids of the kept backups, oldest first. */
-export async function listBackups(ws: Workspace): Promise<string[]> {
-  const ids: string[] = [];
-  if (!ws.isOpen) return ids;
-  try {
-    for await (const e of Deno.readDir(ws.backupsBase)) {
-      ids.push(checkRecordId(e.name, ws.show(`${ws.backupsBase}/${e.name}`)));
-      checkOwnEntry(Deno.lstatSync(ws.backupDir(e.name)), ws.show(ws.backupDir(e.name)), "directory");
-    }
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  return ids.sort();
+export function listBackups(ws: Workspace): Promise<string[]> {
+  return ws.isOpen ? listRecordDirs(ws, ws.backupsBase) : Promise.resolve([]);
 }
 
 async function pruneBackups(ws: Workspace, keep: number): Promise<void> {
@@ -669,13 +659,22 @@ export async function recover(
  * directory of ours named by a transaction id: anything else there was not
  * made by patchops and is refused rather than acted on.
  */
-export async function listTransactions(ws: Workspace): Promise<string[]> {
+export function listTransactions(ws: Workspace): Promise<string[]> {
+  return ws.isOpen ? listRecordDirs(ws, ws.txnBase) : Promise.resolve([]);
+}
+
+/**
+ * The ids named by the entries of `base` (`txn/` or `backups/`), oldest
+ * first. Every entry must be a directory of ours named by a transaction id:
+ * anything else there was not made by patchops and is refused, not acted on.
+ */
+async function listRecordDirs(ws: Workspace, base: string): Promise<string[]> {
   const ids: string[] = [];
-  if (!ws.isOpen) return ids;
   try {
-    for await (const e of Deno.readDir(ws.txnBase)) {
-      ids.push(checkRecordId(e.name, ws.show(`${ws.txnBase}/${e.name}`)));
-      checkOwnEntry(Deno.lstatSync(ws.txnDir(e.name)), ws.show(ws.txnDir(e.name)), "directory");
+    for await (const e of Deno.readDir(base)) {
+      const path = `${base}/${e.name}`;
+      ids.push(checkRecordId(e.name, ws.show(path)));
+      checkOwnEntry(Deno.lstatSync(path), ws.show(path), "directory");
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;

@@ -5,13 +5,16 @@
 
 import assert from "node:assert/strict";
 import type { StagedEntry, StagedTree } from "../../src/archive/stage.ts";
+import { StagedEntries } from "../../src/archive/staged_entries.ts";
 import { checkStructure, planSteps } from "../../src/apply/plan.ts";
 import { Workspace } from "../../src/apply/workspace.ts";
 import type { Operations } from "../../src/manifest.ts";
 import { snapshot, tempDir, writeTree } from "../_helpers.ts";
 
 function staged(entries: Record<string, StagedEntry>): StagedTree {
-  return { entries: new Map(Object.entries(entries)), captured: new Map(), files: 0, bytes: 0 };
+  const all = new StagedEntries();
+  for (const [path, e] of Object.entries(entries)) all.set(path, e);
+  return { entries: all, captured: new Map(), files: 0, bytes: 0 };
 }
 
 function ops(o: Partial<Operations>): Operations {

@@ -6,14 +6,18 @@
 
 import assert from "node:assert/strict";
 import NodeSqlParser from "node-sql-parser";
-import { type Expr, printExpr, quoteIdent, quoteStandardString, quoteString } from "../../src/sql/expr.ts";
+import { type Expr, printExpr, type PrintExprOptions } from "../../src/sql/expr.ts";
+import { quoteIdent, quoteString } from "../../src/sql/mysql/quote.ts";
+import { quoteString as quoteStandardString } from "../../src/sql/postgres/quote.ts";
 
 const parser = new NodeSqlParser.Parser();
 function expr(sql: string): Expr {
   const ast = parser.astify(`SELECT ${sql}`, { database: "MariaDB" }) as unknown as { columns: { expr: Expr }[] };
   return ast.columns[0]!.expr;
 }
-const print = (sql: string) => printExpr(expr(sql));
+// MySQL's printing, as its parser calls it (without MariaDB's function renames).
+const MYSQL: PrintExprOptions = { quoteIdent, quoteString, backslashes: true };
+const print = (sql: string) => printExpr(expr(sql), MYSQL);
 
 Deno.test("printExpr() prints one canonical text for spellings of the same expression", () => {
   for (
@@ -54,7 +58,7 @@ Deno.test("printExpr() keeps the parentheses that change the meaning", () => {
 Deno.test("printExpr() quotes strings as MySQL does, or the standard way on request", () => {
   assert.equal(print("CONCAT('it''s', 'a\\\\b')"), "concat('it\\'s','a\\\\b')");
   const node = expr("'it''s'");
-  assert.equal(printExpr(node, { quote: quoteStandardString }), "'it''s'");
+  assert.equal(printExpr(node, { ...MYSQL, quoteString: quoteStandardString }), "'it''s'");
   assert.equal(quoteString("a'b\\c"), "'a\\'b\\\\c'");
   assert.equal(quoteStandardString("a'b\\c"), "'a''b\\c'");
   assert.equal(quoteIdent("we`ird"), "`we``ird`");
@@ -62,6 +66,6 @@ Deno.test("printExpr() quotes strings as MySQL does, or the standard way on requ
 
 Deno.test("printExpr() hands unknown node types to the fallback, or refuses them by name", () => {
   const odd = { type: "something_new", value: 1 };
-  assert.equal(printExpr(odd, { fallback: () => "FALLBACK" }), "FALLBACK");
-  assert.throws(() => printExpr(odd), /unsupported expression node "something_new"/);
+  assert.equal(printExpr(odd, { ...MYSQL, fallback: () => "FALLBACK" }), "FALLBACK");
+  assert.throws(() => printExpr(odd, MYSQL), /unsupported expression node "something_new"/);
 });
