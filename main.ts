@@ -252,6 +252,7 @@ function flagHint(err: unknown, flags: unknown): string {
   if (code === "OperationsUnsigned" && !f.allowUnsignedOperations) {
     return "; pass --allow-unsigned-operations to accept it";
   }
+  if (code === "KeyRequired") return "; pass --public-key, or --allow-unsigned to rely on the hash alone";
   if (code === "DbRequired") return "; pass --db <url>, or --skip-db to apply the files only";
   if (code === "VersionGuard" && !(flags as { force?: boolean }).force) return "; pass --force to override";
   if (code === "OutputExists" && !(flags as { force?: boolean }).force) return "; pass --force to overwrite it";

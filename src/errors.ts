@@ -33,6 +33,7 @@ export type ErrorCode =
   | "DestructiveWithheld"
   | "DbRequired"
   | "UntrustedOwner"
+  | "KeyRequired"
   | "OutputExists";
 
 /** A failure of patchops' own making: printed as one `error:` line. */

@@ -108,8 +108,8 @@ export function prepareVerifier(
   if (trust.publicKey === undefined) {
     if (trust.allowUnsigned) return undefined;
     throw new PatchopsError(
-      "SignatureInvalid",
-      "no public key given, so the package's origin cannot be checked (pass --public-key, or --allow-unsigned to rely on the hash alone)",
+      "KeyRequired",
+      "no public key given, so the package's origin cannot be checked",
     );
   }
   if (manifest.signature === undefined) {
