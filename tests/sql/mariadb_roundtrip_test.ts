@@ -280,15 +280,20 @@ async function guarded(conn: Conn, c: Case): Promise<void> {
 for (const c of [...CASES, ...CORPUS]) {
   Deno.test({
     name: `sql diff round trip on MariaDB: ${c.name}${c.knownLimit ? ` (known limit: ${c.knownLimit})` : ""}`,
-    ignore: !HAVE_MYSQL || c.knownLimit !== undefined,
+    ignore: !HAVE_MYSQL,
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
       const conn = await connect();
       try {
-        await roundTrip(conn, c, c.from, c.to, true);
-        if (!c.oneWay) await roundTrip(conn, c, c.to, c.from, false);
-        await guarded(conn, c);
+        const all = async () => {
+          await roundTrip(conn, c, c.from, c.to, true);
+          if (!c.oneWay) await roundTrip(conn, c, c.to, c.from, false);
+          await guarded(conn, c);
+        };
+        // A known limit runs too, and must still fail: the day it converges, this says so.
+        if (c.knownLimit !== undefined) await assert.rejects(all(), Error, `fixed? ${c.knownLimit}`);
+        else await all();
       } finally {
         await conn.end();
       }
