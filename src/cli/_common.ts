@@ -22,6 +22,36 @@ export const COMMON_FLAGS: FlagTable = {
   json: { type: "boolean", help: "print NDJSON events on stdout, ending with one result or error event" },
 };
 
+/** Flags that say how a package is authenticated, taken by `apply` and `verify`. */
+export const TRUST_FLAGS: FlagTable = {
+  "public-key": {
+    type: "string",
+    value: "<file|key>",
+    help: "publisher's minisign public key: a .pub file or the key line",
+  },
+  "allow-unsigned": { type: "boolean", help: "accept a package without checking its signature (hash only)" },
+  "allow-unsigned-operations": {
+    type: "boolean",
+    help: "accept a signature without a signed header (operations not authenticated)",
+  },
+  "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
+};
+
+/** The values of {@linkcode TRUST_FLAGS}. */
+export function trustFlags(values: Record<string, unknown>): {
+  publicKey: string | undefined;
+  allowUnsigned: boolean;
+  requireSignedOperations: boolean;
+  allowUnsignedOperations: boolean;
+} {
+  return {
+    publicKey: stringFlag(values, "public-key"),
+    allowUnsigned: values["allow-unsigned"] === true,
+    requireSignedOperations: values["require-signed-operations"] === true,
+    allowUnsignedOperations: values["allow-unsigned-operations"] === true,
+  };
+}
+
 /** Flags that bound a download, taken by `apply` and `verify`. */
 export const TRANSPORT_FLAGS: FlagTable = {
   timeout: { type: "string", value: "<s>", help: "seconds to wait for a connection or the next bytes", default: "30" },

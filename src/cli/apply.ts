@@ -19,6 +19,8 @@ import {
   stringFlag,
   TRANSPORT_FLAGS,
   transportFlags,
+  TRUST_FLAGS,
+  trustFlags,
 } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import { plural } from "../format.ts";
@@ -29,17 +31,7 @@ import type { Output } from "./_output.ts";
 /** Flags of `apply`. */
 export const flags: FlagTable = {
   dir: { type: "string", value: "<dir>", required: true, help: "install directory to patch" },
-  "public-key": {
-    type: "string",
-    value: "<file|key>",
-    help: "publisher's minisign public key: a .pub file or the key line",
-  },
-  "allow-unsigned": { type: "boolean", help: "accept a package without checking its signature (hash only)" },
-  "allow-unsigned-operations": {
-    type: "boolean",
-    help: "accept a signature without a signed header (operations not authenticated)",
-  },
-  "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
+  ...TRUST_FLAGS,
   arch: { type: "string", value: "<arch>", help: "architecture to install", default: "this host's" },
   "dry-run": { type: "boolean", help: "fetch, verify and plan, then stop without changing anything" },
   keep: { type: "string", value: "<n>", help: "committed backups kept for rollback", default: "1" },
@@ -94,10 +86,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
   return {
     manifest: manifest!,
     dir: stringFlag(values, "dir", true),
-    publicKey: stringFlag(values, "public-key"),
-    allowUnsigned: values["allow-unsigned"] === true,
-    requireSignedOperations: values["require-signed-operations"] === true,
-    allowUnsignedOperations: values["allow-unsigned-operations"] === true,
+    ...trustFlags(values),
     ...transportFlags(values),
     arch: stringFlag(values, "arch"),
     dryRun: values["dry-run"] === true,

@@ -17,6 +17,8 @@ import {
   stringFlag,
   TRANSPORT_FLAGS,
   transportFlags,
+  TRUST_FLAGS,
+  trustFlags,
 } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import type { Output } from "./_output.ts";
@@ -24,17 +26,7 @@ import { printOut } from "./_print.ts";
 
 /** Flags of `verify`. */
 export const flags: FlagTable = {
-  "public-key": {
-    type: "string",
-    value: "<file|key>",
-    help: "publisher's minisign public key: a .pub file or the key line",
-  },
-  "allow-unsigned": { type: "boolean", help: "accept a package without checking its signature (hash only)" },
-  "allow-unsigned-operations": {
-    type: "boolean",
-    help: "accept a signature without a signed header (operations not authenticated)",
-  },
-  "require-signed-operations": { type: "boolean", help: "refuse a package that does not carry its operations" },
+  ...TRUST_FLAGS,
   arch: { type: "string", value: "<arch>", help: "architecture to check", default: "this host's" },
   ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
@@ -71,10 +63,7 @@ export function parseVerifyArgs(args: string[]): VerifyFlags {
   const [manifest] = positionals(pos, ["manifest"]);
   return {
     manifest: manifest!,
-    publicKey: stringFlag(values, "public-key"),
-    allowUnsigned: values["allow-unsigned"] === true,
-    requireSignedOperations: values["require-signed-operations"] === true,
-    allowUnsignedOperations: values["allow-unsigned-operations"] === true,
+    ...trustFlags(values),
     ...transportFlags(values),
     arch: stringFlag(values, "arch"),
   };
