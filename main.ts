@@ -10,6 +10,7 @@ import { printErr, printOut } from "./src/cli/_print.ts";
 import { suggest } from "./src/cli/_flags.ts";
 import { createOutput, type Output } from "./src/cli/_output.ts";
 import denoJson from "./deno.json" with { type: "json" };
+import { late } from "./src/late.ts";
 
 /** What every `src/cli/<command>.ts` exports. */
 interface Command<F> {
@@ -27,6 +28,7 @@ interface Command<F> {
 type Loader = () => Promise<Command<unknown>>;
 
 // Commands load on demand: `apply` on a small host should not pay for the SQL drivers.
+// Those that need npm packages load through `late` (src/late.ts says why).
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   apply: {
     summary: "apply a signed patch to an install directory as one transaction",
@@ -73,28 +75,28 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   create: {
     summary: "build a patch package and manifest from two trees",
     load: async () => {
-      const m = await import("./src/cli/create.ts");
+      const m = await late<typeof import("./src/cli/create.ts")>("./cli/create.ts");
       return { ...m, parse: m.parseCreateArgs } as Command<unknown>;
     },
   },
   keygen: {
     summary: "create a minisign key pair",
     load: async () => {
-      const m = await import("./src/cli/keygen.ts");
+      const m = await late<typeof import("./src/cli/keygen.ts")>("./cli/keygen.ts");
       return { ...m, parse: m.parseKeygenArgs } as Command<unknown>;
     },
   },
   sign: {
     summary: "sign a file with a minisign secret key",
     load: async () => {
-      const m = await import("./src/cli/sign.ts");
+      const m = await late<typeof import("./src/cli/sign.ts")>("./cli/sign.ts");
       return { ...m, parse: m.parseSignArgs } as Command<unknown>;
     },
   },
   sql: {
     summary: "diff two schemas (sql diff) or migrate a database (sql apply)",
     load: async () => {
-      const m = await import("./src/cli/sql.ts");
+      const m = await late<typeof import("./src/cli/sql.ts")>("./cli/sql.ts");
       return { ...m, parse: m.parseSqlArgs } as Command<unknown>;
     },
   },

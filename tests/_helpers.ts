@@ -139,11 +139,12 @@ export function sha256(bytes: Uint8Array): string {
 export async function exec(
   cmd: string,
   args: string[],
-  options?: { cwd?: string; stdin?: string },
+  options?: { cwd?: string; stdin?: string; env?: Record<string, string> },
 ) {
   const child = new Deno.Command(cmd, {
     args,
     ...(options?.cwd ? { cwd: options.cwd } : {}),
+    ...(options?.env ? { env: options.env } : {}),
     stdin: options?.stdin !== undefined ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",

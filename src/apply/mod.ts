@@ -5,6 +5,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
+import { late } from "../late.ts";
 import type { Manifest } from "../manifest.ts";
 import type { ProgressCallback } from "../progress.ts";
 import {
@@ -54,7 +55,9 @@ async function migrateCarried(
   }
   // The SQL modules and drivers are loaded only for packages that carry a schema.
   const { parseDbUrl } = await import("../sql/live/url.ts");
-  const { MigrationError, migrateDatabase } = await import("../sql/live/migrate.ts");
+  const { MigrationError, migrateDatabase } = await late<typeof import("../sql/live/migrate.ts")>(
+    "./sql/live/migrate.ts",
+  );
   const url = parseDbUrl(options.db);
   const sql = new TextDecoder().decode(schemaSql);
   try {

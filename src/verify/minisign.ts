@@ -13,6 +13,7 @@
 
 import { createHash, type Hash } from "node:crypto";
 import { PatchopsError } from "../errors.ts";
+import { late } from "../late.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** A minisign public key. */
@@ -261,7 +262,7 @@ async function legacyCheck(
   sig: Uint8Array,
   hram: Uint8Array,
 ): Promise<boolean> {
-  const { ed25519 } = await import("@noble/curves/ed25519.js");
+  const { ed25519 } = await late<typeof import("@noble/curves/ed25519.js")>("@noble/curves/ed25519.js");
   try {
     const Point = ed25519.Point;
     const order = Point.Fn.ORDER;
