@@ -10,6 +10,7 @@
 import { PatchopsError } from "../../errors.ts";
 import type { Change } from "../model.ts";
 import { guardMysqlChanges } from "./mysql.ts";
+import { guardPostgresChanges } from "./postgres.ts";
 import type { GuardedPlan, GuardedStatement } from "./model.ts";
 
 export type { GuardedPlan, GuardedStatement } from "./model.ts";
@@ -23,6 +24,8 @@ export function guardChanges(changes: Change[], dialect: GuardDialect): GuardedP
     case "mariadb":
     case "mysql":
       return { statements: guardMysqlChanges(changes, dialect), transaction: undefined };
+    case "postgres":
+      return { statements: guardPostgresChanges(changes), transaction: { begin: "BEGIN", commit: "COMMIT" } };
     default:
       throw new PatchopsError("SqlUnsupported", `guarded scripts are not available for dialect "${dialect}"`);
   }

@@ -53,7 +53,9 @@ interface Clause {
 function classify(sql: string): Clause | undefined {
   let m: RegExpExecArray | null;
   if ((m = new RegExp(`^ADD COLUMN ${ID}`).exec(sql))) return { sql, op: "add", space: "column", name: unquote(m[1]!) };
-  if ((m = new RegExp(`^DROP COLUMN ${ID}$`).exec(sql))) return { sql, op: "drop", space: "column", name: unquote(m[1]!) };
+  if ((m = new RegExp(`^DROP COLUMN ${ID}$`).exec(sql))) {
+    return { sql, op: "drop", space: "column", name: unquote(m[1]!) };
+  }
   if ((m = new RegExp(`^MODIFY COLUMN ${ID}`).exec(sql))) {
     return { sql, op: "modify", space: "column", name: unquote(m[1]!) };
   }
@@ -65,7 +67,9 @@ function classify(sql: string): Clause | undefined {
     return { sql, op: "add", space: "index", name: unquote(m[1]!) };
   }
   if (sql === "DROP PRIMARY KEY") return { sql, op: "drop", space: "index", name: "PRIMARY" };
-  if ((m = new RegExp(`^DROP INDEX ${ID}$`).exec(sql))) return { sql, op: "drop", space: "index", name: unquote(m[1]!) };
+  if ((m = new RegExp(`^DROP INDEX ${ID}$`).exec(sql))) {
+    return { sql, op: "drop", space: "index", name: unquote(m[1]!) };
+  }
   if ((m = new RegExp(`^RENAME INDEX ${ID} TO ${ID}$`).exec(sql))) {
     return { sql, op: "rename", space: "index", name: unquote(m[1]!) };
   }
@@ -118,7 +122,9 @@ function exists(space: Space | "table" | "partitioned" | "virtual", table: strin
  * statement. Every step may run again: each SET recomputes from the catalog.
  */
 function dynamicAlter(head: string, items: { when?: string; sql: string }[], change: Change) {
-  const parts = items.map((i) => i.when === undefined ? quoteString(i.sql) : `IF(${i.when}, ${quoteString(i.sql)}, NULL)`);
+  const parts = items.map((i) =>
+    i.when === undefined ? quoteString(i.sql) : `IF(${i.when}, ${quoteString(i.sql)}, NULL)`
+  );
   const stmts = [
     `SET @patchops_ddl = CONCAT_WS(', ', ${parts.join(", ")})`,
     `SET @patchops_ddl = IF(@patchops_ddl = '', 'DO 0', CONCAT(${quoteString(head + " ")}, @patchops_ddl))`,
@@ -192,7 +198,9 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
         if (c.primary) return paired(c) ? c.sql : `DROP INDEX IF EXISTS \`PRIMARY\`, ${c.sql}`;
         if (paired(c)) return c.sql;
         if (c.space === "column") return c.sql.replace(/^ADD COLUMN /, "ADD COLUMN IF NOT EXISTS ");
-        if (c.space === "index") return c.sql.replace(/^ADD ((?:UNIQUE |FULLTEXT |SPATIAL )?KEY) /, "ADD $1 IF NOT EXISTS ");
+        if (c.space === "index") {
+          return c.sql.replace(/^ADD ((?:UNIQUE |FULLTEXT |SPATIAL )?KEY) /, "ADD $1 IF NOT EXISTS ");
+        }
         if (/^ADD CONSTRAINT `(?:[^`]|``)*` CHECK /.test(c.sql)) {
           return c.sql.replace(/^ADD CONSTRAINT /, "ADD CONSTRAINT IF NOT EXISTS ");
         }
@@ -215,8 +223,9 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
 
 /** The name a CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT statement creates. */
 function createdName(sql: string): { kind: string; name: string } | undefined {
-  const m = /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*(?:`[^`]*`|'[^']*'|\S+?)(?:@(?:`[^`]*`|'[^']*'|\S+?))?\s+)?(?:AGGREGATE\s+)?(TRIGGER|PROCEDURE|FUNCTION|EVENT)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)*`|[\w$]+(?:\.(?:`(?:[^`]|``)*`|[\w$]+))?)/i
-    .exec(sql);
+  const m =
+    /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*(?:`[^`]*`|'[^']*'|\S+?)(?:@(?:`[^`]*`|'[^']*'|\S+?))?\s+)?(?:AGGREGATE\s+)?(TRIGGER|PROCEDURE|FUNCTION|EVENT)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)*`|[\w$]+(?:\.(?:`(?:[^`]|``)*`|[\w$]+))?)/i
+      .exec(sql);
   return m ? { kind: m[1]!.toUpperCase(), name: m[2]! } : undefined;
 }
 
@@ -255,8 +264,9 @@ export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): Guard
       case "rename_table": {
         const m = new RegExp(`^RENAME TABLE ${ID} TO ${ID}$`).exec(sql);
         if (!m) out.push({ sql, change, unguarded: "not a RENAME TABLE patchops knows how to guard" });
-        else if (flavor === "mariadb") out.push({ sql: sql.replace(/^RENAME TABLE /, "RENAME TABLE IF EXISTS "), change });
-        else {
+        else if (flavor === "mariadb") {
+          out.push({ sql: sql.replace(/^RENAME TABLE /, "RENAME TABLE IF EXISTS "), change });
+        } else {
           const when = `${exists("table", unquote(m[1]!))} AND NOT ${exists("table", unquote(m[2]!))}`;
           out.push(
             { sql: `SET @patchops_ddl = IF(${when}, ${quoteString(sql)}, 'DO 0')`, change },
@@ -273,7 +283,11 @@ export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): Guard
         if (!made) {
           out.push({ sql, change, unguarded: "a statement patchops cannot name", body: hasBody(change) });
         } else if (flavor === "mariadb") {
-          out.push({ sql: sql.replace(/^CREATE\s+(?:OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE "), change, body: hasBody(change) });
+          out.push({
+            sql: sql.replace(/^CREATE\s+(?:OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE "),
+            change,
+            body: hasBody(change),
+          });
         } else {
           // MySQL 8 has no CREATE OR REPLACE for these: drop first; either step may run again.
           out.push(
