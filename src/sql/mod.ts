@@ -100,8 +100,9 @@ export function generateSchemaDiff(
     const lines = count === 0 ? [] : guardHeader(plan, held);
     const body = count === 0 ? [] : renderGuardedScript(plan, { withheld: held, delimiter: mysql });
     return {
-      sql: [header.replace(/^-- patchops sql diff \(([^)]*)\)/, "-- patchops sql diff ($1, guarded)"), ...lines, ...body]
-        .join("\n") + "\n",
+      sql:
+        [header.replace(/^-- patchops sql diff \(([^)]*)\)/, "-- patchops sql diff ($1, guarded)"), ...lines, ...body]
+          .join("\n") + "\n",
       description: changes.map((c) => `${c.destructive ? "! " : ""}${c.description}`).join("\n"),
       changes,
       withheld,

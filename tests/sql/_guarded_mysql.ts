@@ -99,8 +99,25 @@ async function snapshot(conn: Conn, db: string, c: Case): Promise<Snapshot> {
   return { tables, objects };
 }
 
+/**
+ * Drops `db`, again after a pause when the server finds files left in its
+ * directory (InnoDB removes a rebuilt table's old files in the background).
+ */
+async function dropDatabase(conn: Conn, db: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/Directory not empty/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 async function reset(conn: Conn, db: string, from: string): Promise<void> {
-  await conn.query(`DROP DATABASE IF EXISTS \`${db}\`; CREATE DATABASE \`${db}\``);
+  await dropDatabase(conn, db);
+  await conn.query(`CREATE DATABASE \`${db}\``);
   if (!from.trim()) return;
   // The client is slower to start than a query; only DELIMITER needs it.
   if (/^\s*DELIMITER\b/im.test(from)) await loadScript(db, from);
@@ -179,7 +196,7 @@ export async function checkAll(flavor: "mariadb" | "mysql", workers = 3): Promis
         }
       }
     } finally {
-      for (const db of dbs) await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
+      for (const db of dbs) await dropDatabase(conn, db);
       await conn.end();
     }
   };

@@ -11,6 +11,7 @@ import { PatchopsError } from "../../errors.ts";
 import type { Change } from "../model.ts";
 import { guardMysqlChanges } from "./mysql.ts";
 import { guardPostgresChanges } from "./postgres.ts";
+import { guardSqliteChanges } from "./sqlite.ts";
 import type { GuardedPlan, GuardedStatement } from "./model.ts";
 
 export type { GuardedPlan, GuardedStatement } from "./model.ts";
@@ -26,6 +27,15 @@ export function guardChanges(changes: Change[], dialect: GuardDialect): GuardedP
       return { statements: guardMysqlChanges(changes, dialect), transaction: undefined };
     case "postgres":
       return { statements: guardPostgresChanges(changes), transaction: { begin: "BEGIN", commit: "COMMIT" } };
+    case "sqlite":
+      return {
+        statements: guardSqliteChanges(changes),
+        transaction: { begin: "BEGIN", commit: "COMMIT" },
+        notes: [
+          "SQLite guards only CREATE and DROP: a run that stops part way relies on the transaction, which leaves the" +
+          " database as it was, so run the whole script again",
+        ],
+      };
     default:
       throw new PatchopsError("SqlUnsupported", `guarded scripts are not available for dialect "${dialect}"`);
   }
@@ -61,6 +71,7 @@ export function guardHeader(plan: GuardedPlan, withheld?: ReadonlySet<Change>): 
   }
   const outside = live.filter((s) => s.noTransaction !== undefined);
   if (plan.transaction && outside.length === 0) lines.push("-- the whole script runs in one transaction");
+  for (const note of plan.notes ?? []) lines.push(`-- ${note}`);
   for (const s of outside) lines.push(`-- outside the transaction: ${s.change.description} (${s.noTransaction})`);
   return lines;
 }

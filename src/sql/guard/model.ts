@@ -30,4 +30,6 @@ export interface GuardedPlan {
   statements: GuardedStatement[];
   /** Opening and closing statements of one transaction around the whole script, when the dialect allows it. */
   transaction: { begin: string; commit: string } | undefined;
+  /** What the dialect's guards rest on, for the header (one line each). */
+  notes?: string[] | undefined;
 }
