@@ -26,7 +26,15 @@ import {
 import { CORPUS, type RoundTripCase as Case } from "./mariadb_corpus.ts";
 
 /** Change kinds the corpus covers thinly: renames, changed keys and checks, triggers and routines. */
-export const CASES: Case[] = [
+/** A case, with rows written between the two runs that the second run must keep. */
+export interface GuardCase extends Case {
+  /** Run after the first run of the script (forward only). */
+  between?: string;
+  /** A query whose result after the second run must equal its result right after `between`. */
+  kept?: string;
+}
+
+export const CASES: GuardCase[] = [
   {
     name: "guarded: rename column, index and table together",
     from: "CREATE TABLE old_t (id int PRIMARY KEY, a int, KEY ka (a));",
@@ -58,6 +66,8 @@ export const CASES: Case[] = [
     from: "CREATE TABLE t (id int PRIMARY KEY, a int, v int AS (a * 2) VIRTUAL);",
     to: "CREATE TABLE t (id int PRIMARY KEY, a int, v int);",
     data: "INSERT INTO t (id, a) VALUES (1, 3);",
+    between: "UPDATE t SET v = 42",
+    kept: "SELECT id, v FROM t",
     oneWay: true,
   },
   {
@@ -136,7 +146,7 @@ async function runStatements(conn: Conn, db: string, statements: string[], what:
 }
 
 /** The script of `c` in `flavor`, checked on `a` against the target built in `b`. */
-export async function check(conn: Conn, c: Case, from: string, to: string, flavor: "mariadb" | "mysql", dbs: string[]) {
+export async function check(conn: Conn, c: GuardCase, from: string, to: string, flavor: "mariadb" | "mysql", dbs: string[]) {
   const [a, b] = dbs as [string, string];
   await reset(conn, b, to);
   const target = await snapshot(conn, b, c);
@@ -155,7 +165,10 @@ export async function check(conn: Conn, c: Case, from: string, to: string, flavo
   await conn.query(`USE \`${a}\``);
   const before = forward && c.check ? await values(c.check) : undefined;
   await runStatements(conn, a, statements, `first run${show}`);
+  if (forward && c.between) await runIn(conn, a, c.between);
+  const written = forward && c.kept ? await values(c.kept) : undefined;
   await runStatements(conn, a, statements, `second run${show}`);
+  if (written !== undefined) assert.deepEqual(await values(c.kept!), written, `a second run keeps the rows${show}`);
   assert.deepEqual(await snapshot(conn, a, c), target, `twice: target reached${show}`);
   if (before !== undefined) assert.deepEqual(await values(c.check!), before, `rows survive two runs${show}`);
   const again = generateSchemaDiff(await exportSchema(conn, a), to, { dialect: "mariadb", allowDestructive: true });
@@ -173,7 +186,7 @@ export async function check(conn: Conn, c: Case, from: string, to: string, flavo
 const RUN = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
 
 /** Every case but the corpus's known limits, which fail unguarded too. */
-export const GUARD_CASES: Case[] = [...CASES, ...CORPUS].filter((c) => c.knownLimit === undefined);
+export const GUARD_CASES: GuardCase[] = [...CASES, ...CORPUS].filter((c) => c.knownLimit === undefined);
 
 /**
  * Checks every case in `flavor`, both directions, `workers` at a time (each
