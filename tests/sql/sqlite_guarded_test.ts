@@ -13,6 +13,9 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { runCli, tempDir } from "../_helpers.ts";
+import { have } from "../_env.ts";
+
+const HAVE_SQLITE3 = await have("sqlite3");
 
 interface Case {
   name: string;
@@ -242,7 +245,10 @@ Deno.test(`sql diff --guarded on SQLite: ${cases.length} cases both ways, rerun 
   assert.deepEqual(failures, []);
 });
 
-Deno.test("sql diff --guarded --dialect sqlite: the sqlite3 client runs the printed script, stopped or twice", async () => {
+Deno.test({
+  name: "sql diff --guarded --dialect sqlite: the sqlite3 client runs the printed script, stopped or twice",
+  ignore: !HAVE_SQLITE3,
+}, async () => {
   const [dir, done] = await tempDir();
   try {
     const from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, old INT); CREATE INDEX t_a ON t (a);";
