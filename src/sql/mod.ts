@@ -90,7 +90,7 @@ export function generateSchemaDiff(
   const count = changes.length;
   const header = count === 0
     ? "-- patchops sql diff: the schemas are equal; nothing to do"
-    : `-- patchops sql diff (${dialect}): ${count} change${count === 1 ? "" : "s"}` +
+    : `-- patchops sql diff (${dialect}${guarded ? ", guarded" : ""}): ${count} change${count === 1 ? "" : "s"}` +
       (withheld.length ? `, ${withheld.length} destructive withheld (commented out; pass --allow-destructive)` : "") +
       (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
   if (guarded) {
@@ -100,9 +100,7 @@ export function generateSchemaDiff(
     const lines = count === 0 ? [] : guardHeader(plan, held);
     const body = count === 0 ? [] : renderGuardedScript(plan, { withheld: held, delimiter: mysql });
     return {
-      sql:
-        [header.replace(/^-- patchops sql diff \(([^)]*)\)/, "-- patchops sql diff ($1, guarded)"), ...lines, ...body]
-          .join("\n") + "\n",
+      sql: [header, ...lines, ...body].join("\n") + "\n",
       description: changes.map((c) => `${c.destructive ? "! " : ""}${c.description}`).join("\n"),
       changes,
       withheld,

@@ -305,3 +305,16 @@ Deno.test({
     await done();
   }
 });
+
+Deno.test("sql diff --guarded: a name with a newline cannot end a header comment and become a statement", () => {
+  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY);";
+  const to = 'CREATE TABLE t (id INTEGER PRIMARY KEY, "x\nDROP TABLE t; --" INT);';
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec(diff.sql);
+  const cols = db.prepare(`PRAGMA table_info("t")`).all().map((x) => x.name);
+  db.close();
+  assert.deepEqual(cols, ["id", "x\nDROP TABLE t; --"]);
+  assert.match(diff.sql, /^-- {3}statement 1 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
+});

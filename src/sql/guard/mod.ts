@@ -8,6 +8,7 @@
  */
 
 import { PatchopsError } from "../../errors.ts";
+import { escapeText } from "../../format.ts";
 import type { Change } from "../model.ts";
 import { guardMysqlChanges } from "./mysql.ts";
 import { guardPostgresChanges } from "./postgres.ts";
@@ -54,6 +55,14 @@ function terminate(s: GuardedStatement, delimiter: boolean): string {
   return `${s.sql};`;
 }
 
+/**
+ * Text for a `--` comment: names from the schema may hold a newline, which
+ * would end the comment and make the rest of the line a statement.
+ */
+function commentText(text: string): string {
+  return escapeText(text);
+}
+
 function commentOut(sql: string): string {
   return sql.split("\n").map((l) => `-- ${l}`).join("\n");
 }
@@ -67,12 +76,16 @@ export function guardHeader(plan: GuardedPlan, withheld?: ReadonlySet<Change>): 
     lines.push("-- guarded: every statement may run again; the script may be rerun, or resumed after any statement");
   } else {
     lines.push(`-- guarded, except ${bad.length} statement${bad.length === 1 ? "" : "s"} that may fail if run twice:`);
-    for (const { s, i } of bad) lines.push(`--   statement ${i + 1} (${s.change.description}): ${s.unguarded}`);
+    for (const { s, i } of bad) {
+      lines.push(`--   statement ${i + 1} (${commentText(s.change.description)}): ${commentText(s.unguarded!)}`);
+    }
   }
   const outside = live.filter((s) => s.noTransaction !== undefined);
   if (plan.transaction && outside.length === 0) lines.push("-- the whole script runs in one transaction");
   for (const note of plan.notes ?? []) lines.push(`-- ${note}`);
-  for (const s of outside) lines.push(`-- outside the transaction: ${s.change.description} (${s.noTransaction})`);
+  for (const s of outside) {
+    lines.push(`-- outside the transaction: ${commentText(s.change.description)} (${commentText(s.noTransaction!)})`);
+  }
   return lines;
 }
 
@@ -90,9 +103,11 @@ export function renderGuardedScript(plan: GuardedPlan, options?: RenderGuardedOp
     const first = !seen.has(s.change);
     seen.add(s.change);
     if (withheld?.has(s.change)) {
-      body.push(`${first ? `-- withheld, destructive: ${s.change.destructive}\n` : ""}${commentOut(stmt)}`);
-    } else if (first && s.change.destructive) body.push(`-- destructive: ${s.change.destructive}\n${stmt}`);
-    else body.push(stmt);
+      const why = first ? `-- withheld, destructive: ${commentText(s.change.destructive ?? "")}\n` : "";
+      body.push(`${why}${commentOut(stmt)}`);
+    } else if (first && s.change.destructive) {
+      body.push(`-- destructive: ${commentText(s.change.destructive)}\n${stmt}`);
+    } else body.push(stmt);
   }
   const inTx = plan.transaction && plan.statements.every((s) => s.noTransaction === undefined);
   return inTx ? [`${plan.transaction!.begin};`, ...body, `${plan.transaction!.commit};`] : body;
