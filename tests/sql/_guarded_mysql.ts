@@ -145,9 +145,19 @@ async function runStatements(conn: Conn, db: string, statements: string[], what:
   }
 }
 
-/** The script of `c` in `flavor`, checked on `a` against the target built in `b`. */
-export async function check(conn: Conn, c: GuardCase, from: string, to: string, flavor: "mariadb" | "mysql", dbs: string[]) {
-  const [a, b] = dbs as [string, string];
+/** One run of {@linkcode check}: a case in one direction, in one form, on two scratch databases. */
+export interface CheckRun {
+  c: GuardCase;
+  from: string;
+  to: string;
+  flavor: "mariadb" | "mysql";
+  /** Where the source is migrated, and where the target is built. */
+  dbs: [string, string];
+}
+
+/** The guarded script of a case, checked on `dbs[0]` against the target built in `dbs[1]`. */
+export async function check(conn: Conn, run: CheckRun): Promise<void> {
+  const { c, from, to, flavor, dbs: [a, b] } = run;
   await reset(conn, b, to);
   const target = await snapshot(conn, b, c);
   const diff = generateSchemaDiff(from, to, { dialect: "mariadb", allowDestructive: true });
@@ -198,12 +208,12 @@ export async function checkAll(flavor: "mariadb" | "mysql", workers = 3): Promis
   const queue = [...GUARD_CASES];
   const worker = async (n: number) => {
     const conn = await connect();
-    const dbs = [`pg_${RUN}_${flavor}_${n}a`, `pg_${RUN}_${flavor}_${n}b`];
+    const dbs: [string, string] = [`pg_${RUN}_${flavor}_${n}a`, `pg_${RUN}_${flavor}_${n}b`];
     try {
       for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
         try {
-          await check(conn, c, c.from, c.to, flavor, dbs);
-          if (!c.oneWay) await check(conn, c, c.to, c.from, flavor, dbs);
+          await check(conn, { c, from: c.from, to: c.to, flavor, dbs });
+          if (!c.oneWay) await check(conn, { c, from: c.to, to: c.from, flavor, dbs });
         } catch (err) {
           failures.push(`${c.name}: ${(err as Error).message}`);
         }
