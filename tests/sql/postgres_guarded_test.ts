@@ -13,7 +13,8 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
-import { guardChanges } from "../../src/sql/guard/mod.ts";
+import { guardChanges, guardHeader, renderGuardedScript } from "../../src/sql/guard/mod.ts";
+import type { Change } from "../../src/sql/model.ts";
 import { runCli, tempDir } from "../_helpers.ts";
 import { have, PG_URL } from "../_env.ts";
 
@@ -336,6 +337,48 @@ Deno.test({
       await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
       await client.end();
       await done();
+    }
+  },
+});
+
+Deno.test({
+  name: "sql diff --guarded --dialect postgres: ALTER TYPE ... ADD VALUE and CONCURRENTLY run outside a transaction",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The diff does not make these yet (no enums, no CONCURRENTLY): the statements are given as a future diff would.
+    const changes: Change[] = [
+      { kind: "alter_table", sql: `ALTER TYPE "mood" ADD VALUE 'calm'`, description: "add value calm to mood" },
+      { kind: "create_index", sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_m" ON "t" ("m")`, description: "index" },
+    ];
+    const plan = guardChanges(changes, "postgres");
+    const script = renderGuardedScript(plan);
+    assert.ok(!script.includes("BEGIN;"), "no transaction around a statement that cannot run in one");
+    assert.match(
+      guardHeader(plan).join("\n"),
+      /^-- outside the transaction: add value calm to mood \(before PostgreSQL 12/m,
+    );
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query("SET client_min_messages TO warning");
+    const s = `guard_${RUN}_enum`;
+    try {
+      await reset(client, s, `CREATE TYPE mood AS ENUM ('sad'); CREATE TABLE t (id int, m mood);`);
+      for (const run of [1, 2]) {
+        for (const sql of plan.statements.map((x) => x.sql)) {
+          await client.query(sql).catch((err: Error) => assert.fail(`run ${run}: ${sql}: ${err.message}`));
+        }
+      }
+      const values = await client.query("SELECT unnest(enum_range(NULL::mood))::text AS v");
+      assert.deepEqual(values.rows.map((r: Row) => r.v), ["sad", "calm"]);
+      assert.deepEqual(plan.statements.map((x) => x.sql), [
+        `ALTER TYPE "mood" ADD VALUE IF NOT EXISTS 'calm'`,
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_m" ON "t" ("m")`,
+      ]);
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await client.end();
     }
   },
 });
