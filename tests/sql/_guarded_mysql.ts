@@ -208,7 +208,7 @@ export async function checkAll(flavor: "mariadb" | "mysql", workers = 3): Promis
   const queue = [...GUARD_CASES];
   const worker = async (n: number) => {
     const conn = await connect();
-    const dbs: [string, string] = [`pg_${RUN}_${flavor}_${n}a`, `pg_${RUN}_${flavor}_${n}b`];
+    const dbs: [string, string] = [`pt_guard_${RUN}_${flavor}_${n}a`, `pt_guard_${RUN}_${flavor}_${n}b`];
     try {
       for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
         try {

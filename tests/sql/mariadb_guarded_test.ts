@@ -31,7 +31,7 @@ Deno.test({
   async fn() {
     const [dir, done] = await tempDir();
     const conn = await connect();
-    const db = `pg_${RUN}_cli`;
+    const db = `pt_guard_${RUN}_cli`;
     try {
       const from = "CREATE TABLE t (id int PRIMARY KEY, a int, old int);";
       const to = `CREATE TABLE t (id int PRIMARY KEY, a bigint, b int, KEY kb (b));
