@@ -72,6 +72,13 @@ export {
   signFile,
   type SignOptions,
 } from "./src/verify/secret_key.ts";
-export { type Dialect, generateSchemaDiff, type SchemaDiff, type SchemaDiffOptions } from "./src/sql/mod.ts";
+export {
+  type Dialect,
+  generateSchemaDiff,
+  type GuardedPlan,
+  type GuardedStatement,
+  type SchemaDiff,
+  type SchemaDiffOptions,
+} from "./src/sql/mod.ts";
 export type { Phase, ProgressCallback, ProgressEvent } from "./src/progress.ts";
 export { type ErrorCode, PatchopsError } from "./src/errors.ts";

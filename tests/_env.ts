@@ -59,6 +59,11 @@ export const NEEDS = {
     fix: "apt-get install tmux",
     probe: () => runs("tmux", ["-V"]),
   },
+  sqlite3: {
+    what: "the sqlite3 client (guarded SQLite scripts run as a user would feed them)",
+    fix: "apt-get install sqlite3",
+    probe: () => runs("sqlite3", ["-version"]),
+  },
   strace: {
     what: "strace (fsync and rename order are read from system calls)",
     fix: "apt-get install strace",

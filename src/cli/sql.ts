@@ -22,6 +22,7 @@ export const diffFlags: FlagTable = {
     default: "mysql",
   },
   "allow-destructive": { type: "boolean", help: "print drops instead of withholding them (exit 3 when withheld)" },
+  guarded: { type: "boolean", help: "guard each statement so the script may be rerun or resumed after a failure" },
   ...COMMON_FLAGS,
 };
 
@@ -61,6 +62,7 @@ export interface SqlDiffFlags {
   to: string;
   dialect: Dialect;
   allowDestructive: boolean;
+  guarded: boolean;
 }
 
 /** Parsed flags of `sql apply`. */
@@ -107,7 +109,14 @@ export function parseSqlArgs(args: string[]): SqlFlags {
   if (!DIALECTS.includes(dialect)) {
     throw new UsageError(`--dialect must be one of ${DIALECTS.join(", ")}, got "${dialect}"`);
   }
-  return { sub: "diff", from: from!, to: to!, dialect, allowDestructive: values["allow-destructive"] === true };
+  return {
+    sub: "diff",
+    from: from!,
+    to: to!,
+    dialect,
+    allowDestructive: values["allow-destructive"] === true,
+    guarded: values.guarded === true,
+  };
 }
 
 /** What the command was doing, for its error line. */
@@ -135,7 +144,11 @@ const encoder = new TextEncoder();
 export async function run(flags: SqlFlags, out: Output): Promise<number> {
   if (flags.sub === "apply") return await runApply(flags, out);
   const [from, to] = await Promise.all([read(flags.from, "from"), read(flags.to, "to")]);
-  const diff = generateSchemaDiff(from, to, { dialect: flags.dialect, allowDestructive: flags.allowDestructive });
+  const diff = generateSchemaDiff(from, to, {
+    dialect: flags.dialect,
+    allowDestructive: flags.allowDestructive,
+    guarded: flags.guarded,
+  });
   const code = diff.withheld.length > 0 ? EXIT_DESTRUCTIVE : 0;
   if (diff.withheld.length > 0) {
     out.warn(

@@ -12,8 +12,10 @@ import { parseSqliteSchema } from "./sqlite/parse.ts";
 import { diffSqliteSchemas } from "./sqlite/diff.ts";
 import { parsePostgresSchema } from "./postgres/parse.ts";
 import { diffPostgresSchemas } from "./postgres/diff.ts";
+import { guardChanges, type GuardedPlan, guardHeader, renderGuardedScript } from "./guard/mod.ts";
 
 export type { Change } from "./model.ts";
+export type { GuardedPlan, GuardedStatement } from "./guard/mod.ts";
 
 /** Dialects `sql diff` knows. */
 export type Dialect = MysqlDialect | "postgres" | "sqlite";
@@ -24,6 +26,11 @@ export interface SchemaDiffOptions {
   dialect?: Dialect;
   /** Emit data-losing statements as statements rather than comments. */
   allowDestructive?: boolean;
+  /**
+   * Guard every statement so that the script may run twice, or again after
+   * it stopped at any statement (see src/sql/guard/). @default false
+   */
+  guarded?: boolean | undefined;
 }
 
 /** What {@linkcode generateSchemaDiff} returns. */
@@ -35,6 +42,8 @@ export interface SchemaDiff {
   changes: Change[];
   /** Destructive changes that were commented out (empty with `allowDestructive`). */
   withheld: Change[];
+  /** With `guarded`: the guarded statements in order (withheld ones included, marked by their change). */
+  guarded?: GuardedPlan | undefined;
 }
 
 function parse(sql: string, dialect: Dialect): Schema {
@@ -73,7 +82,7 @@ export function generateSchemaDiff(
   toSql: string,
   options?: SchemaDiffOptions,
 ): SchemaDiff {
-  const { dialect = "mysql", allowDestructive = false } = options ?? {};
+  const { dialect = "mysql", allowDestructive = false, guarded = false } = options ?? {};
   const from = fromSql === undefined ? { tables: [], views: [], triggers: [], routines: [] } : parse(fromSql, dialect);
   const to = parse(toSql, dialect);
   const changes = diff(from, to, dialect);
@@ -81,9 +90,23 @@ export function generateSchemaDiff(
   const count = changes.length;
   const header = count === 0
     ? "-- patchops sql diff: the schemas are equal; nothing to do"
-    : `-- patchops sql diff (${dialect}): ${count} change${count === 1 ? "" : "s"}` +
+    : `-- patchops sql diff (${dialect}${guarded ? ", guarded" : ""}): ${count} change${count === 1 ? "" : "s"}` +
       (withheld.length ? `, ${withheld.length} destructive withheld (commented out; pass --allow-destructive)` : "") +
       (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
+  if (guarded) {
+    const plan = guardChanges(changes, dialect);
+    const held = new Set(withheld);
+    const mysql = dialect === "mysql" || dialect === "mariadb";
+    const lines = count === 0 ? [] : guardHeader(plan, held);
+    const body = count === 0 ? [] : renderGuardedScript(plan, { withheld: held, delimiter: mysql });
+    return {
+      sql: [header, ...lines, ...body].join("\n") + "\n",
+      description: changes.map((c) => `${c.destructive ? "! " : ""}${c.description}`).join("\n"),
+      changes,
+      withheld,
+      guarded: plan,
+    };
+  }
   const body = changes.map((c) => {
     const stmt = terminate(c, dialect);
     if (c.destructive && !allowDestructive) return `-- withheld, destructive: ${c.destructive}\n${commentOut(stmt)}`;

@@ -1,0 +1,119 @@
+/**
+ * Guards for PostgreSQL scripts. PostgreSQL has `IF [NOT] EXISTS` on
+ * CREATE/DROP TABLE, INDEX, EXTENSION, on ADD/DROP COLUMN, DROP CONSTRAINT
+ * and ALTER TABLE ... RENAME TO; what it lacks (ADD CONSTRAINT, RENAME
+ * COLUMN) runs in a `DO` block that asks the catalog first. DDL is
+ * transactional, so the whole script also runs in one transaction: a run
+ * that stops changes nothing, and the guards cover a script whose
+ * statements were run one by one (a client in autocommit, a tool that
+ * splits the script).
+ *
+ * @module
+ */
+
+import type { Change } from "../model.ts";
+import { quoteString } from "../postgres/quote.ts";
+import type { GuardedStatement } from "./model.ts";
+
+const ID = '("(?:[^"]|"")*")';
+
+/** The name inside a double-quoted identifier. */
+function unquote(ident: string): string {
+  return ident.slice(1, -1).replaceAll('""', '"');
+}
+
+const TAG = "$patchops$";
+
+/** `statement` run only when `condition` holds, in a DO block (dollar-quoted: the text must not hold the tag). */
+function doIf(condition: string, statement: string): string | undefined {
+  if (statement.includes(TAG) || condition.includes(TAG)) return undefined;
+  return `DO ${TAG} BEGIN IF ${condition} THEN ${statement}; END IF; END ${TAG}`;
+}
+
+/** A column of table `table` (a quoted identifier) exists. */
+function columnExists(table: string, column: string): string {
+  return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${quoteString(table)}) AND attname = ${
+    quoteString(column)
+  } AND attnum > 0 AND NOT attisdropped)`;
+}
+
+/** A constraint named `name` exists on table `table` (a quoted identifier). */
+function constraintExists(table: string, name: string): string {
+  return `EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${quoteString(table)}) AND conname = ${
+    quoteString(name)
+  })`;
+}
+
+/** One statement of the PostgreSQL diff, guarded. */
+function guardOne(sql: string, change: Change): GuardedStatement {
+  let m: RegExpExecArray | null;
+  const ok = (guarded: string): GuardedStatement => ({ sql: guarded, change });
+  const block = (condition: string, stmt: string): GuardedStatement => {
+    const text = doIf(condition, stmt);
+    return text === undefined
+      ? { sql, change, unguarded: `the statement holds ${TAG}, which quotes the DO block` }
+      : { sql: text, change, body: true };
+  };
+  if (/^CREATE TABLE "/.test(sql)) return ok(sql.replace(/^CREATE TABLE /, "CREATE TABLE IF NOT EXISTS "));
+  if (/^DROP TABLE "/.test(sql)) return ok(sql.replace(/^DROP TABLE /, "DROP TABLE IF EXISTS "));
+  if (/^CREATE (UNIQUE )?INDEX "/.test(sql)) {
+    return ok(sql.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
+  }
+  if (/^DROP INDEX "/.test(sql)) return ok(sql.replace(/^DROP INDEX /, "DROP INDEX IF EXISTS "));
+  if (/^(CREATE EXTENSION IF NOT EXISTS|DROP VIEW IF EXISTS|COMMENT ON) /.test(sql)) return ok(sql);
+  if (/^DROP EXTENSION "/.test(sql)) return ok(sql.replace(/^DROP EXTENSION /, "DROP EXTENSION IF EXISTS "));
+  // Views are dropped before and made again; on a second run the view is already the target one.
+  if (/^CREATE VIEW /i.test(sql)) return ok(sql.replace(/^CREATE VIEW /i, "CREATE OR REPLACE VIEW "));
+  if ((m = new RegExp(`^ALTER TABLE ${ID} (.*)$`, "s").exec(sql))) {
+    const table = m[1]!;
+    const rest = m[2]!;
+    const head = `ALTER TABLE ${table}`;
+    if (/^RENAME TO /.test(rest)) return ok(`ALTER TABLE IF EXISTS ${table} ${rest}`);
+    if (/^ADD COLUMN /.test(rest)) return ok(`${head} ADD COLUMN IF NOT EXISTS ${rest.slice("ADD COLUMN ".length)}`);
+    if (/^DROP COLUMN /.test(rest)) return ok(`${head} DROP COLUMN IF EXISTS ${rest.slice("DROP COLUMN ".length)}`);
+    // Drops name the table as it was: after a rename, a second run finds no such table and has nothing to drop.
+    if (/^DROP CONSTRAINT /.test(rest)) {
+      return ok(`ALTER TABLE IF EXISTS ${table} DROP CONSTRAINT IF EXISTS ${rest.slice("DROP CONSTRAINT ".length)}`);
+    }
+    let n: RegExpExecArray | null;
+    if ((n = new RegExp(`^ADD CONSTRAINT ${ID} `).exec(rest))) {
+      return block(`NOT ${constraintExists(table, unquote(n[1]!))}`, sql);
+    }
+    if ((n = new RegExp(`^RENAME COLUMN ${ID} TO ${ID}$`).exec(rest))) {
+      return block(columnExists(table, unquote(n[1]!)), sql);
+    }
+    // Setting a type, default or NOT NULL again to what it already is changes nothing.
+    if (new RegExp(`^ALTER COLUMN ${ID} (TYPE |SET DEFAULT |DROP DEFAULT$|SET NOT NULL$|DROP NOT NULL$)`).test(rest)) {
+      return ok(sql);
+    }
+  }
+  if (/^ALTER TYPE .* ADD VALUE /is.test(sql)) {
+    return {
+      sql: sql.replace(/ ADD VALUE (?!IF NOT EXISTS )/i, " ADD VALUE IF NOT EXISTS "),
+      change,
+      noTransaction: "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run in a transaction",
+    };
+  }
+  if (/ CONCURRENTLY /i.test(sql)) return { sql, change, noTransaction: "CONCURRENTLY cannot run in a transaction" };
+  return { sql, change, unguarded: "patchops has no guard for this statement" };
+}
+
+/**
+ * Rewrites the changes of a PostgreSQL diff as guarded statements, in order.
+ * A change made of several statements gives several; a statement patchops
+ * cannot guard is kept as it is, with the reason in `unguarded`.
+ */
+export function guardPostgresChanges(changes: Change[]): GuardedStatement[] {
+  const out: GuardedStatement[] = [];
+  for (const change of changes) {
+    const parts = change.sql.split(/;\n(?=ALTER TABLE )/);
+    const guarded = parts.map((sql) => guardOne(sql, change));
+    if (parts.length > 1 && change.kind === "modify_column" && change.destructive) {
+      // A column recreated (identity, serial, generated): each step may run again, but a second run
+      // recreates the column once more and loses what was written to it since.
+      guarded[0] = { ...guarded[0]!, unguarded: "a second run recreates the column again, losing its values again" };
+    }
+    out.push(...guarded);
+  }
+  return out;
+}
