@@ -23,6 +23,10 @@ import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
+import { checkHooks, type HookOptions, runHooks, runHooksOrThrow } from "./run_hooks.ts";
+import { describeRun, type HookRun, type HookStage } from "./hooks.ts";
+import { rollbackInSession } from "./rollback.ts";
+import { describeError } from "../errors.ts";
 
 const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
 
@@ -111,7 +115,12 @@ export type { TransportOptions, TrustOptions } from "./receive.ts";
 export { openInstallDir, Session } from "./session.ts";
 
 /** Options of {@linkcode applyPatch}. */
-export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, TransportOptions {
+export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, TransportOptions, HookOptions {
+  /**
+   * When a post-apply hook fails, roll the patch back (running the rollback hooks);
+   * otherwise the new version stays and `HookFailed` says so.
+   */
+  rollbackOnHookFailure?: boolean | undefined;
   /** Stage, verify and plan, then stop without changing the install directory. */
   dryRun?: boolean;
   /**
@@ -157,6 +166,10 @@ export interface ApplyResult {
   upToDate: boolean;
   /** The database migration the package carried, when one ran (or was planned, with `dryRun`). */
   migration: { planned: number; executed: string[]; sql: string } | undefined;
+  /** The hooks that ran (with `dryRun`: none). */
+  hooks: HookRun[];
+  /** The hooks an apply would run, in order (with `dryRun`; otherwise empty). */
+  plannedHooks: { stage: HookStage; name: string }[];
 }
 
 /** Refuses a patch for another base version or a downgrade, unless forced. */
@@ -243,10 +256,20 @@ export async function applyPatch(
         resumedBytes: 0,
         upToDate: true,
         migration: undefined,
+        hooks: [],
+        plannedHooks: [],
       };
     }
-    // Everything the manifest alone can tell is checked before the first byte is fetched.
+    // Everything the manifest alone can tell is checked before the first byte is fetched,
+    // and so are the hooks: a refused hooks directory stops the apply before it starts.
     checkVersion(manifest, state.version, force, onWarning);
+    const hookOptions = { ...(options ?? {}), signal, onWarning };
+    const plannedHooks = checkHooks(
+      options?.rollbackOnHookFailure
+        ? ["pre-apply", "post-apply", "pre-rollback", "post-rollback"]
+        : ["pre-apply", "post-apply"],
+      hookOptions,
+    );
     await checkDatabaseOption(manifest, options);
     const space = new SpaceGuard(ws.base);
     if (manifest.size !== undefined) await space.require(manifest.size, "the package (the size its manifest declares)");
@@ -296,7 +319,22 @@ export async function applyPatch(
       resumedBytes: received.resumedFrom,
       upToDate: false,
       migration: undefined,
+      hooks: [],
+      plannedHooks: dryRun ? plannedHooks : [],
     };
+    const hookEnv = { installDir: ws.root, oldVersion: state.version, newVersion: version, txnId: id };
+    if (!dryRun) {
+      // After staging and every check, before the database or the first rename: a failure changes nothing.
+      result.hooks.push(
+        ...await runHooksOrThrow(
+          ws,
+          "pre-apply",
+          { ...hookEnv, stagingDir: ws.show(`${txnDir}/staging`) },
+          hookOptions,
+          "nothing was changed",
+        ),
+      );
+    }
     // The database moves after the files are verified and before they are committed.
     const schemaSql = staged.captured.get(SCHEMA_MEMBER);
     if (schemaSql !== undefined || manifest.schemaDialect !== undefined) {
@@ -356,6 +394,33 @@ export async function applyPatch(
       bytes: received.bytes,
       elapsedMs: Date.now() - startedAt,
     });
+    const post = await runHooks(ws, "post-apply", hookEnv, hookOptions);
+    result.hooks.push(...post.runs);
+    if (post.failed !== undefined) {
+      const what = describeRun(post.failed);
+      if (!options?.rollbackOnHookFailure) {
+        throw new PatchopsError(
+          "HookFailed",
+          `${what}; ${version} stays installed (rollback restores ${state.version ?? "the previous tree"})`,
+        );
+      }
+      try {
+        await rollbackInSession(ws, {
+          keep,
+          hooksDir: options.hooksDir,
+          hookTimeoutSeconds: options.hookTimeoutSeconds,
+          onHookOutput: options.onHookOutput,
+          onHookRun: options.onHookRun,
+          ...(signal ? { signal } : {}),
+          ...(onWarning ? { onWarning } : {}),
+        });
+      } catch (err) {
+        throw new PatchopsError("HookFailed", `${what}; rolling back failed too (${describeError(err)})`, {
+          cause: err,
+        });
+      }
+      throw new PatchopsError("HookFailed", `${what}; rolled back to ${state.version ?? "the previous tree"}`);
+    }
     return result;
   } catch (err) {
     failure = asNoSpace(err);

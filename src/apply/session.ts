@@ -12,6 +12,7 @@ import { Workspace } from "./workspace.ts";
 import { DirTree } from "./_dirs.ts";
 import { removeSync } from "./_fs.ts";
 import { checkInstallDirTrust, type TrustPolicyOptions } from "./trust.ts";
+import { markCrashedHooks } from "./run_hooks.ts";
 
 /**
  * Resolves the install directory and checks it against the ownership
@@ -103,6 +104,7 @@ export class Session {
       for (const id of report.finished) {
         options?.onWarning?.(`recovered: finished committed transaction ${id}`);
       }
+      await markCrashedHooks(ws, options?.onWarning);
     } catch (err) {
       await session.close();
       throw err;

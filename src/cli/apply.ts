@@ -11,6 +11,8 @@ import {
   COMMON_FLAGS,
   type FlagTable,
   formatBytes,
+  HOOK_FLAGS,
+  hookFlags,
   intFlag,
   loadPublicKey,
   parseFlags,
@@ -27,6 +29,7 @@ import { plural } from "../format.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { printErr, printOut } from "./_print.ts";
 import type { Output } from "./_output.ts";
+import { hookOptions, hookSummary } from "./_hooks.ts";
 
 /** Flags of `apply`. */
 export const flags: FlagTable = {
@@ -40,6 +43,8 @@ export const flags: FlagTable = {
   "skip-db": { type: "boolean", help: "apply only the files of a patch that carries a schema" },
   "allow-destructive": { type: "boolean", help: "let the carried migration drop columns or tables" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...HOOK_FLAGS,
+  "rollback-on-hook-failure": { type: "boolean", help: "roll the patch back when a post-apply hook fails" },
   ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
 };
@@ -77,6 +82,9 @@ export interface ApplyFlags {
   skipDb: boolean;
   allowDestructive: boolean;
   allowUntrustedOwner: boolean;
+  hooksDir: string | undefined;
+  hookTimeout: number;
+  rollbackOnHookFailure: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -97,6 +105,8 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     skipDb: values["skip-db"] === true,
     allowDestructive: values["allow-destructive"] === true,
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
+    ...hookFlags(values),
+    rollbackOnHookFailure: values["rollback-on-hook-failure"] === true,
   };
 }
 
@@ -138,6 +148,8 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
       skipDb: flags.skipDb,
       allowDestructive: flags.allowDestructive,
       allowUntrustedOwner: flags.allowUntrustedOwner,
+      ...hookOptions(flags, out, () => reporter.finish()),
+      rollbackOnHookFailure: flags.rollbackOnHookFailure,
     });
     reporter.finish();
     if (result.migration && !flags.json) {
@@ -168,6 +180,8 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         signed: result.upToDate ? null : result.signed,
         migration: result.migration ?? null,
         steps,
+        hooks: result.hooks.map(hookSummary),
+        plannedHooks: result.plannedHooks,
       });
     } else if (result.upToDate) {
       printOut(
@@ -180,6 +194,7 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         printOut(`  ${verb} ${s.path}`);
       }
       printOut(summary(counts));
+      for (const h of result.plannedHooks) printOut(`  hook ${h.name} (${h.stage})`);
     } else {
       printOut(
         `applied ${result.version} to ${flags.dir}: ${summary(counts)}`,

@@ -1,0 +1,144 @@
+/**
+ * Hooks inside a locked session: found, run, and recorded in `state.json`
+ * (a `running` record before each hook starts, its outcome after), so that
+ * `status` shows which hooks ran and how they ended, and a crash during a
+ * hook is visible afterwards as a `crashed` record rather than silence.
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import {
+  describeRun,
+  findHooks,
+  type HookEnv,
+  hookEnvironment,
+  type HookOutput,
+  type HookRun,
+  type HookStage,
+  runStage,
+} from "./hooks.ts";
+import { type HookRecord, MAX_HOOK_RECORDS, readState, writeState } from "./state.ts";
+import type { Workspace } from "./workspace.ts";
+
+/** Hook options shared by `applyPatch` and `rollbackLast`. */
+export interface HookOptions {
+  /** Operator hooks directory; without it no hook runs. */
+  hooksDir?: string | undefined;
+  /**
+   * Seconds each hook may run before its process group is killed.
+   * @default 300
+   */
+  hookTimeoutSeconds?: number | undefined;
+  /** Each line a hook writes (escape it before showing it to a person). */
+  onHookOutput?: ((output: HookOutput) => void) | undefined;
+  /** Each hook run once it ended. */
+  onHookRun?: ((run: HookRun) => void) | undefined;
+}
+
+/** Options of {@linkcode runHooks}. */
+export interface RunHooksOptions extends HookOptions {
+  signal?: AbortSignal | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/**
+ * Runs the operator hooks of `stage` for transaction `txn` and records each
+ * run in the state. Returns the runs; the last one failed when the stage
+ * did not succeed (later hooks of the stage are not run).
+ */
+export async function runHooks(
+  ws: Workspace,
+  stage: HookStage,
+  env: HookEnv,
+  options: RunHooksOptions,
+): Promise<{ runs: HookRun[]; failed: HookRun | undefined }> {
+  if (options.hooksDir === undefined) return { runs: [], failed: undefined };
+  const hooks = findHooks(options.hooksDir, stage, { onWarning: options.onWarning });
+  if (hooks.length === 0) return { runs: [], failed: undefined };
+  const result = await runStage(hooks, hookEnvironment(stage, env), {
+    timeoutSeconds: options.hookTimeoutSeconds,
+    signal: options.signal,
+    onOutput: options.onHookOutput,
+    onStart: (hook) =>
+      record(ws, {
+        txn: env.txnId,
+        stage,
+        name: hook.name,
+        outcome: "running",
+        exitCode: null,
+        signal: null,
+        at: new Date().toISOString(),
+      }),
+    onEnd: async (run) => {
+      await record(ws, {
+        txn: env.txnId,
+        stage,
+        name: run.name,
+        outcome: run.outcome,
+        exitCode: run.exitCode,
+        signal: run.signal,
+        at: new Date().toISOString(),
+      });
+      options.onHookRun?.(run);
+    },
+  });
+  if (result.failed?.outcome === "interrupted") throw new Error("interrupted by a signal");
+  return result;
+}
+
+/**
+ * Checks the hooks of `stages` before anything is done, so that a refused
+ * hooks directory stops the command before the first change; returns them.
+ */
+export function checkHooks(
+  stages: HookStage[],
+  options: RunHooksOptions,
+): { stage: HookStage; name: string }[] {
+  if (options.hooksDir === undefined) return [];
+  const dir = options.hooksDir;
+  return stages.flatMap((stage) =>
+    findHooks(dir, stage, { onWarning: options.onWarning }).map((h) => ({ stage, name: h.name }))
+  );
+}
+
+/** Runs a stage whose failure stops the command; throws `HookFailed` with `consequence` appended. */
+export async function runHooksOrThrow(
+  ws: Workspace,
+  stage: HookStage,
+  env: HookEnv,
+  options: RunHooksOptions,
+  consequence: string,
+): Promise<HookRun[]> {
+  const { runs, failed } = await runHooks(ws, stage, env, options);
+  if (failed !== undefined) throw new PatchopsError("HookFailed", `${describeRun(failed)}; ${consequence}`);
+  return runs;
+}
+
+/** Adds a record, or replaces the `running` record of the same hook and transaction. */
+async function record(ws: Workspace, r: HookRecord): Promise<void> {
+  const state = await readState(ws);
+  const hooks = [...(state.hooks ?? [])];
+  const last = hooks.at(-1);
+  if (last !== undefined && last.outcome === "running" && last.txn === r.txn && last.name === r.name) hooks.pop();
+  hooks.push(r);
+  await writeState(ws, { ...state, hooks: hooks.slice(-MAX_HOOK_RECORDS) });
+}
+
+/**
+ * Marks hooks that were `running` when patchops died as `crashed`, and says
+ * so. They are not run again: the transaction they belonged to has been
+ * rolled back or finished by recovery, whatever the hook had done.
+ */
+export async function markCrashedHooks(ws: Workspace, onWarning?: (m: string) => void): Promise<void> {
+  const state = await readState(ws);
+  if (!state.hooks?.some((h) => h.outcome === "running")) return;
+  const hooks = state.hooks.map((h) => {
+    if (h.outcome !== "running") return h;
+    onWarning?.(
+      `${h.stage} hook "${h.name}" of transaction ${h.txn} was running when patchops stopped; it is not run again`,
+    );
+    return { ...h, outcome: "crashed" as const };
+  });
+  await writeState(ws, { ...state, hooks });
+}
