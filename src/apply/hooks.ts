@@ -221,25 +221,66 @@ export interface RunHookOptions {
   signal?: AbortSignal | undefined;
   /** Each line of output as it arrives (bounded like the capture). */
   onOutput?: ((output: HookOutput) => void) | undefined;
+  /** Told the hook's process (its group has the same id) as soon as it started. */
+  onSpawn?: ((process: HookProcess) => Promise<void> | void) | undefined;
+}
+
+/** A running hook's process: its pid (also its process group's id) and its start time, to tell it from a later process with the same pid. */
+export interface HookProcess {
+  pid: number;
+  /** Field 22 of `/proc/<pid>/stat` (clock ticks after boot), or `null` where there is no `/proc`. */
+  startTime: number | null;
+}
+
+/** The start time of `pid` as `/proc/<pid>/stat` tells it, with its process group; `undefined` when it is gone. */
+export function processStart(pid: number): { startTime: number; pgid: number } | undefined {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: fields are counted after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const pgid = Number(fields[2]);
+  const startTime = Number(fields[19]);
+  if (!Number.isSafeInteger(pgid) || !Number.isSafeInteger(startTime)) return undefined;
+  return { startTime, pgid };
+}
+
+/**
+ * Kills what is left of a hook that patchops started before it died: the
+ * process group `pid`, if `pid` still leads it and started at `startTime`.
+ * Says whether it did.
+ */
+export function killOrphanedHook(pid: number, startTime: number): boolean {
+  const now = processStart(pid);
+  if (now === undefined || now.startTime !== startTime || now.pgid !== pid) return false;
+  killGroup(pid, "SIGKILL");
+  return true;
 }
 
 /**
  * Runs one hook in a session and process group of its own, with `env` as
  * its whole environment, stdin from `/dev/null` and `/` as its working
- * directory. When it exits, anything it left in its group is killed; on
+ * directory (through `/bin/sh`, which waits for the go-ahead and then execs it). When it exits, anything it left in its group is killed; on
  * timeout or abort the group gets SIGTERM, then SIGKILL after the grace.
  */
 export async function runHook(hook: Hook, env: Record<string, string>, options?: RunHookOptions): Promise<HookRun> {
-  const { timeoutSeconds = 300, graceSeconds = 5, signal, onOutput } = options ?? {};
+  const { timeoutSeconds = 300, graceSeconds = 5, signal, onOutput, onSpawn } = options ?? {};
   const started = Date.now();
   // `detached` makes the child call setsid(): it leads a new session and process group whose
   // id is its pid, so kill(-pid) reaches everything it forks, and a Ctrl-C on our terminal
   // does not reach it behind our back.
-  const child = new Deno.Command(hook.path, {
+  // The hook starts only once patchops says "run" on the pipe, after `onSpawn` has recorded
+  // its pid: a crash before that leaves no hook running (the shell reads end-of-file and
+  // exits), and a crash after it leaves a record through which recovery finds the group.
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", 'IFS= read -r go && [ "$go" = run ] && exec "$0" </dev/null; exit 125', hook.path],
     env,
     clearEnv: true,
     cwd: "/",
-    stdin: "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     detached: true,
@@ -258,6 +299,17 @@ export async function runHook(hook: Hook, env: Record<string, string>, options?:
   signal?.addEventListener("abort", onAbort);
   if (signal?.aborted) onAbort();
   const budget = { dropped: 0 };
+  const go = child.stdin.getWriter();
+  try {
+    await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null });
+    await go.write(new TextEncoder().encode("run\n"));
+  } catch (err) {
+    killGroup(pgid, "SIGKILL");
+    await child.status;
+    throw err;
+  } finally {
+    await go.close().catch(() => {});
+  }
   const readers = [
     collect(child.stdout, "stdout", hook, budget, onOutput),
     collect(child.stderr, "stderr", hook, budget, onOutput),
@@ -372,6 +424,8 @@ export interface StageResult {
 export interface RunStageOptions extends RunHookOptions {
   /** Called before each hook starts and after it ends (to record it durably). */
   onStart?: ((hook: Hook) => Promise<void> | void) | undefined;
+  /** Called once a hook's process started. */
+  onHookSpawn?: ((hook: Hook, process: HookProcess) => Promise<void> | void) | undefined;
   onEnd?: ((run: HookRun) => Promise<void> | void) | undefined;
 }
 
@@ -384,7 +438,11 @@ export async function runStage(
   const runs: HookRun[] = [];
   for (const hook of hooks) {
     await options?.onStart?.(hook);
-    const run = await runHook(hook, env, options);
+    const onHookSpawn = options?.onHookSpawn;
+    const run = await runHook(hook, env, {
+      ...options,
+      ...(onHookSpawn ? { onSpawn: (p: HookProcess) => onHookSpawn(hook, p) } : {}),
+    });
     runs.push(run);
     await options?.onEnd?.(run);
     if (run.outcome !== "ok") return { runs, failed: run };

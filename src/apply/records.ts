@@ -173,7 +173,14 @@ function hookRecords(v: unknown): HookRecord[] {
     if (code !== null && (!Number.isInteger(code) || (code as number) < 0 || (code as number) > 255)) {
       fail(`hooks[${i}].exitCode is not an exit status`);
     }
+    for (const k of ["pid", "startTime"]) {
+      if (h[k] !== undefined && (!Number.isSafeInteger(h[k]) || (h[k] as number) <= 1)) {
+        fail(`hooks[${i}].${k} is not a process id or time`);
+      }
+    }
     return {
+      ...(h.pid !== undefined ? { pid: h.pid as number } : {}),
+      ...(h.startTime !== undefined ? { startTime: h.startTime as number } : {}),
       txn: id(h.txn, `hooks[${i}].txn`),
       stage: h.stage as HookRecord["stage"],
       name: text(h.name, `hooks[${i}].name`),

@@ -16,6 +16,7 @@ import {
   type HookOutput,
   type HookRun,
   type HookStage,
+  killOrphanedHook,
   runStage,
 } from "./hooks.ts";
 import { type HookRecord, MAX_HOOK_RECORDS, readState, writeState } from "./state.ts";
@@ -60,15 +61,14 @@ export async function runHooks(
     timeoutSeconds: options.hookTimeoutSeconds,
     signal: options.signal,
     onOutput: options.onHookOutput,
-    onStart: (hook) =>
+    // Recorded before it starts and again once its process is known, so that a crash at any
+    // moment leaves a `running` record, with the process to kill wherever there is one.
+    onStart: (hook) => record(ws, running(env.txnId, stage, hook.name)),
+    onHookSpawn: (hook, p) =>
       record(ws, {
-        txn: env.txnId,
-        stage,
-        name: hook.name,
-        outcome: "running",
-        exitCode: null,
-        signal: null,
-        at: new Date().toISOString(),
+        ...running(env.txnId, stage, hook.name),
+        pid: p.pid,
+        ...(p.startTime !== null ? { startTime: p.startTime } : {}),
       }),
     onEnd: async (run) => {
       await record(ws, {
@@ -115,6 +115,10 @@ export async function runHooksOrThrow(
   return runs;
 }
 
+function running(txn: string, stage: HookStage, name: string): HookRecord {
+  return { txn, stage, name, outcome: "running", exitCode: null, signal: null, at: new Date().toISOString() };
+}
+
 /** Adds a record, or replaces the `running` record of the same hook and transaction. */
 async function record(ws: Workspace, r: HookRecord): Promise<void> {
   const state = await readState(ws);
@@ -135,10 +139,15 @@ export async function markCrashedHooks(ws: Workspace, onWarning?: (m: string) =>
   if (!state.hooks?.some((h) => h.outcome === "running")) return;
   const hooks = state.hooks.map((h) => {
     if (h.outcome !== "running") return h;
+    // A hook leads a session of its own, so nothing stopped it when patchops died.
+    const killed = h.pid !== undefined && h.startTime !== undefined && killOrphanedHook(h.pid, h.startTime);
     onWarning?.(
-      `${h.stage} hook "${h.name}" of transaction ${h.txn} was running when patchops stopped; it is not run again`,
+      `${h.stage} hook "${h.name}" of transaction ${h.txn} was running when patchops stopped${
+        killed ? ` (its process group ${h.pid} was still running and is killed)` : ""
+      }; it is not run again`,
     );
-    return { ...h, outcome: "crashed" as const };
+    const { pid: _pid, startTime: _start, ...rest } = h;
+    return { ...rest, outcome: "crashed" as const };
   });
   await writeState(ws, { ...state, hooks });
 }

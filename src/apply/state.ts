@@ -37,6 +37,9 @@ export interface HookRecord {
   exitCode: number | null;
   signal: string | null;
   at: string;
+  /** While `running`: the hook's pid (and process group) and start time, for recovery to kill what is left of it. */
+  pid?: number | undefined;
+  startTime?: number | undefined;
 }
 
 /** Hook runs kept in the state. */
