@@ -36,7 +36,8 @@ export type ErrorCode =
   | "KeyRequired"
   | "OutputExists"
   | "HookRefused"
-  | "HookFailed";
+  | "HookFailed"
+  | "PackageHooksNotAllowed";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

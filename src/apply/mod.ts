@@ -23,12 +23,14 @@ import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
-import { checkHooks, type HookOptions, runHooks, runHooksOrThrow } from "./run_hooks.ts";
+import { checkHooks, type HookOptions, runHooks, type RunHooksOptions, runHooksOrThrow } from "./run_hooks.ts";
 import { describeRun, type HookRun, type HookStage } from "./hooks.ts";
 import { rollbackInSession } from "./rollback.ts";
+import { PACKAGE_HOOK_MEMBERS, packageHooksOf, removePackageHooks, writePackageHooks } from "./package_hooks.ts";
+import type { PackageHookEntry } from "../signed_ops.ts";
 import { describeError } from "../errors.ts";
 
-const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
+const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER, ...PACKAGE_HOOK_MEMBERS]);
 
 /**
  * Runs the migration a package carries. Refuses without `db` unless
@@ -121,6 +123,11 @@ export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, Transpor
    * otherwise the new version stays and `HookFailed` says so.
    */
   rollbackOnHookFailure?: boolean | undefined;
+  /**
+   * Run the hooks a package carries (listed and pinned in its signed header). Without it a
+   * package that carries hooks is refused (`PackageHooksNotAllowed`) before anything changes.
+   */
+  allowPackageHooks?: boolean | undefined;
   /** Stage, verify and plan, then stop without changing the install directory. */
   dryRun?: boolean;
   /**
@@ -170,6 +177,8 @@ export interface ApplyResult {
   hooks: HookRun[];
   /** The hooks an apply would run, in order (with `dryRun`; otherwise empty). */
   plannedHooks: { stage: HookStage; name: string }[];
+  /** The hooks the package carries, as its signed header lists them. */
+  packageHooks: PackageHookEntry[];
 }
 
 /** Refuses a patch for another base version or a downgrade, unless forced. */
@@ -258,12 +267,13 @@ export async function applyPatch(
         migration: undefined,
         hooks: [],
         plannedHooks: [],
+        packageHooks: [],
       };
     }
     // Everything the manifest alone can tell is checked before the first byte is fetched,
     // and so are the hooks: a refused hooks directory stops the apply before it starts.
     checkVersion(manifest, state.version, force, onWarning);
-    const hookOptions = { ...(options ?? {}), signal, onWarning };
+    const hookOptions: RunHooksOptions = { ...(options ?? {}), signal, onWarning };
     const plannedHooks = checkHooks(
       options?.rollbackOnHookFailure
         ? ["pre-apply", "post-apply", "pre-rollback", "post-rollback"]
@@ -306,6 +316,15 @@ export async function applyPatch(
       });
     }
     checkStructure(manifest.operations, staged);
+    const carried = packageHooksOf(staged.captured, received.headerChecked && received.signed);
+    if (carried.length > 0 && !dryRun && !options?.allowPackageHooks) {
+      throw new PatchopsError(
+        "PackageHooksNotAllowed",
+        `the package carries ${
+          carried.map((h) => `a ${h.stage} hook`).join(" and ")
+        }, and running package hooks was not allowed; nothing ran and nothing was changed`,
+      );
+    }
     const plan = await planSteps(ws, manifest.operations, staged, options);
     for (const w of plan.warnings) onWarning?.(w);
     const result: ApplyResult = {
@@ -320,8 +339,13 @@ export async function applyPatch(
       upToDate: false,
       migration: undefined,
       hooks: [],
-      plannedHooks: dryRun ? plannedHooks : [],
+      plannedHooks: dryRun ? withPackageHooks(plannedHooks, carried) : [],
+      packageHooks: carried.map(({ stage, sha256, size }) => ({ stage, sha256, size })),
     };
+    if (carried.length > 0 && dryRun && !options?.allowPackageHooks) {
+      onWarning?.("the package carries hooks: the apply is refused unless running package hooks is allowed");
+    }
+    if (!dryRun) hookOptions.packageHooks = await writePackageHooks(ws, id, carried);
     const hookEnv = { installDir: ws.root, oldVersion: state.version, newVersion: version, txnId: id };
     if (!dryRun) {
       // After staging and every check, before the database or the first rename: a failure changes nothing.
@@ -429,10 +453,29 @@ export async function applyPatch(
     // Before the journal exists the working area is only staging; after,
     // commitTransaction has either finished or undone it. A clean-up that
     // fails never hides the error that led to it: it follows that error.
-    await cleanUp(failure, async () => {
-      if (!journaled) await removeIfExists(txnDir);
-    }, () => session.close());
+    await cleanUp(
+      failure,
+      async () => {
+        if (!journaled) await removeIfExists(txnDir);
+      },
+      () => ws.isOpen ? removePackageHooks(ws, id) : Promise.resolve(),
+      () => session.close(),
+    );
   }
+}
+
+/** The planned hook list with the package's hooks in the place they would run. */
+function withPackageHooks(
+  planned: { stage: HookStage; name: string }[],
+  carried: { stage: HookStage }[],
+): { stage: HookStage; name: string }[] {
+  const out: { stage: HookStage; name: string }[] = [];
+  for (const stage of ["pre-apply", "post-apply"] as const) {
+    const operator = planned.filter((h) => h.stage === stage);
+    const pkg = carried.filter((h) => h.stage === stage).map(() => ({ stage, name: `package:${stage}` }));
+    out.push(...(stage === "pre-apply" ? [...operator, ...pkg] : [...pkg, ...operator]));
+  }
+  return [...out, ...planned.filter((h) => h.stage !== "pre-apply" && h.stage !== "post-apply")];
 }
 
 /**
@@ -489,6 +532,8 @@ export interface VerifyOptions extends TrustOptions, TransportOptions {
 
 /** What {@linkcode verifyPackage} found. */
 export interface VerifyResult {
+  /** The hooks the package carries, as its signed header lists them (checked against the bytes). */
+  hooks: PackageHookEntry[];
   bytes: number;
   files: number;
   signed: boolean;
@@ -522,7 +567,9 @@ export async function verifyPackage(
       });
     }
     checkStructure(manifest.operations, received.staged);
+    const hooks = packageHooksOf(received.staged.captured, received.headerChecked && received.signed);
     return {
+      hooks: hooks.map(({ stage, sha256, size }) => ({ stage, sha256, size })),
       bytes: received.bytes,
       files: received.staged.files,
       signed: received.signed,

@@ -11,6 +11,7 @@ import { PatchopsError } from "../errors.ts";
 import {
   describeRun,
   findHooks,
+  type Hook,
   type HookEnv,
   hookEnvironment,
   type HookOutput,
@@ -37,8 +38,12 @@ export interface HookOptions {
   onHookRun?: ((run: HookRun) => void) | undefined;
 }
 
+/** Options of {@linkcode runHooks}: the library's, and the package's hooks once written. */
+
 /** Options of {@linkcode runHooks}. */
 export interface RunHooksOptions extends HookOptions {
+  /** Authenticated package hooks (allowed by the operator), of any stage. */
+  packageHooks?: Hook[] | undefined;
   signal?: AbortSignal | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -54,8 +59,12 @@ export async function runHooks(
   env: HookEnv,
   options: RunHooksOptions,
 ): Promise<{ runs: HookRun[]; failed: HookRun | undefined }> {
-  if (options.hooksDir === undefined) return { runs: [], failed: undefined };
-  const hooks = findHooks(options.hooksDir, stage, { onWarning: options.onWarning });
+  const operator = options.hooksDir === undefined
+    ? []
+    : findHooks(options.hooksDir, stage, { onWarning: options.onWarning });
+  const carried = (options.packageHooks ?? []).filter((h) => h.stage === stage);
+  // The operator's hooks bracket the package's: they stop a service first and check it last.
+  const hooks = stage.startsWith("pre-") ? [...operator, ...carried] : [...carried, ...operator];
   if (hooks.length === 0) return { runs: [], failed: undefined };
   const result = await runStage(hooks, hookEnvironment(stage, env), {
     timeoutSeconds: options.hookTimeoutSeconds,

@@ -13,6 +13,7 @@ import { DirTree } from "./_dirs.ts";
 import { removeSync } from "./_fs.ts";
 import { checkInstallDirTrust, type TrustPolicyOptions } from "./trust.ts";
 import { markCrashedHooks } from "./run_hooks.ts";
+import { removePackageHooks } from "./package_hooks.ts";
 
 /**
  * Resolves the install directory and checks it against the ownership
@@ -105,6 +106,8 @@ export class Session {
         options?.onWarning?.(`recovered: finished committed transaction ${id}`);
       }
       await markCrashedHooks(ws, options?.onWarning);
+      // Package hooks live only as long as the apply that wrote them.
+      await removePackageHooks(ws);
     } catch (err) {
       await session.close();
       throw err;

@@ -45,6 +45,7 @@ export const flags: FlagTable = {
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
   ...HOOK_FLAGS,
   "rollback-on-hook-failure": { type: "boolean", help: "roll the patch back when a post-apply hook fails" },
+  "allow-package-hooks": { type: "boolean", help: "run the hooks a signed package carries (refused without)" },
   ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
 };
@@ -85,6 +86,7 @@ export interface ApplyFlags {
   hooksDir: string | undefined;
   hookTimeout: number;
   rollbackOnHookFailure: boolean;
+  allowPackageHooks: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -107,6 +109,7 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
     ...hookFlags(values),
     rollbackOnHookFailure: values["rollback-on-hook-failure"] === true,
+    allowPackageHooks: values["allow-package-hooks"] === true,
   };
 }
 
@@ -150,6 +153,7 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
       allowUntrustedOwner: flags.allowUntrustedOwner,
       ...hookOptions(flags, out, () => reporter.finish()),
       rollbackOnHookFailure: flags.rollbackOnHookFailure,
+      allowPackageHooks: flags.allowPackageHooks,
     });
     reporter.finish();
     if (result.migration && !flags.json) {
@@ -182,6 +186,7 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         steps,
         hooks: result.hooks.map(hookSummary),
         plannedHooks: result.plannedHooks,
+        packageHooks: result.packageHooks,
       });
     } else if (result.upToDate) {
       printOut(
@@ -195,6 +200,9 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
       }
       printOut(summary(counts));
       for (const h of result.plannedHooks) printOut(`  hook ${h.name} (${h.stage})`);
+      for (const h of result.packageHooks) {
+        printOut(`  package hook ${h.stage}: sha256 ${h.sha256}, ${formatBytes(h.size)}`);
+      }
     } else {
       printOut(
         `applied ${result.version} to ${flags.dir}: ${summary(counts)}`,
