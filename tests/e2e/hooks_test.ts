@@ -534,3 +534,142 @@ for (const stage of ["pre-apply", "post-apply"] as const) {
     }
   });
 }
+
+/** A package made by `create` with package hooks (signed unless `unsigned`); returns its manifest. */
+async function packageWithHooks(
+  fx: Fixture,
+  out: string,
+  hooks: Record<string, string>,
+  options?: { unsigned?: boolean },
+): Promise<string> {
+  const args = ["create", "--from", `${fx.base}/old`, "--to", `${fx.base}/new`, "--out", out];
+  args.push("--version", "2.0", "--from-version", "1.0");
+  if (!options?.unsigned) args.push("--secret-key", `${fx.base}/k.key`);
+  await Deno.mkdir(`${out}.src`, { recursive: true });
+  for (const [stage, body] of Object.entries(hooks)) {
+    await Deno.writeTextFile(`${out}.src/${stage}`, `#!/bin/sh\n${body}\n`);
+    args.push("--hook", `${stage}=${out}.src/${stage}`);
+  }
+  const r = await runCli(args);
+  assert.equal(r.code, 0, r.stderr);
+  return `${out}/manifest.json`;
+}
+
+Deno.test("a package hook without --allow-package-hooks is listed by verify and dry run, and refused with nothing run", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const { fx, app, marks } = await setup(dir);
+    const manifest = await packageWithHooks(fx, `${dir}/site`, {
+      "pre-apply": `touch ${marks}/pre-ran`,
+      "post-apply": `touch ${marks}/post-ran`,
+    });
+    let r = await runCli(["verify", manifest, "--public-key", fx.pub, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = JSON.parse(r.stdout.trim().split("\n").at(-1)!).hooks;
+    assert.deepEqual(listed.map((h: { stage: string }) => h.stage), ["pre-apply", "post-apply"]);
+    assert.match(listed[0].sha256, /^[0-9a-f]{64}$/);
+
+    r = await runCli(["apply", manifest, "--dir", app, "--public-key", fx.pub, "--dry-run"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /package hook pre-apply: sha256 [0-9a-f]{64}/);
+
+    r = await runCli(["apply", manifest, "--dir", app, "--public-key", fx.pub, "--json"]);
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout.trim().split("\n").at(-1)!).code, "PackageHooksNotAllowed");
+    assert.match(r.stderr, /carries a pre-apply hook and a post-apply hook.*pass --allow-package-hooks/);
+    assert.equal(await exists(`${marks}/pre-ran`), false);
+    assert.equal(await exists(`${marks}/post-ran`), false);
+    assert.deepEqual(await snapshot(app), fx.oldSnap);
+    assert.deepEqual(pendingTxns(app), []);
+    assert.equal(await exists(`${app}/.patchops/package-hooks`), false);
+    assert.equal((await status(app)).version, "1.0");
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("with --allow-package-hooks the signed package's hooks run through the pinned working area, inside the operator's", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const { fx, app, hooks, marks } = await setup(dir);
+    const manifest = await packageWithHooks(fx, `${dir}/site`, {
+      "pre-apply": `echo "package-pre $0" >> ${marks}/order`,
+      "post-apply": `echo package-post >> ${marks}/order; cat "$PATCHOPS_INSTALL_DIR/bin/app" >> ${marks}/order`,
+    });
+    await hook(`${hooks}/pre-apply`, `echo operator-pre >> ${marks}/order`);
+    await hook(`${hooks}/post-apply`, `echo operator-post >> ${marks}/order`);
+    const r = await runCli([
+      "apply",
+      manifest,
+      "--dir",
+      app,
+      "--public-key",
+      fx.pub,
+      "--hooks-dir",
+      hooks,
+      "--allow-package-hooks",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (await Deno.readTextFile(`${marks}/order`)).trim().split("\n");
+    assert.equal(lines[0], "operator-pre");
+    assert.match(lines[1]!, /^package-pre \/proc\/[0-9]+\/fd\/[0-9]+\/package-hooks\/[^/]+\/pre-apply$/);
+    assert.deepEqual(lines.slice(2), ["package-post", "v2", "operator-post"]);
+    assert.deepEqual(await snapshot(app), fx.newSnap);
+    assert.equal(await exists(`${app}/.patchops/package-hooks`), false);
+    assert.deepEqual((await hookRecords(app)).map((h) => [h.name, h.outcome]), [
+      ["pre-apply", "ok"],
+      ["package:pre-apply", "ok"],
+      ["package:post-apply", "ok"],
+      ["post-apply", "ok"],
+    ]);
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("package hooks are refused, even when allowed, unless the signed header pins exactly those bytes", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const { fx, app, marks } = await setup(dir);
+    // Unsigned: nothing vouches for the hook.
+    const unsigned = await packageWithHooks(fx, `${dir}/u`, { "pre-apply": `touch ${marks}/ran` }, { unsigned: true });
+    let r = await runCli(["apply", unsigned, "--dir", app, "--allow-unsigned", "--allow-package-hooks"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /package hooks: the package carries ".patchops\/hooks\/pre-apply", but no signed header/);
+
+    // Signed, then the hook swapped and the package repacked with GNU tar and signed again by the
+    // key holder's `sign`: the header (and so its sha256 of the hook) is unchanged.
+    const site = `${dir}/s`;
+    // The same length as the swapped-in hook: the header's totals would catch any other.
+    const swapped = `touch ${marks}/ran`;
+    const manifest = await packageWithHooks(fx, site, { "pre-apply": `#${"x".repeat(swapped.length - 1)}` });
+    const x = `${dir}/x`;
+    await Deno.mkdir(x);
+    assert.equal((await exec("tar", ["-xzf", `${site}/patch.tar.gz`, "-C", x])).code, 0);
+    await Deno.writeTextFile(`${x}/.patchops/hooks/pre-apply`, `#!/bin/sh\n${swapped}\n`);
+    const members = (await exec("tar", ["-tzf", `${site}/patch.tar.gz`])).stdout.trim().split("\n");
+    assert.equal(members[0], ".patchops/operations.json");
+    assert.equal((await exec("tar", ["-czf", `${site}/patch.tar.gz`, "-C", x, ...members])).code, 0);
+    await Deno.remove(`${site}/patch.tar.gz.minisig`);
+    const signed = await runCli(["sign", `${site}/patch.tar.gz`, "--secret-key", `${fx.base}/k.key`, "--json"]);
+    assert.equal(signed.code, 0, signed.stderr);
+    const bytes = await Deno.readFile(`${site}/patch.tar.gz`);
+    const m = JSON.parse(await Deno.readTextFile(manifest));
+    m.hash = `sha256:${
+      Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0"))
+        .join("")
+    }`;
+    m.size = bytes.length;
+    m.signature = JSON.parse(signed.stdout.trim().split("\n").at(-1)!).signature;
+    await Deno.writeTextFile(manifest, JSON.stringify(m));
+    r = await runCli(["apply", manifest, "--dir", app, "--public-key", fx.pub, "--allow-package-hooks"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /"\.patchops\/hooks\/pre-apply" is not the hook the signed header lists/);
+
+    assert.equal(await exists(`${marks}/ran`), false);
+    assert.deepEqual(await snapshot(app), fx.oldSnap);
+    assert.deepEqual(pendingTxns(app), []);
+  } finally {
+    await done();
+  }
+});
