@@ -66,6 +66,7 @@ export async function runHooks(
   // The operator's hooks bracket the package's: they stop a service first and check it last.
   const hooks = stage.startsWith("pre-") ? [...operator, ...carried] : [...carried, ...operator];
   if (hooks.length === 0) return { runs: [], failed: undefined };
+  requireRunPermission();
   const result = await runStage(hooks, hookEnvironment(stage, env), {
     timeoutSeconds: options.hookTimeoutSeconds,
     signal: options.signal,
@@ -106,8 +107,19 @@ export function checkHooks(
 ): { stage: HookStage; name: string }[] {
   if (options.hooksDir === undefined) return [];
   const dir = options.hooksDir;
-  return stages.flatMap((stage) =>
+  const found = stages.flatMap((stage) =>
     findHooks(dir, stage, { onWarning: options.onWarning }).map((h) => ({ stage, name: h.name }))
+  );
+  if (found.length > 0) requireRunPermission();
+  return found;
+}
+
+/** Refuses hooks where their process group could not be signalled: Deno's `kill` needs unscoped run permission. */
+function requireRunPermission(): void {
+  if (Deno.permissions.querySync({ name: "run" }).state === "granted") return;
+  throw new PatchopsError(
+    "HookRefused",
+    "running hooks needs permission to run and signal processes (unscoped), to kill a hook's process group",
   );
 }
 

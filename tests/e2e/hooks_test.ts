@@ -28,6 +28,8 @@ let fixture: Promise<Fixture> | undefined;
 function getFixture(): Promise<Fixture> {
   fixture ??= (async () => {
     const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "patchops-hooks-fx-" }));
+    // Shared by every test of this file: removed when the file's tests are done.
+    globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
     await writeTree(`${base}/old`, { "bin/app": "v1\n", "lib/core.txt": "core 1\n", "readme": "same\n" });
     await writeTree(`${base}/new`, { "bin/app": "v2\n", "lib/core.txt": "core 2\n", "readme": "same\n" });
     let r = await runCli(["keygen", "--out", `${base}/k`, "--unencrypted"]);
