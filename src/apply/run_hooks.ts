@@ -155,20 +155,48 @@ async function record(ws: Workspace, r: HookRecord): Promise<void> {
  * so. They are not run again: the transaction they belonged to has been
  * rolled back or finished by recovery, whatever the hook had done.
  */
-export async function markCrashedHooks(ws: Workspace, onWarning?: (m: string) => void): Promise<void> {
+export async function markCrashedHooks(ws: Workspace, onWarning?: (m: string) => void): Promise<string[]> {
   const state = await readState(ws);
-  if (!state.hooks?.some((h) => h.outcome === "running")) return;
+  if (!state.hooks?.some((h) => h.outcome === "running")) return [];
+  const txns = new Set<string>();
   const hooks = state.hooks.map((h) => {
     if (h.outcome !== "running") return h;
+    txns.add(h.txn);
     // A hook leads a session of its own, so nothing stopped it when patchops died.
     const killed = h.pid !== undefined && h.startTime !== undefined && killOrphanedHook(h.pid, h.startTime);
     onWarning?.(
       `${h.stage} hook "${h.name}" of transaction ${h.txn} was running when patchops stopped${
         killed ? ` (its process group ${h.pid} was still running and is killed)` : ""
-      }; it is not run again`,
+      }; it is not run again unless asked`,
     );
     const { pid: _pid, startTime: _start, ...rest } = h;
     return { ...rest, outcome: "crashed" as const };
   });
   await writeState(ws, { ...state, hooks });
+  return [...txns];
+}
+
+/**
+ * After a recovery that repaired `txns` (or found their hooks interrupted),
+ * runs the post stage that matches how the last of them left the tree:
+ * `post-apply` when it is a committed apply (the new version is in place),
+ * `post-rollback` otherwise (the version before it is in place, or a
+ * rollback finished). Runs nothing when `txns` is empty.
+ */
+export async function runRecoveryHooks(
+  ws: Workspace,
+  txns: string[],
+  options: RunHooksOptions,
+): Promise<{ runs: HookRun[]; failed: HookRun | undefined }> {
+  const last = [...txns].sort().at(-1);
+  if (last === undefined) return { runs: [], failed: undefined };
+  const state = await readState(ws);
+  const done = state.history.find((h) => h.id === last);
+  const stage: HookStage = done?.kind === "apply" ? "post-apply" : "post-rollback";
+  return await runHooks(ws, stage, {
+    installDir: ws.root,
+    oldVersion: done?.previousVersion,
+    newVersion: state.version,
+    txnId: last,
+  }, options);
 }

@@ -48,6 +48,8 @@ export class Session {
   readonly ws: Workspace;
   readonly lock: DirLock;
   readonly recovered: RecoverReport;
+  /** Transactions whose hook was running when an earlier patchops died (see `run_hooks.ts`). */
+  readonly crashedHooks: string[] = [];
   #createdBase: boolean;
 
   private constructor(
@@ -105,7 +107,7 @@ export class Session {
       for (const id of report.finished) {
         options?.onWarning?.(`recovered: finished committed transaction ${id}`);
       }
-      await markCrashedHooks(ws, options?.onWarning);
+      session.crashedHooks.push(...await markCrashedHooks(ws, options?.onWarning));
       // Package hooks live only as long as the apply that wrote them.
       await removePackageHooks(ws);
     } catch (err) {

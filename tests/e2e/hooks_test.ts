@@ -487,54 +487,79 @@ Deno.test("Ctrl-C during a hook kills its group and leaves the tree as it was", 
 });
 
 for (const stage of ["pre-apply", "post-apply"] as const) {
-  Deno.test(`kill -9 of patchops during a ${stage} hook: recover leaves the ${stage === "pre-apply" ? "old" : "new"} tree, kills the orphaned hook and runs no hook`, async () => {
-    const [dir, done] = await tempDir();
-    try {
-      const { fx, app, hooks, marks } = await setup(dir);
-      await hook(`${hooks}/${stage}`, `echo run >> ${marks}/runs; sleep 1000 & echo $! > ${marks}/pid; wait`);
-      const proc = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--quiet",
-          "-A",
-          `${ROOT}/main.ts`,
-          "apply",
-          fx.manifest,
-          "--dir",
-          app,
-          "--public-key",
-          fx.pub,
-          "--hooks-dir",
-          hooks,
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      const pid = Number(await waitFor(`${marks}/pid`));
-      proc.kill("SIGKILL");
-      assert.equal((await proc.status).signal, "SIGKILL");
-      // A hook leads its own session: patchops' death alone does not stop it.
-      assert.equal(alive(pid), true);
-      const r = await runCli(["recover", "--dir", app]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `${stage} hook "${stage}" of transaction .* was running when patchops stopped \\(its process group [0-9]+ was still running and is killed\\); it is not run again`,
-        ),
-      );
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(alive(pid), false);
-      assert.deepEqual(await snapshot(app), stage === "pre-apply" ? fx.oldSnap : fx.newSnap);
-      assert.deepEqual(pendingTxns(app), []);
-      assert.equal(await Deno.readTextFile(`${marks}/runs`), "run\n");
-      const recs = await hookRecords(app);
-      assert.deepEqual(recs.map((h) => [h.name, h.outcome]), [[stage, "crashed"]]);
-      assert.equal((await status(app)).version, stage === "pre-apply" ? "1.0" : "2.0");
-    } finally {
-      await done();
-    }
-  });
+  for (const runHooks of [false, true]) {
+    const tree = stage === "pre-apply" ? "old" : "new";
+    const then = runHooks ? "runs the post hooks that match that tree" : "runs no hook";
+    Deno.test(
+      `kill -9 of patchops during a ${stage} hook: recover${
+        runHooks ? " --run-hooks" : ""
+      } leaves the ${tree} tree, kills the orphaned hook and ${then}`,
+      async () => {
+        const [dir, done] = await tempDir();
+        try {
+          const { fx, app, hooks, marks } = await setup(dir);
+          // Hangs the first time only, so that a second run (asked for) can be seen to end.
+          await hook(
+            `${hooks}/${stage}`,
+            `if [ -e ${marks}/runs ]; then echo again >> ${marks}/runs; exit 0; fi
+echo run >> ${marks}/runs; sleep 1000 & echo $! > ${marks}/pid; wait`,
+          );
+          if (stage === "pre-apply") {
+            await hook(`${hooks}/post-rollback`, `echo "$PATCHOPS_STAGE $PATCHOPS_NEW_VERSION" >> ${marks}/post`);
+          }
+          const child = new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "--quiet",
+              "-A",
+              `${ROOT}/main.ts`,
+              "apply",
+              fx.manifest,
+              "--dir",
+              app,
+              "--public-key",
+              fx.pub,
+              "--hooks-dir",
+              hooks,
+            ],
+            stdout: "null",
+            stderr: "null",
+          }).spawn();
+          const pid = Number(await waitFor(`${marks}/pid`));
+          child.kill("SIGKILL");
+          assert.equal((await child.status).signal, "SIGKILL");
+          // A hook leads its own session: patchops' death alone does not stop it.
+          assert.equal(alive(pid), true);
+          const r = await runCli(["recover", "--dir", app, "--hooks-dir", hooks, ...(runHooks ? ["--run-hooks"] : [])]);
+          assert.equal(r.code, 0, r.stderr);
+          assert.match(
+            r.stderr,
+            new RegExp(
+              `${stage} hook "${stage}" of transaction .* was running when patchops stopped \\(its process group [0-9]+ was still running and is killed\\); it is not run again`,
+            ),
+          );
+          await new Promise((r) => setTimeout(r, 200));
+          assert.equal(alive(pid), false);
+          assert.deepEqual(await snapshot(app), tree === "old" ? fx.oldSnap : fx.newSnap);
+          assert.deepEqual(pendingTxns(app), []);
+          const again = runHooks && stage === "post-apply";
+          assert.equal(await Deno.readTextFile(`${marks}/runs`), again ? "run\nagain\n" : "run\n");
+          assert.equal(
+            await exists(`${marks}/post`) ? await Deno.readTextFile(`${marks}/post`) : "",
+            runHooks && stage === "pre-apply" ? "post-rollback 1.0\n" : "",
+          );
+          const recs = await hookRecords(app);
+          assert.deepEqual(recs.map((h) => [h.name, h.outcome]), [
+            [stage, "crashed"],
+            ...(!runHooks ? [] : stage === "pre-apply" ? [["post-rollback", "ok"]] : [["post-apply", "ok"]]),
+          ]);
+          assert.equal((await status(app)).version, tree === "old" ? "1.0" : "2.0");
+        } finally {
+          await done();
+        }
+      },
+    );
+  }
 }
 
 /** A package made by `create` with package hooks (signed unless `unsigned`); returns its manifest. */
