@@ -6,6 +6,7 @@
 
 import { applyPatch, openInstallDir } from "../apply/mod.ts";
 import { listDownloads } from "../apply/receive.ts";
+import { readState } from "../apply/state.ts";
 import { loadManifest } from "../manifest.ts";
 import {
   COMMON_FLAGS,
@@ -219,6 +220,12 @@ export async function kept(flags: ApplyFlags): Promise<string> {
   const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
   try {
     ws.openBase(false);
+    // Stopped during the post-apply hooks: the patch is committed, so the directory is not as it was.
+    const state = ws.isOpen ? await readState(ws) : undefined;
+    const hook = state?.hooks?.at(-1);
+    if (hook?.stage === "post-apply" && hook.outcome === "interrupted" && state?.history.at(-1)?.id === hook.txn) {
+      return `${flags.dir} has ${state.version} installed: the patch was committed, and its post-apply hook "${hook.name}" was stopped`;
+    }
     const parts = ws.isOpen ? (await listDownloads(ws.downloadsBase)).filter((d) => d.name.endsWith(".part")) : [];
     const size = parts.reduce((n, d) => n + d.size, 0);
     return `${flags.dir} is as it was` +

@@ -450,41 +450,51 @@ Deno.test("apply --dry-run lists the hooks it would run and runs none", async ()
   }
 });
 
-Deno.test("Ctrl-C during a hook kills its group and leaves the tree as it was", async () => {
-  const [dir, done] = await tempDir();
-  try {
-    const { fx, app, hooks, marks } = await setup(dir);
-    await hook(`${hooks}/pre-apply`, `sleep 1000 & echo $! > ${marks}/pid; wait`);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "-A",
-        `${ROOT}/main.ts`,
-        "apply",
-        fx.manifest,
-        "--dir",
-        app,
-        "--public-key",
-        fx.pub,
-        "--hooks-dir",
-        hooks,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const pid = Number(await waitFor(`${marks}/pid`));
-    child.kill("SIGINT");
-    const out = await child.output();
-    assert.equal(out.code, 130, new TextDecoder().decode(out.stderr));
-    assert.equal(alive(pid), false);
-    assert.deepEqual(await snapshot(app), fx.oldSnap);
-    assert.deepEqual(pendingTxns(app), []);
-    assert.deepEqual((await hookRecords(app)).map((h) => h.outcome), ["interrupted"]);
-  } finally {
-    await done();
-  }
-});
+for (const stage of ["pre-apply", "post-apply"] as const) {
+  const tree = stage === "pre-apply" ? "the old tree" : "the committed new tree";
+  Deno.test(`Ctrl-C during a ${stage} hook kills its group, leaves ${tree} and says so`, async () => {
+    const [dir, done] = await tempDir();
+    try {
+      const { fx, app, hooks, marks } = await setup(dir);
+      await hook(`${hooks}/${stage}`, `sleep 1000 & echo $! > ${marks}/pid; wait`);
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "-A",
+          `${ROOT}/main.ts`,
+          "apply",
+          fx.manifest,
+          "--dir",
+          app,
+          "--public-key",
+          fx.pub,
+          "--hooks-dir",
+          hooks,
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const pid = Number(await waitFor(`${marks}/pid`));
+      child.kill("SIGINT");
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 130, stderr);
+      assert.equal(alive(pid), false);
+      assert.deepEqual(pendingTxns(app), []);
+      assert.deepEqual((await hookRecords(app)).map((h) => h.outcome), ["interrupted"]);
+      if (stage === "pre-apply") {
+        assert.deepEqual(await snapshot(app), fx.oldSnap);
+        assert.match(stderr, /interrupted by SIGINT; .*\/app is as it was/);
+      } else {
+        assert.deepEqual(await snapshot(app), fx.newSnap);
+        assert.match(stderr, /interrupted by SIGINT; .*\/app has 2\.0 installed: the patch was committed/);
+      }
+    } finally {
+      await done();
+    }
+  });
+}
 
 for (const stage of ["pre-apply", "post-apply"] as const) {
   for (const runHooks of [false, true]) {
