@@ -263,8 +263,9 @@ export function killOrphanedHook(pid: number, startTime: number): boolean {
 /**
  * Runs one hook in a session and process group of its own, with `env` as
  * its whole environment, stdin from `/dev/null` and `/` as its working
- * directory (through `/bin/sh`, which waits for the go-ahead and then execs it). When it exits, anything it left in its group is killed; on
- * timeout or abort the group gets SIGTERM, then SIGKILL after the grace.
+ * directory (through `/bin/sh`, which waits for the go-ahead, then execs
+ * it). When it exits, anything it left in its group is killed; on timeout
+ * or abort the group gets SIGTERM, then SIGKILL after the grace.
  */
 export async function runHook(hook: Hook, env: Record<string, string>, options?: RunHookOptions): Promise<HookRun> {
   const { timeoutSeconds = 300, graceSeconds = 5, signal, onOutput, onSpawn } = options ?? {};
@@ -299,23 +300,25 @@ export async function runHook(hook: Hook, env: Record<string, string>, options?:
   signal?.addEventListener("abort", onAbort);
   if (signal?.aborted) onAbort();
   const budget = { dropped: 0 };
-  const go = child.stdin.getWriter();
-  try {
-    await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null });
-    await go.write(new TextEncoder().encode("run\n"));
-  } catch (err) {
-    killGroup(pgid, "SIGKILL");
-    await child.status;
-    throw err;
-  } finally {
-    await go.close().catch(() => {});
-  }
   const readers = [
     collect(child.stdout, "stdout", hook, budget, onOutput),
     collect(child.stderr, "stderr", hook, budget, onOutput),
   ];
   let status: Deno.CommandStatus;
   try {
+    const go = child.stdin.getWriter();
+    try {
+      await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null });
+      await go.write(new TextEncoder().encode("run\n"));
+    } catch (err) {
+      // Not recorded, so not run: the shell is ended before it hears the go-ahead.
+      killGroup(pgid, "SIGKILL");
+      await child.status;
+      await Promise.all(readers.map((r) => withDeadline(r, 1000)));
+      throw err;
+    } finally {
+      await go.close().catch(() => {});
+    }
     status = await child.status;
   } finally {
     clearTimeout(timer);

@@ -363,6 +363,29 @@ Deno.test("what a hook prints is escaped for people and exact in NDJSON", async 
   }
 });
 
+Deno.test("a hook's output is bounded: 64 KiB per stream are passed on, the rest is counted and dropped", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const { fx, app, hooks } = await setup(dir);
+    // 2 MB of short lines on stdout, one 1 MB line without a newline on stderr.
+    await hook(`${hooks}/pre-apply`, `yes 0123456789 | head -c 2000000; head -c 1000000 /dev/zero | tr '\\0' x >&2`);
+    const r = await apply(fx, app, hooks, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = events.filter((e) => e.event === "hook-output");
+    const bytes = (stream: string) =>
+      lines.filter((e) => e.stream === stream).reduce((n: number, e: { line: string }) => n + e.line.length + 1, 0);
+    assert.ok(bytes("stdout") <= 64 * 1024 && bytes("stdout") > 60 * 1024, `stdout ${bytes("stdout")}`);
+    assert.ok(bytes("stderr") <= 64 * 1024 && bytes("stderr") > 0, `stderr ${bytes("stderr")}`);
+    assert.ok(lines.every((e: { line: string }) => e.line.length <= 4001));
+    const end = events.find((e) => e.event === "hook");
+    assert.ok(end.dropped >= 3_000_000 - 2 * 64 * 1024, `dropped ${end.dropped}`);
+    assert.deepEqual(await snapshot(app), fx.newSnap);
+  } finally {
+    await done();
+  }
+});
+
 Deno.test("a hooks directory or hook that another user could change, or a link, is refused before anything runs", async () => {
   const [dir, done] = await tempDir();
   try {
