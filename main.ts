@@ -256,6 +256,7 @@ function flagHint(err: unknown, flags: unknown): string {
   }
   if (code === "KeyRequired") return "; pass --public-key, or --allow-unsigned to rely on the hash alone";
   if (code === "DbRequired") return "; pass --db <url>, or --skip-db to apply the files only";
+  if (code === "PackageHooksNotAllowed") return "; pass --allow-package-hooks to run them (verify lists them)";
   if (code === "VersionGuard" && !(flags as { force?: boolean }).force) return "; pass --force to override";
   if (code === "OutputExists" && !(flags as { force?: boolean }).force) return "; pass --force to overwrite it";
   return "";

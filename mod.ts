@@ -45,6 +45,10 @@ export {
   type State,
 } from "./src/apply/inspect.ts";
 export type { Plan } from "./src/apply/plan.ts";
+export type { HookOutcome, HookOutput, HookRun, HookStage } from "./src/apply/hooks.ts";
+export type { HookOptions } from "./src/apply/run_hooks.ts";
+export type { HookRecord } from "./src/apply/state.ts";
+export type { PackageHookEntry } from "./src/signed_ops.ts";
 export { type CreateOptions, createPatch, type CreateResult } from "./src/create/mod.ts";
 export {
   loadManifest,

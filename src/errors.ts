@@ -34,7 +34,10 @@ export type ErrorCode =
   | "DbRequired"
   | "UntrustedOwner"
   | "KeyRequired"
-  | "OutputExists";
+  | "OutputExists"
+  | "HookRefused"
+  | "HookFailed"
+  | "PackageHooksNotAllowed";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

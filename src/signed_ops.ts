@@ -41,6 +41,20 @@ export interface SignedOperations {
   /** Architecture the package is built for; null for any. */
   arch?: string | null;
   totals?: HeaderTotals;
+  /** Package hooks the archive carries as `.patchops/hooks/<stage>`, each pinned by its SHA-256 (hex). */
+  hooks?: PackageHookEntry[];
+}
+
+/** One package hook listed in the signed header. */
+export interface PackageHookEntry {
+  stage: "pre-apply" | "post-apply";
+  sha256: string;
+  size: number;
+}
+
+/** Archive member of the package hook of `stage`. */
+export function hookMember(stage: string): string {
+  return `.patchops/hooks/${stage}`;
 }
 
 /** The largest header accepted (it holds the operations lists). */
@@ -60,7 +74,7 @@ export function encodeSignedOperations(
   version: string | undefined,
   fromVersion: string | undefined,
   schemaDialect?: string,
-  extra?: { arch: string | undefined; totals: HeaderTotals },
+  extra?: { arch: string | undefined; totals: HeaderTotals; hooks?: PackageHookEntry[] | undefined },
 ): Uint8Array {
   const doc: SignedOperations = {
     format: extra ? 2 : 1,
@@ -69,6 +83,7 @@ export function encodeSignedOperations(
     from_version: fromVersion ?? null,
     ...(schemaDialect ? { schema_dialect: schemaDialect } : {}),
     ...(extra ? { arch: extra.arch ?? null, totals: extra.totals } : {}),
+    ...(extra?.hooks?.length ? { hooks: extra.hooks } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + "\n");
 }

@@ -24,8 +24,14 @@ import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
+import { checkHooks, type HookOptions, runHooks, type RunHooksOptions, runHooksOrThrow } from "./run_hooks.ts";
+import { describeRun, type HookRun, type HookStage } from "./hooks.ts";
+import { rollbackInSession } from "./rollback.ts";
+import { PACKAGE_HOOK_MEMBERS, packageHooksOf, removePackageHooks, writePackageHooks } from "./package_hooks.ts";
+import type { PackageHookEntry } from "../signed_ops.ts";
+import { describeError } from "../errors.ts";
 
-const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
+const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER, ...PACKAGE_HOOK_MEMBERS]);
 
 /**
  * Runs the migration a package carries. Refuses without `db` unless
@@ -114,7 +120,17 @@ export type { TransportOptions, TrustOptions } from "./receive.ts";
 export { openInstallDir, Session } from "./session.ts";
 
 /** Options of {@linkcode applyPatch}. */
-export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, TransportOptions {
+export interface ApplyOptions extends TrustOptions, TrustPolicyOptions, TransportOptions, HookOptions {
+  /**
+   * When a post-apply hook fails, roll the patch back (running the rollback hooks);
+   * otherwise the new version stays and `HookFailed` says so.
+   */
+  rollbackOnHookFailure?: boolean | undefined;
+  /**
+   * Run the hooks a package carries (listed and pinned in its signed header). Without it a
+   * package that carries hooks is refused (`PackageHooksNotAllowed`) before anything changes.
+   */
+  allowPackageHooks?: boolean | undefined;
   /** Stage, verify and plan, then stop without changing the install directory. */
   dryRun?: boolean;
   /**
@@ -160,6 +176,12 @@ export interface ApplyResult {
   upToDate: boolean;
   /** The database migration the package carried, when one ran (or was planned, with `dryRun`). */
   migration: { planned: number; executed: string[]; sql: string } | undefined;
+  /** The hooks that ran (with `dryRun`: none). */
+  hooks: HookRun[];
+  /** The hooks an apply would run, in order (with `dryRun`; otherwise empty). */
+  plannedHooks: { stage: HookStage; name: string }[];
+  /** The hooks the package carries, as its signed header lists them. */
+  packageHooks: PackageHookEntry[];
 }
 
 /** Refuses a patch for another base version or a downgrade, unless forced. */
@@ -246,10 +268,21 @@ export async function applyPatch(
         resumedBytes: 0,
         upToDate: true,
         migration: undefined,
+        hooks: [],
+        plannedHooks: [],
+        packageHooks: [],
       };
     }
-    // Everything the manifest alone can tell is checked before the first byte is fetched.
+    // Everything the manifest alone can tell is checked before the first byte is fetched,
+    // and so are the hooks: a refused hooks directory stops the apply before it starts.
     checkVersion(manifest, state.version, force, onWarning);
+    const hookOptions: RunHooksOptions = { ...(options ?? {}), signal, onWarning };
+    const plannedHooks = checkHooks(
+      options?.rollbackOnHookFailure
+        ? ["pre-apply", "post-apply", "pre-rollback", "post-rollback"]
+        : ["pre-apply", "post-apply"],
+      hookOptions,
+    );
     await checkDatabaseOption(manifest, options);
     const space = new SpaceGuard(ws.base);
     if (manifest.size !== undefined) await space.require(manifest.size, "the package (the size its manifest declares)");
@@ -286,6 +319,15 @@ export async function applyPatch(
       });
     }
     checkStructure(manifest.operations, staged);
+    const carried = packageHooksOf(staged.captured, received.headerChecked && received.signed);
+    if (carried.length > 0 && !dryRun && !options?.allowPackageHooks) {
+      throw new PatchopsError(
+        "PackageHooksNotAllowed",
+        `the package carries ${
+          carried.map((h) => `a ${h.stage} hook`).join(" and ")
+        }, and running package hooks was not allowed; nothing ran and nothing was changed`,
+      );
+    }
     const plan = await planSteps(ws, manifest.operations, staged, options);
     for (const w of plan.warnings) onWarning?.(w);
     const result: ApplyResult = {
@@ -299,7 +341,27 @@ export async function applyPatch(
       resumedBytes: received.resumedFrom,
       upToDate: false,
       migration: undefined,
+      hooks: [],
+      plannedHooks: dryRun ? withPackageHooks(plannedHooks, carried) : [],
+      packageHooks: carried.map(({ stage, sha256, size }) => ({ stage, sha256, size })),
     };
+    if (carried.length > 0 && dryRun && !options?.allowPackageHooks) {
+      onWarning?.("the package carries hooks: the apply is refused unless running package hooks is allowed");
+    }
+    if (!dryRun) hookOptions.packageHooks = await writePackageHooks(ws, id, carried);
+    const hookEnv = { installDir: ws.root, oldVersion: state.version, newVersion: version, txnId: id };
+    if (!dryRun) {
+      // After staging and every check, before the database or the first rename: a failure changes nothing.
+      result.hooks.push(
+        ...await runHooksOrThrow(
+          ws,
+          "pre-apply",
+          { ...hookEnv, stagingDir: ws.show(`${txnDir}/staging`) },
+          hookOptions,
+          "nothing was changed",
+        ),
+      );
+    }
     // The database moves after the files are verified and before they are committed.
     const schemaSql = staged.captured.get(SCHEMA_MEMBER);
     if (schemaSql !== undefined || manifest.schemaDialect !== undefined) {
@@ -359,6 +421,33 @@ export async function applyPatch(
       bytes: received.bytes,
       elapsedMs: Date.now() - startedAt,
     });
+    const post = await runHooks(ws, "post-apply", hookEnv, hookOptions);
+    result.hooks.push(...post.runs);
+    if (post.failed !== undefined) {
+      const what = describeRun(post.failed);
+      if (!options?.rollbackOnHookFailure) {
+        throw new PatchopsError(
+          "HookFailed",
+          `${what}; ${version} stays installed (rollback restores ${state.version ?? "the previous tree"})`,
+        );
+      }
+      try {
+        await rollbackInSession(ws, {
+          keep,
+          hooksDir: options.hooksDir,
+          hookTimeoutSeconds: options.hookTimeoutSeconds,
+          onHookOutput: options.onHookOutput,
+          onHookRun: options.onHookRun,
+          ...(signal ? { signal } : {}),
+          ...(onWarning ? { onWarning } : {}),
+        });
+      } catch (err) {
+        throw new PatchopsError("HookFailed", `${what}; rolling back failed too (${describeError(err)})`, {
+          cause: err,
+        });
+      }
+      throw new PatchopsError("HookFailed", `${what}; rolled back to ${state.version ?? "the previous tree"}`);
+    }
     return result;
   } catch (err) {
     failure = asNoSpace(err);
@@ -367,10 +456,29 @@ export async function applyPatch(
     // Before the journal exists the working area is only staging; after,
     // commitTransaction has either finished or undone it. A clean-up that
     // fails never hides the error that led to it: it follows that error.
-    await cleanUp(failure, async () => {
-      if (!journaled) await removeIfExists(txnDir);
-    }, () => session.close());
+    await cleanUp(
+      failure,
+      async () => {
+        if (!journaled) await removeIfExists(txnDir);
+      },
+      () => ws.isOpen ? removePackageHooks(ws, id) : Promise.resolve(),
+      () => session.close(),
+    );
   }
+}
+
+/** The planned hook list with the package's hooks in the place they would run. */
+function withPackageHooks(
+  planned: { stage: HookStage; name: string }[],
+  carried: { stage: HookStage }[],
+): { stage: HookStage; name: string }[] {
+  const out: { stage: HookStage; name: string }[] = [];
+  for (const stage of ["pre-apply", "post-apply"] as const) {
+    const operator = planned.filter((h) => h.stage === stage);
+    const pkg = carried.filter((h) => h.stage === stage).map(() => ({ stage, name: `package:${stage}` }));
+    out.push(...(stage === "pre-apply" ? [...operator, ...pkg] : [...pkg, ...operator]));
+  }
+  return [...out, ...planned.filter((h) => h.stage !== "pre-apply" && h.stage !== "post-apply")];
 }
 
 /**
@@ -427,6 +535,8 @@ export interface VerifyOptions extends TrustOptions, TransportOptions {
 
 /** What {@linkcode verifyPackage} found. */
 export interface VerifyResult {
+  /** The hooks the package carries, as its signed header lists them (checked against the bytes). */
+  hooks: PackageHookEntry[];
   bytes: number;
   files: number;
   signed: boolean;
@@ -460,7 +570,9 @@ export async function verifyPackage(
       });
     }
     checkStructure(manifest.operations, received.staged);
+    const hooks = packageHooksOf(received.staged.captured, received.headerChecked && received.signed);
     return {
+      hooks: hooks.map(({ stage, sha256, size }) => ({ stage, sha256, size })),
       bytes: received.bytes,
       files: received.staged.files,
       signed: received.signed,

@@ -9,7 +9,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import { ancestorsOf, normalizeRelativePath } from "../path_policy.ts";
-import type { HistoryEntry, State } from "./state.ts";
+import type { HistoryEntry, HookRecord, State } from "./state.ts";
 import type { CreatedParent, Journal, Step } from "./transaction.ts";
 import { TXN_ID } from "./workspace.ts";
 
@@ -146,16 +146,50 @@ export function validateState(value: unknown, shown: string): State {
         steps: h.steps as number,
       };
     });
-    return {
+    const state: State = {
       format: 1,
       version: optText(v.version, "version"),
       appliedAt: optText(v.appliedAt, "appliedAt"),
       history,
     };
+    if (v.hooks !== undefined) state.hooks = hookRecords(v.hooks);
+    return state;
   } catch (err) {
     if (!(err instanceof Invalid)) throw err;
     throw new PatchopsError("StateInvalid", `state file "${shown}" is not valid (${err.message}): refusing to use it`);
   }
+}
+
+const HOOK_STAGES = new Set(["pre-apply", "post-apply", "pre-rollback", "post-rollback"]);
+const HOOK_OUTCOMES = new Set(["running", "ok", "failed", "timed-out", "interrupted", "crashed"]);
+
+function hookRecords(v: unknown): HookRecord[] {
+  if (!Array.isArray(v) || v.length > 1000) fail("hooks is not a short list");
+  return v.map((h: Record<string, unknown> | null, i: number) => {
+    if (typeof h !== "object" || h === null) fail(`hooks[${i}] is not an object`);
+    if (!HOOK_STAGES.has(h.stage as string)) fail(`hooks[${i}].stage is unknown`);
+    if (!HOOK_OUTCOMES.has(h.outcome as string)) fail(`hooks[${i}].outcome is unknown`);
+    const code = h.exitCode;
+    if (code !== null && (!Number.isInteger(code) || (code as number) < 0 || (code as number) > 255)) {
+      fail(`hooks[${i}].exitCode is not an exit status`);
+    }
+    for (const k of ["pid", "startTime"]) {
+      if (h[k] !== undefined && (!Number.isSafeInteger(h[k]) || (h[k] as number) <= 1)) {
+        fail(`hooks[${i}].${k} is not a process id or time`);
+      }
+    }
+    return {
+      ...(h.pid !== undefined ? { pid: h.pid as number } : {}),
+      ...(h.startTime !== undefined ? { startTime: h.startTime as number } : {}),
+      txn: id(h.txn, `hooks[${i}].txn`),
+      stage: h.stage as HookRecord["stage"],
+      name: text(h.name, `hooks[${i}].name`),
+      outcome: h.outcome as HookRecord["outcome"],
+      exitCode: code as number | null,
+      signal: h.signal === null ? null : text(h.signal, `hooks[${i}].signal`),
+      at: text(h.at, `hooks[${i}].at`),
+    };
+  });
 }
 
 /** Checks a transaction or backup directory's name before it becomes part of a path. */

@@ -21,9 +21,11 @@ import {
 import { readState } from "./state.ts";
 import { newTxnId, type Workspace } from "./workspace.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
+import { checkHooks, type HookOptions, runHooks, runHooksOrThrow } from "./run_hooks.ts";
+import { describeRun, type HookRun } from "./hooks.ts";
 
 /** Options of {@linkcode rollbackLast}. */
-export interface RollbackOptions extends TrustPolicyOptions {
+export interface RollbackOptions extends TrustPolicyOptions, HookOptions {
   /** @default 1 */
   keep?: number;
   onWarning?: (message: string) => void;
@@ -45,6 +47,8 @@ export interface RollbackResult {
   /** Version that was installed before. */
   from: string | undefined;
   steps: number;
+  /** The hooks that ran. */
+  hooks: HookRun[];
 }
 
 async function missingParents(
@@ -113,51 +117,74 @@ export async function rollbackLast(
   dir: string,
   options?: RollbackOptions,
 ): Promise<RollbackResult> {
-  const { keep = 1, onWarning, onStep, signal } = options ?? {};
+  const { keep = 1, onWarning } = options ?? {};
   const ws = await openInstallDir(dir, options);
   const session = await Session.open(ws, "rollback", { keep, onWarning });
   try {
-    const backups = await listBackups(ws);
-    const last = backups.at(-1);
-    if (last === undefined) {
-      throw new PatchopsError(
-        "NothingToRollBack",
-        `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
-      );
-    }
-    const orig = await readBackupJournal(ws, last);
-    const state = await readState(ws);
-    const id = newTxnId();
-    const source = `backups/${last}/tree`;
-    const journal: Journal = {
-      format: 1,
-      id,
-      kind: "rollback",
-      state: "prepared",
-      source,
-      backup: `txn/${id}/backup`,
-      origin: last,
-      version: orig.previousVersion,
-      previousVersion: state.version,
-      createdAt: new Date().toISOString(),
-      steps: await inverseSteps(ws, orig, `${ws.base}/${source}`),
-    };
-    mkdirAll(ws.txnDir(id));
-    await commitTransaction(ws, journal, {
-      keep,
-      ...(onStep ? { onStep } : {}),
-      ...(signal ? { interrupted: () => signal.aborted } : {}),
-      ...(options?.failBeforeStep !== undefined ? { failBeforeStep: options.failBeforeStep } : {}),
-      ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
-    });
-    return {
-      id,
-      undone: last,
-      version: orig.previousVersion,
-      from: state.version,
-      steps: journal.steps.length,
-    };
+    return await rollbackInSession(ws, options);
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Rolls back the last committed patch in a session that is open already
+ * (`rollbackLast`, or `applyPatch` when a post-apply hook fails), with the
+ * pre- and post-rollback hooks around the swap.
+ */
+export async function rollbackInSession(ws: Workspace, options?: RollbackOptions): Promise<RollbackResult> {
+  const { keep = 1, onWarning, onStep, signal } = options ?? {};
+  const hookOptions = { ...(options ?? {}), signal, onWarning };
+  checkHooks(["pre-rollback", "post-rollback"], hookOptions);
+  const backups = await listBackups(ws);
+  const last = backups.at(-1);
+  if (last === undefined) {
+    throw new PatchopsError(
+      "NothingToRollBack",
+      `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
+    );
+  }
+  const orig = await readBackupJournal(ws, last);
+  const state = await readState(ws);
+  const id = newTxnId();
+  const source = `backups/${last}/tree`;
+  const journal: Journal = {
+    format: 1,
+    id,
+    kind: "rollback",
+    state: "prepared",
+    source,
+    backup: `txn/${id}/backup`,
+    origin: last,
+    version: orig.previousVersion,
+    previousVersion: state.version,
+    createdAt: new Date().toISOString(),
+    steps: await inverseSteps(ws, orig, `${ws.base}/${source}`),
+  };
+  const env = { installDir: ws.root, oldVersion: state.version, newVersion: orig.previousVersion, txnId: id };
+  const hooks = await runHooksOrThrow(ws, "pre-rollback", env, hookOptions, "nothing was rolled back");
+  mkdirAll(ws.txnDir(id));
+  await commitTransaction(ws, journal, {
+    keep,
+    ...(onStep ? { onStep } : {}),
+    ...(signal ? { interrupted: () => signal.aborted } : {}),
+    ...(options?.failBeforeStep !== undefined ? { failBeforeStep: options.failBeforeStep } : {}),
+    ...(options?.onPoint ? { onPoint: options.onPoint } : {}),
+  });
+  const post = await runHooks(ws, "post-rollback", env, hookOptions);
+  hooks.push(...post.runs);
+  if (post.failed !== undefined) {
+    throw new PatchopsError(
+      "HookFailed",
+      `${describeRun(post.failed)}; the rollback to ${orig.previousVersion ?? "the previous tree"} is done and kept`,
+    );
+  }
+  return {
+    id,
+    undone: last,
+    version: orig.previousVersion,
+    from: state.version,
+    steps: journal.steps.length,
+    hooks,
+  };
 }

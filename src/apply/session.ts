@@ -12,6 +12,8 @@ import { Workspace } from "./workspace.ts";
 import { DirTree } from "./_dirs.ts";
 import { removeSync } from "./_fs.ts";
 import { checkInstallDirTrust, type TrustPolicyOptions } from "./trust.ts";
+import { markCrashedHooks } from "./run_hooks.ts";
+import { removePackageHooks } from "./package_hooks.ts";
 
 /**
  * Resolves the install directory and checks it against the ownership
@@ -46,6 +48,8 @@ export class Session {
   readonly ws: Workspace;
   readonly lock: DirLock;
   readonly recovered: RecoverReport;
+  /** Transactions whose hook was running when an earlier patchops died (see `run_hooks.ts`). */
+  readonly crashedHooks: string[] = [];
   #createdBase: boolean;
 
   private constructor(
@@ -103,6 +107,9 @@ export class Session {
       for (const id of report.finished) {
         options?.onWarning?.(`recovered: finished committed transaction ${id}`);
       }
+      session.crashedHooks.push(...await markCrashedHooks(ws, options?.onWarning));
+      // Package hooks live only as long as the apply that wrote them.
+      await removePackageHooks(ws);
     } catch (err) {
       await session.close();
       throw err;

@@ -24,6 +24,27 @@ export interface HistoryEntry {
   steps: number;
 }
 
+/** How a hook run ended, as recorded; `running` is written before it starts, `crashed` by recovery. */
+export type HookRecordOutcome = "running" | "ok" | "failed" | "timed-out" | "interrupted" | "crashed";
+
+/** One hook run, as `state.json` records it (the last {@linkcode MAX_HOOK_RECORDS}). */
+export interface HookRecord {
+  /** The transaction it ran for. */
+  txn: string;
+  stage: "pre-apply" | "post-apply" | "pre-rollback" | "post-rollback";
+  name: string;
+  outcome: HookRecordOutcome;
+  exitCode: number | null;
+  signal: string | null;
+  at: string;
+  /** While `running`: the hook's pid (and process group) and start time, for recovery to kill what is left of it. */
+  pid?: number | undefined;
+  startTime?: number | undefined;
+}
+
+/** Hook runs kept in the state. */
+export const MAX_HOOK_RECORDS = 32;
+
 /** Contents of `state.json`. */
 export interface State {
   format: 1;
@@ -31,6 +52,8 @@ export interface State {
   version: string | undefined;
   appliedAt: string | undefined;
   history: HistoryEntry[];
+  /** The last hook runs, oldest first (absent before any hook ran). */
+  hooks?: HookRecord[] | undefined;
 }
 
 /** A state for a directory patchops has never touched. */

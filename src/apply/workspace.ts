@@ -23,6 +23,7 @@ const LAYOUT: [string, "directory" | "file"][] = [
   ["backups", "directory"],
   ["downloads", "directory"],
   ["migrations", "directory"],
+  ["package-hooks", "directory"],
   ["lock", "file"],
   ["state.json", "file"],
   ["state.json.tmp", "file"],

@@ -172,3 +172,37 @@ export function shownSource(source: string): string {
     return source;
   }
 }
+
+/** Flags of operator hooks, taken by `apply` and `rollback`. */
+export const HOOK_FLAGS: FlagTable = {
+  "hooks-dir": {
+    type: "string",
+    value: "<dir>",
+    help: "operator hooks: <dir>/<stage> is a program or a directory of them",
+    default: "/etc/patchops/hooks.d if it exists",
+  },
+  "hook-timeout": { type: "string", value: "<s>", help: "seconds a hook may run before it is killed", default: "300" },
+};
+
+/** The values of {@linkcode HOOK_FLAGS}; the default directory is looked up by {@linkcode resolveHooksDir}. */
+export function hookFlags(values: Record<string, unknown>): { hooksDir: string | undefined; hookTimeout: number } {
+  return { hooksDir: stringFlag(values, "hooks-dir"), hookTimeout: intFlag(values, "hook-timeout", 300, 1) };
+}
+
+/** Where operator hooks live when `--hooks-dir` is not given (used only if it exists). */
+export const DEFAULT_HOOKS_DIR = "/etc/patchops/hooks.d";
+
+/**
+ * The hooks directory to use: the flag's, else the default when anything
+ * exists by that name (a link there is then refused, not ignored).
+ */
+export function resolveHooksDir(flag: string | undefined): string | undefined {
+  if (flag !== undefined) return flag;
+  try {
+    Deno.lstatSync(DEFAULT_HOOKS_DIR);
+    return DEFAULT_HOOKS_DIR;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotCapable) return undefined;
+    throw err;
+  }
+}

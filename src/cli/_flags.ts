@@ -24,6 +24,8 @@ export interface FlagSpec {
   required?: boolean;
   /** Accepted but not listed (an old spelling). */
   hidden?: boolean;
+  /** May be given more than once; the values are joined with NUL (which no argument holds). */
+  repeatable?: boolean;
 }
 
 /** Flags of a command by long name (without `--`). */
@@ -70,7 +72,7 @@ export function parseFlagTable(args: string[], table: FlagTable): ParsedFlags {
     }
     const spec = table[name];
     if (spec === undefined) throw unknownFlag(`--${name}`, table);
-    if (name in values) throw new UsageError(`--${name} is given more than once`);
+    if (name in values && !spec.repeatable) throw new UsageError(`--${name} is given more than once`);
     if (spec.type === "boolean") {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value, got "${inline}"`);
       values[name] = true;
@@ -84,7 +86,8 @@ export function parseFlagTable(args: string[], table: FlagTable): ParsedFlags {
       inline = next;
       i++;
     }
-    values[name] = inline;
+    const before = values[name];
+    values[name] = typeof before === "string" ? `${before}\0${inline}` : inline;
   }
   return { values, positionals };
 }

@@ -18,7 +18,10 @@ export interface Output {
   /** A non-fatal finding: `warning: ...` on stderr, and with `--json` a `warning` event too. */
   warn(message: string): void;
   /** Prints one JSON event line on stdout, raw (JSON.stringify escapes what JSON needs). */
-  event(name: "result" | "warning" | "error" | "progress", data: Record<string, unknown>): void;
+  event(
+    name: "result" | "warning" | "error" | "progress" | "hook" | "hook-output",
+    data: Record<string, unknown>,
+  ): void;
 }
 
 /** Options of {@linkcode createOutput}. */

@@ -6,11 +6,14 @@
 
 import { applyPatch, openInstallDir } from "../apply/mod.ts";
 import { listDownloads } from "../apply/receive.ts";
+import { readState } from "../apply/state.ts";
 import { loadManifest } from "../manifest.ts";
 import {
   COMMON_FLAGS,
   type FlagTable,
   formatBytes,
+  HOOK_FLAGS,
+  hookFlags,
   intFlag,
   loadPublicKey,
   parseFlags,
@@ -27,6 +30,7 @@ import { plural } from "../format.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { printErr, printOut } from "./_print.ts";
 import type { Output } from "./_output.ts";
+import { hookOptions, hookSummary } from "./_hooks.ts";
 
 /** Flags of `apply`. */
 export const flags: FlagTable = {
@@ -40,6 +44,9 @@ export const flags: FlagTable = {
   "skip-db": { type: "boolean", help: "apply only the files of a patch that carries a schema" },
   "allow-destructive": { type: "boolean", help: "let the carried migration drop columns or tables" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...HOOK_FLAGS,
+  "rollback-on-hook-failure": { type: "boolean", help: "roll the patch back when a post-apply hook fails" },
+  "allow-package-hooks": { type: "boolean", help: "run the hooks a signed package carries (refused without)" },
   ...TRANSPORT_FLAGS,
   ...COMMON_FLAGS,
 };
@@ -77,6 +84,10 @@ export interface ApplyFlags {
   skipDb: boolean;
   allowDestructive: boolean;
   allowUntrustedOwner: boolean;
+  hooksDir: string | undefined;
+  hookTimeout: number;
+  rollbackOnHookFailure: boolean;
+  allowPackageHooks: boolean;
 }
 
 /** Parses `apply`'s arguments. Pure; throws `UsageError`. */
@@ -97,6 +108,9 @@ export function parseApplyArgs(args: string[]): ApplyFlags {
     skipDb: values["skip-db"] === true,
     allowDestructive: values["allow-destructive"] === true,
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
+    ...hookFlags(values),
+    rollbackOnHookFailure: values["rollback-on-hook-failure"] === true,
+    allowPackageHooks: values["allow-package-hooks"] === true,
   };
 }
 
@@ -138,6 +152,9 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
       skipDb: flags.skipDb,
       allowDestructive: flags.allowDestructive,
       allowUntrustedOwner: flags.allowUntrustedOwner,
+      ...hookOptions(flags, out, () => reporter.finish()),
+      rollbackOnHookFailure: flags.rollbackOnHookFailure,
+      allowPackageHooks: flags.allowPackageHooks,
     });
     reporter.finish();
     if (result.migration && !flags.json) {
@@ -168,6 +185,9 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         signed: result.upToDate ? null : result.signed,
         migration: result.migration ?? null,
         steps,
+        hooks: result.hooks.map(hookSummary),
+        plannedHooks: result.plannedHooks,
+        packageHooks: result.packageHooks,
       });
     } else if (result.upToDate) {
       printOut(
@@ -180,6 +200,10 @@ export async function run(flags: ApplyFlags, out: Output): Promise<number> {
         printOut(`  ${verb} ${s.path}`);
       }
       printOut(summary(counts));
+      for (const h of result.plannedHooks) printOut(`  hook ${h.name} (${h.stage})`);
+      for (const h of result.packageHooks) {
+        printOut(`  package hook ${h.stage}: sha256 ${h.sha256}, ${formatBytes(h.size)}`);
+      }
     } else {
       printOut(
         `applied ${result.version} to ${flags.dir}: ${summary(counts)}`,
@@ -196,6 +220,12 @@ export async function kept(flags: ApplyFlags): Promise<string> {
   const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
   try {
     ws.openBase(false);
+    // Stopped during the post-apply hooks: the patch is committed, so the directory is not as it was.
+    const state = ws.isOpen ? await readState(ws) : undefined;
+    const hook = state?.hooks?.at(-1);
+    if (hook?.stage === "post-apply" && hook.outcome === "interrupted" && state?.history.at(-1)?.id === hook.txn) {
+      return `${flags.dir} has ${state.version} installed: the patch was committed, and its post-apply hook "${hook.name}" was stopped`;
+    }
     const parts = ws.isOpen ? (await listDownloads(ws.downloadsBase)).filter((d) => d.name.endsWith(".part")) : [];
     const size = parts.reduce((n, d) => n + d.size, 0);
     return `${flags.dir} is as it was` +

@@ -41,6 +41,12 @@ export const flags: FlagTable = {
   compression: { type: "string", value: "gzip|zstd", help: "package compression", default: "gzip" },
   arch: { type: "string", value: "<arch>", help: "architecture signed into the package header", default: "any" },
   force: { type: "boolean", help: "overwrite an existing manifest or package in --out" },
+  hook: {
+    type: "string",
+    value: "<stage>=<file>",
+    help: "ship a package hook (pre-apply or post-apply), pinned in the signed header; repeatable",
+    repeatable: true,
+  },
   ...COMMON_FLAGS,
 };
 
@@ -67,6 +73,8 @@ export interface CreateFlags {
   schema: string | undefined;
   schemaDialect: string | undefined;
   compression: "gzip" | "zstd";
+  /** Package hooks by stage: file paths. */
+  hooks: { stage: "pre-apply" | "post-apply"; file: string }[];
 }
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
@@ -92,7 +100,24 @@ export function parseCreateArgs(args: string[]): CreateFlags {
     schema: stringFlag(values, "schema"),
     schemaDialect: stringFlag(values, "schema-dialect"),
     compression: compressionFlag(stringFlag(values, "compression")),
+    hooks: hookArgs(stringFlag(values, "hook")),
   };
+}
+
+function hookArgs(value: string | undefined): CreateFlags["hooks"] {
+  if (value === undefined) return [];
+  const out: CreateFlags["hooks"] = [];
+  for (const arg of value.split("\0")) {
+    const eq = arg.indexOf("=");
+    const stage = arg.slice(0, eq);
+    if (eq < 0 || arg.length === eq + 1) throw new UsageError(`--hook must be <stage>=<file>, got "${arg}"`);
+    if (stage !== "pre-apply" && stage !== "post-apply") {
+      throw new UsageError(`--hook stage must be pre-apply or post-apply, got "${stage}"`);
+    }
+    if (out.some((h) => h.stage === stage)) throw new UsageError(`--hook ${stage} is given more than once`);
+    out.push({ stage, file: arg.slice(eq + 1) });
+  }
+  return out;
 }
 
 function compressionFlag(value: string | undefined): "gzip" | "zstd" {
@@ -127,6 +152,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     ...(schema ? { schema } : {}),
     compression: flags.compression,
     overwrite: flags.force,
+    hooks: await Promise.all(flags.hooks.map(async (h) => ({ stage: h.stage, bytes: await Deno.readFile(h.file) }))),
   });
   const o = r.operations;
   if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");

@@ -5,7 +5,11 @@
  */
 
 import { openInstallDir, Session } from "../apply/mod.ts";
-import { COMMON_FLAGS, type FlagTable, parseFlags, positionals, stringFlag } from "./_common.ts";
+import { runRecoveryHooks } from "../apply/run_hooks.ts";
+import { describeRun } from "../apply/hooks.ts";
+import { PatchopsError } from "../errors.ts";
+import { hookOptions, hookSummary } from "./_hooks.ts";
+import { COMMON_FLAGS, type FlagTable, HOOK_FLAGS, hookFlags, parseFlags, positionals, stringFlag } from "./_common.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import type { Output } from "./_output.ts";
 import { pruneDownloads } from "../apply/receive.ts";
@@ -17,6 +21,11 @@ export const flags: FlagTable = {
   dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
   "discard-downloads": { type: "boolean", help: "also remove partial downloads kept for resuming" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  "run-hooks": {
+    type: "boolean",
+    help: "after a repair, run the post-apply or post-rollback hooks that match the tree",
+  },
+  ...HOOK_FLAGS,
   ...COMMON_FLAGS,
 };
 
@@ -36,6 +45,9 @@ export interface RecoverFlags {
   dir: string;
   allowUntrustedOwner: boolean;
   discardDownloads: boolean;
+  runHooks: boolean;
+  hooksDir: string | undefined;
+  hookTimeout: number;
 }
 
 /** Parses `recover`'s arguments. Pure; throws `UsageError`. */
@@ -46,6 +58,8 @@ export function parseRecoverArgs(args: string[]): RecoverFlags {
     dir: stringFlag(values, "dir", true),
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
     discardDownloads: values["discard-downloads"] === true,
+    runHooks: values["run-hooks"] === true,
+    ...hookFlags(values),
   };
 }
 
@@ -61,6 +75,14 @@ export async function run(flags: RecoverFlags, out: Output): Promise<number> {
   try {
     const r = session.recovered;
     const gone = flags.discardDownloads ? await pruneDownloads(session.ws.downloadsBase) : [];
+    // Hooks run again only when asked: a person decides whether to restart a service after a crash.
+    const repaired = [...r.rolledBack, ...r.finished, ...session.crashedHooks];
+    const hooks = flags.runHooks
+      ? await runRecoveryHooks(session.ws, repaired, { ...hookOptions(flags, out), signal: out.signal })
+      : { runs: [], failed: undefined };
+    if (hooks.failed) {
+      throw new PatchopsError("HookFailed", `${describeRun(hooks.failed)}; the recovery itself is done`);
+    }
     if (out.json) {
       out.event("result", {
         exitCode: 0,
@@ -68,6 +90,7 @@ export async function run(flags: RecoverFlags, out: Output): Promise<number> {
         finished: r.finished,
         discarded: r.discarded,
         downloadsDiscarded: gone,
+        hooks: hooks.runs.map(hookSummary),
       });
       return 0;
     }

@@ -5,7 +5,17 @@
  */
 
 import { rollbackLast } from "../apply/rollback.ts";
-import { COMMON_FLAGS, type FlagTable, intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
+import {
+  COMMON_FLAGS,
+  type FlagTable,
+  HOOK_FLAGS,
+  hookFlags,
+  intFlag,
+  parseFlags,
+  positionals,
+  stringFlag,
+} from "./_common.ts";
+import { hookOptions, hookSummary } from "./_hooks.ts";
 import { helpText, usageLine } from "./_flags.ts";
 import type { Output } from "./_output.ts";
 import { printOut } from "./_print.ts";
@@ -16,6 +26,7 @@ export const flags: FlagTable = {
   dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
   keep: { type: "string", value: "<n>", help: "committed backups kept afterwards", default: "1" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  ...HOOK_FLAGS,
   ...COMMON_FLAGS,
 };
 
@@ -30,6 +41,8 @@ export interface RollbackFlags {
   dir: string;
   keep: number;
   allowUntrustedOwner: boolean;
+  hooksDir: string | undefined;
+  hookTimeout: number;
 }
 
 /** Parses `rollback`'s arguments. Pure; throws `UsageError`. */
@@ -40,6 +53,7 @@ export function parseRollbackArgs(args: string[]): RollbackFlags {
     dir: stringFlag(values, "dir", true),
     keep: intFlag(values, "keep", 1, 0),
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
+    ...hookFlags(values),
   };
 }
 
@@ -63,6 +77,7 @@ export async function run(flags: RollbackFlags, out: Output): Promise<number> {
     allowUntrustedOwner: flags.allowUntrustedOwner,
     onWarning: (m) => out.warn(m),
     signal: out.signal,
+    ...hookOptions(flags, out),
   });
   if (out.json) {
     out.event("result", {
@@ -71,6 +86,7 @@ export async function run(flags: RollbackFlags, out: Output): Promise<number> {
       version: r.version ?? null,
       undone: r.undone,
       steps: r.steps,
+      hooks: r.hooks.map(hookSummary),
     });
     return 0;
   }

@@ -106,6 +106,7 @@ async function report(ws: Workspace, out: Output): Promise<number> {
       downloads,
       lock: held ? (holder ?? { pid: null }) : null,
       history: state.history,
+      hooks: state.hooks ?? [],
     });
     return 0;
   }
@@ -142,5 +143,11 @@ async function report(ws: Workspace, out: Output): Promise<number> {
     printOut(`  ${h.at}  ${what}  (${h.id})`);
   }
   if (state.history.length > 5) printOut(`  ... ${state.history.length - 5} earlier`);
+  const hooks = state.hooks ?? [];
+  if (hooks.length > 0) printOut("hooks:");
+  for (const h of hooks.slice(-5).reverse()) {
+    const how = h.exitCode !== null ? `, exit ${h.exitCode}` : h.signal !== null ? `, ${h.signal}` : "";
+    printOut(`  ${h.at}  ${h.name}  ${h.outcome}${how}  (${h.txn})`);
+  }
   return 0;
 }

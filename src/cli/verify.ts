@@ -106,6 +106,7 @@ export async function run(flags: VerifyFlags, out: Output): Promise<number> {
       files: result.files,
       signed: result.signed,
       trustedComment: result.trustedComment ?? null,
+      hooks: result.hooks,
     });
     return 0;
   }
@@ -113,5 +114,10 @@ export async function run(flags: VerifyFlags, out: Output): Promise<number> {
   printOut(
     `verified ${shownSource(manifest.url.href)}: ${formatBytes(result.bytes)}, ${result.files} files, ${how}`,
   );
+  for (const h of result.hooks) {
+    printOut(
+      `  package hook ${h.stage} (${formatBytes(h.size)}, sha256 ${h.sha256}): runs only with --allow-package-hooks`,
+    );
+  }
   return 0;
 }

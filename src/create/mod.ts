@@ -11,6 +11,7 @@ import {
   encodeSignedOperations,
   formatClaims,
   type HeaderTotals,
+  hookMember,
   OPERATIONS_MEMBER,
   SCHEMA_MEMBER,
   toPatchOperations,
@@ -42,6 +43,8 @@ export interface CreateOptions extends DiffOptions {
   arch?: string | undefined;
   /** Replace a manifest or package already in the output directory. @default false */
   overwrite?: boolean | undefined;
+  /** Package hooks to ship as `.patchops/hooks/<stage>`, listed with their SHA-256 in the signed header. */
+  hooks?: { stage: "pre-apply" | "post-apply"; bytes: Uint8Array }[] | undefined;
 }
 
 /** What {@linkcode createPatch} wrote. */
@@ -112,6 +115,12 @@ export async function createPatch(
     totals.files++;
     totals.bytes += schemaBytes.length;
   }
+  const hooks = options?.hooks ?? [];
+  for (const h of hooks) {
+    totals.entries++;
+    totals.files++;
+    totals.bytes += h.bytes.length;
+  }
   const arch = options?.arch === undefined ? undefined : normalizeArch(options.arch);
   if (options?.arch !== undefined && arch === undefined) {
     throw new PatchopsError("TreeInvalid", `architecture "${options.arch}" is not one of ${ARCHES.join(", ")}`);
@@ -119,6 +128,11 @@ export async function createPatch(
   const header = encodeSignedOperations(ops, options?.version, options?.fromVersion, options?.schema?.dialect, {
     arch,
     totals,
+    hooks: hooks.map((h) => ({
+      stage: h.stage,
+      sha256: createHash("sha256").update(h.bytes).digest("hex"),
+      size: h.bytes.length,
+    })),
   });
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
@@ -126,6 +140,7 @@ export async function createPatch(
     extra: new Map([
       [OPERATIONS_MEMBER, header],
       ...(schemaBytes ? [[SCHEMA_MEMBER, schemaBytes] as [string, Uint8Array]] : []),
+      ...hooks.map((h) => [hookMember(h.stage), h.bytes] as [string, Uint8Array]),
     ]),
   });
   let signature: string | undefined;
