@@ -255,6 +255,9 @@ function flagHint(err: unknown, flags: unknown): string {
     return "; pass --allow-unsigned-operations to accept it";
   }
   if (code === "KeyRequired") return "; pass --public-key, or --allow-unsigned to rely on the hash alone";
+  if (code === "DestructiveWithheld" && !(flags as { allowDestructive?: boolean }).allowDestructive) {
+    return "; pass --allow-destructive to run them";
+  }
   if (code === "DbRequired") return "; pass --db <url>, or --skip-db to apply the files only";
   if (code === "PackageHooksNotAllowed") return "; pass --allow-package-hooks to run them (verify lists them)";
   if (code === "VersionGuard" && !(flags as { force?: boolean }).force) return "; pass --force to override";

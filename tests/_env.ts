@@ -64,6 +64,11 @@ export const NEEDS = {
     fix: "apt-get install sqlite3",
     probe: () => runs("sqlite3", ["-version"]),
   },
+  time: {
+    what: "GNU time (peak memory of a run is read with /usr/bin/time)",
+    fix: "apt-get install time",
+    probe: () => runs("/usr/bin/time", ["-f", "%M", "true"]),
+  },
   strace: {
     what: "strace (fsync and rename order are read from system calls)",
     fix: "apt-get install strace",

@@ -91,7 +91,9 @@ export function generateSchemaDiff(
   const header = count === 0
     ? "-- patchops sql diff: the schemas are equal; nothing to do"
     : `-- patchops sql diff (${dialect}${guarded ? ", guarded" : ""}): ${count} change${count === 1 ? "" : "s"}` +
-      (withheld.length ? `, ${withheld.length} destructive withheld (commented out; pass --allow-destructive)` : "") +
+      (withheld.length
+        ? `, ${withheld.length} destructive withheld (commented out until destructive changes are allowed)`
+        : "") +
       (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
   if (guarded) {
     const plan = guardChanges(changes, dialect);

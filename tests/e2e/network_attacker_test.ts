@@ -11,6 +11,8 @@
  * - `checkHeader` ignoring the architecture: "an aarch64 package under
  *   x86_64" applied.
  * - `escapeText` returning its input: the ESC byte reached stderr.
+ * - the body's `maxBytes` check scaled by 1e6: "an endless body without a length"
+ *   pulled 256 MiB from the server.
  */
 
 import assert from "node:assert/strict";
@@ -22,6 +24,7 @@ import {
   HAVE_MINISIGN,
   makePatch,
   minisignKeygen,
+  ROOT,
   runCli,
   serveDir,
   sha256,
@@ -30,6 +33,7 @@ import {
   tempDir,
   writeTree,
 } from "../_helpers.ts";
+import { have } from "../_env.ts";
 
 const gzipAsync = promisify(zlibGzip);
 
@@ -289,4 +293,67 @@ test("partial downloads: one kept at most, listed by status, discarded on reques
   assert.match(rec.stdout, /discarded 1 partial download file/);
   // Emptied, the directory itself goes too.
   await assert.rejects(Deno.lstat(`${w.app}/.patchops/downloads`), Deno.errors.NotFound);
+});
+
+Deno.test({
+  name: "an endless body without a length is refused in bounded memory and bounded disk",
+  ignore: !HAVE_MINISIGN || !(await have("time")),
+  fn: () =>
+    withWorld(async (w) => {
+      const m = await makePatch(w.srv, [{ path: "bin/app", data: "v2" }], { replace: { files: ["bin/app"] } }, {
+        sec: w.sec,
+        extra: { version: "2.0" },
+      });
+      const doc = JSON.parse(await Deno.readTextFile(m));
+      // The manifest no longer says how big the package is; the signature's claim still does.
+      delete doc.size;
+      const chunk = new Uint8Array(1 << 20).fill(0x41);
+      let sent = 0;
+      const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+        if (new URL(req.url).pathname.endsWith(".json")) return new Response(JSON.stringify(doc));
+        const body = new ReadableStream<Uint8Array>({
+          pull(c) {
+            // Endless for the client's purposes; the cap only keeps a broken client from hanging the test.
+            if (sent >= 256 << 20) return c.close();
+            sent += chunk.length;
+            c.enqueue(chunk);
+          },
+        });
+        return new Response(body, { headers: { "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT" } });
+      });
+      try {
+        const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/m.json`;
+        const before = await snapshot(w.app);
+        const r = await exec("/usr/bin/time", [
+          "-f",
+          "peak %M KiB",
+          Deno.execPath(),
+          "run",
+          "--quiet",
+          "-A",
+          `${ROOT}/main.ts`,
+          "apply",
+          url,
+          "--dir",
+          w.app,
+          "--public-key",
+          w.pub,
+        ]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^error: .*more than the \d+ bytes expected/m);
+        assert.deepEqual(await snapshot(w.app), before);
+        const peakKiB = Number(/peak (\d+) KiB/.exec(r.stderr)?.[1]);
+        // A run of the CLI itself takes about 60 MiB; the body must not be held in memory.
+        assert.ok(peakKiB > 0 && peakKiB < 160 * 1024, `peak RSS ${peakKiB} KiB`);
+        // Reading stopped soon after the claimed size: the server was not drained.
+        assert.ok(sent < 64 << 20, `${sent} bytes were pulled from the server`);
+        let onDisk = 0;
+        for (const e of Deno.readDirSync(`${w.app}/.patchops/downloads`)) {
+          onDisk += Deno.statSync(`${w.app}/.patchops/downloads/${e.name}`).size;
+        }
+        assert.ok(onDisk <= (1 << 20), `${onDisk} bytes kept in downloads`);
+      } finally {
+        await server.shutdown();
+      }
+    }),
 });

@@ -81,7 +81,7 @@ export async function migrateDatabase(
       if (plan.withheld.length > 0) {
         throw new PatchopsError(
           "DestructiveWithheld",
-          `${plan.withheld.length} destructive change(s) need --allow-destructive (${
+          `${plan.withheld.length} destructive change(s) withheld (${
             plan.withheld[0]!.destructive
           }); nothing was changed`,
         );

@@ -19,11 +19,11 @@ export interface DbUrl {
   display: string;
 }
 
-/** Parses `--db`; a malformed URL is a usage error. */
+/** Parses a database URL; a malformed one is a usage error. */
 export function parseDbUrl(url: string): DbUrl {
   if (/^sqlite:/i.test(url)) {
     const path = url.replace(/^sqlite:(\/\/)?/i, "");
-    if (!path) throw new UsageError(`--db "${url}" names no SQLite file`);
+    if (!path) throw new UsageError(`the database URL "${url}" names no SQLite file`);
     return { dialect: "sqlite", driverUrl: path, database: path, display: url };
   }
   if (/^pglite:/i.test(url)) {
@@ -34,17 +34,17 @@ export function parseDbUrl(url: string): DbUrl {
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`--db "${url}" is not a URL (mysql://, mariadb://, postgres:// or sqlite:<path>)`);
+    throw new UsageError(`the database URL "${url}" is not a URL (mysql://, mariadb://, postgres:// or sqlite:<path>)`);
   }
   const scheme = u.protocol.slice(0, -1).toLowerCase();
   const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
   const display = u.password ? url.replace(`:${u.password}@`, ":***@") : url;
   if (scheme === "mysql" || scheme === "mariadb") {
-    if (!database) throw new UsageError(`--db "${display}" names no database`);
+    if (!database) throw new UsageError(`the database URL "${display}" names no database`);
     return { dialect: scheme, driverUrl: url.replace(/^mariadb:/i, "mysql:"), database, display };
   }
   if (scheme === "postgres" || scheme === "postgresql") {
     return { dialect: "postgres", driverUrl: url, database: database || "postgres", display };
   }
-  throw new UsageError(`--db "${display}": unsupported scheme "${scheme}"`);
+  throw new UsageError(`the database URL "${display}" has an unsupported scheme "${scheme}"`);
 }
