@@ -75,7 +75,10 @@ Deno.test({
           const before = await showTables(conn, db!);
           const r = await runCli(["sql", "apply", path, "--db", dbUrl(db!)]);
           assert.equal(r.code, 3, r.stderr);
-          assert.match(r.stderr, /withheld \(drops column `legacy`[^)]*\); nothing was changed; pass --allow-destructive/);
+          assert.match(
+            r.stderr,
+            /withheld \(drops column `legacy`[^)]*\); nothing was changed; pass --allow-destructive/,
+          );
           assert.deepEqual(await showTables(conn, db!), before);
           const ok = await runCli(["sql", "apply", path, "--db", dbUrl(db!), "--allow-destructive"]);
           assert.equal(ok.code, 0, ok.stderr);
