@@ -35,6 +35,7 @@ export {
 } from "./src/apply/mod.ts";
 export type { TrustPolicyOptions } from "./src/apply/trust.ts";
 export { rollbackLast, type RollbackOptions, type RollbackResult } from "./src/apply/rollback.ts";
+export { previewRecovery, previewRollback, type RollbackPreview } from "./src/apply/preview.ts";
 export { type AdoptOptions, type AdoptResult, adoptVersion } from "./src/apply/adopt.ts";
 export {
   type HistoryEntry,

@@ -67,8 +67,8 @@ async function missingParents(
   return out;
 }
 
-/** Inverts a committed apply's steps against the tree as it is now. */
-async function inverseSteps(
+/** Inverts a committed apply's steps against the tree as it is now (reads only). */
+export async function inverseSteps(
   ws: Workspace,
   orig: Journal,
   source: string,

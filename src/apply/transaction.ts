@@ -630,6 +630,22 @@ export interface RecoverReport {
  * undone, committed ones finished, and working areas without a journal
  * (staging that never reached commit) removed.
  */
+/**
+ * What {@linkcode recover} would do, without doing it or taking the lock:
+ * transactions without a journal are discarded, committed ones finished,
+ * the others rolled back.
+ */
+export async function planRecovery(ws: Workspace): Promise<RecoverReport> {
+  const report: RecoverReport = { rolledBack: [], finished: [], discarded: [] };
+  for (const id of (await listTransactions(ws)).sort()) {
+    const journal = readJournal(ws, id);
+    if (journal === undefined) report.discarded.push(id);
+    else if (journal.state === "committed") report.finished.push(id);
+    else report.rolledBack.push(id);
+  }
+  return report;
+}
+
 export async function recover(
   ws: Workspace,
   keep = 1,

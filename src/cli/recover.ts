@@ -6,6 +6,7 @@
 
 import { openInstallDir, Session } from "../apply/mod.ts";
 import { runRecoveryHooks } from "../apply/run_hooks.ts";
+import { previewRecovery } from "../apply/preview.ts";
 import { describeRun } from "../apply/hooks.ts";
 import { PatchopsError } from "../errors.ts";
 import { hookOptions, hookSummary } from "./_hooks.ts";
@@ -21,6 +22,7 @@ export const flags: FlagTable = {
   dir: { type: "string", value: "<dir>", required: true, help: "install directory" },
   "discard-downloads": { type: "boolean", help: "also remove partial downloads kept for resuming" },
   "allow-untrusted-owner": { type: "boolean", help: "accept an install directory writable by another user" },
+  "dry-run": { type: "boolean", help: "show what would be repaired, change nothing (takes no lock)" },
   "run-hooks": {
     type: "boolean",
     help: "after a repair, run the post-apply or post-rollback hooks that match the tree",
@@ -46,6 +48,7 @@ export interface RecoverFlags {
   allowUntrustedOwner: boolean;
   discardDownloads: boolean;
   runHooks: boolean;
+  dryRun: boolean;
   hooksDir: string | undefined;
   hookTimeout: number;
 }
@@ -59,6 +62,7 @@ export function parseRecoverArgs(args: string[]): RecoverFlags {
     allowUntrustedOwner: values["allow-untrusted-owner"] === true,
     discardDownloads: values["discard-downloads"] === true,
     runHooks: values["run-hooks"] === true,
+    dryRun: values["dry-run"] === true,
     ...hookFlags(values),
   };
 }
@@ -70,6 +74,26 @@ export function describe(flags: RecoverFlags): string {
 
 /** Runs `recover`; returns the exit code. */
 export async function run(flags: RecoverFlags, out: Output): Promise<number> {
+  if (flags.dryRun) {
+    const r = await previewRecovery(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
+    if (out.json) {
+      out.event("result", { exitCode: 0, dryRun: true, ...r });
+      return 0;
+    }
+    const n = r.rolledBack.length + r.finished.length + r.discarded.length;
+    if (n === 0) printOut(`dry run: nothing to recover in ${flags.dir}`);
+    else {
+      const list = (ids: string[]) => ids.length ? ` (${ids.join(", ")})` : "";
+      printOut(
+        `dry run: would recover ${flags.dir}: ${r.rolledBack.length} rolled back${
+          list(r.rolledBack)
+        }, ${r.finished.length} finished${list(r.finished)}, ${r.discarded.length} discarded${
+          list(r.discarded)
+        }; nothing changed`,
+      );
+    }
+    return 0;
+  }
   const ws = await openInstallDir(flags.dir, { allowUntrustedOwner: flags.allowUntrustedOwner });
   const session = await Session.open(ws, "recover", { onWarning: (m) => out.warn(m) });
   try {

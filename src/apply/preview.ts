@@ -1,0 +1,77 @@
+/**
+ * Dry runs of `rollback` and `recover`: what they would do, read from the
+ * records and the tree without taking the lock or changing anything (the
+ * working area is not even created).
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../errors.ts";
+import { inverseSteps } from "./rollback.ts";
+import { openInstallDir } from "./session.ts";
+import { readState } from "./state.ts";
+import { listBackups, planRecovery, readBackupJournal, type RecoverReport } from "./transaction.ts";
+import type { TrustPolicyOptions } from "./trust.ts";
+
+/** What `rollback` would do now. */
+export interface RollbackPreview {
+  /** Interrupted transactions a real run repairs first. */
+  recovery: RecoverReport;
+  /** The transaction that would be undone; undefined while a repair is pending (it may change the answer). */
+  undone: string | undefined;
+  /** Version installed now, and the one the rollback would install. */
+  from: string | undefined;
+  version: string | undefined;
+  /** The steps, in order (empty while a repair is pending). */
+  steps: { action: "replace" | "delete"; path: string }[];
+}
+
+function pending(r: RecoverReport): number {
+  return r.rolledBack.length + r.finished.length + r.discarded.length;
+}
+
+/** What {@linkcode recoverInstallDir} would repair in `dir`, changing nothing. */
+export async function previewRecovery(dir: string, options?: TrustPolicyOptions): Promise<RecoverReport> {
+  const ws = await openInstallDir(dir, options);
+  try {
+    if (ws.openBase(false) === "missing") return { rolledBack: [], finished: [], discarded: [] };
+    return await planRecovery(ws);
+  } finally {
+    ws.close();
+  }
+}
+
+/**
+ * What `rollback` would do in `dir`, changing nothing. Throws
+ * `NothingToRollBack` when no backup is kept (as the real run does).
+ */
+export async function previewRollback(dir: string, options?: TrustPolicyOptions): Promise<RollbackPreview> {
+  const ws = await openInstallDir(dir, options);
+  try {
+    const none = () =>
+      new PatchopsError(
+        "NothingToRollBack",
+        `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
+      );
+    if (ws.openBase(false) === "missing") throw none();
+    const recovery = await planRecovery(ws);
+    const state = await readState(ws);
+    if (pending(recovery) > 0) {
+      // Finishing a committed transaction adds a backup: the answer is known only after the repair.
+      return { recovery, undone: undefined, from: state.version, version: undefined, steps: [] };
+    }
+    const last = (await listBackups(ws)).at(-1);
+    if (last === undefined) throw none();
+    const orig = await readBackupJournal(ws, last);
+    const steps = await inverseSteps(ws, orig, `${ws.base}/backups/${last}/tree`);
+    return {
+      recovery,
+      undone: last,
+      from: state.version,
+      version: orig.previousVersion,
+      steps: steps.map((s) => ({ action: s.action, path: s.path })),
+    };
+  } finally {
+    ws.close();
+  }
+}
