@@ -6,7 +6,7 @@
 
 import { UsageError } from "../errors.ts";
 import { type Dialect, generateSchemaDiff } from "../sql/mod.ts";
-import { migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
+import { DestructiveWithheldError, migrateDatabase, MigrationError } from "../sql/live/migrate.ts";
 import { parseDbUrl } from "../sql/live/url.ts";
 import { COMMON_FLAGS, type FlagTable, intFlag, parseFlags, positionals, stringFlag } from "./_common.ts";
 import { helpText, suggest, usageLine } from "./_flags.ts";
@@ -197,6 +197,9 @@ async function runApply(flags: SqlApplyFlags, out: Output): Promise<number> {
     if (err instanceof MigrationError && !out.json) {
       for (const sql of err.executed) printErr(`ran: ${sql.split("\n")[0]}`);
     }
+    // The plan that failed or was refused goes where a successful one would: stdout.
+    const plan = err instanceof MigrationError || err instanceof DestructiveWithheldError ? err.plan : undefined;
+    if (plan !== undefined && !out.json) await Deno.stdout.write(encoder.encode(plan));
     // A refusal to run destructive statements is exit 3 through main's one error path.
     throw err;
   }

@@ -79,6 +79,9 @@ Deno.test({
             r.stderr,
             /withheld \(drops column `legacy`[^)]*\); nothing was changed; pass --allow-destructive/,
           );
+          // The refused plan is shown where a successful one would be: the drop commented out, the add kept.
+          assert.match(r.stdout, /^-- .*DROP COLUMN `legacy`/m);
+          assert.match(r.stdout, /^ {2}ADD COLUMN `added`/m);
           assert.deepEqual(await showTables(conn, db!), before);
           const ok = await runCli(["sql", "apply", path, "--db", dbUrl(db!), "--allow-destructive"]);
           assert.equal(ok.code, 0, ok.stderr);

@@ -38,9 +38,20 @@ export interface MigrateResult {
 /** A failed migration, with the statements that ran before the failure (MySQL cannot undo them). */
 export class MigrationError extends PatchopsError {
   readonly executed: string[];
+  /** The planned statements (the script), for the caller to show. */
+  plan: string | undefined;
   constructor(message: string, executed: string[], options?: ErrorOptions) {
     super("MigrationFailed", message, options);
     this.executed = executed;
+  }
+}
+
+/** A migration refused because it would drop data, with the plan that was refused. */
+export class DestructiveWithheldError extends PatchopsError {
+  readonly plan: string;
+  constructor(message: string, plan: string) {
+    super("DestructiveWithheld", message);
+    this.plan = plan;
   }
 }
 
@@ -73,17 +84,19 @@ export async function migrateDatabase(
   const { dryRun = false, allowDestructive = false, lockTimeoutSeconds = 60, onStatement } = options ?? {};
   const url = parseDbUrl(dbUrl);
   const db = await openDatabase(url, { readOnly: dryRun });
+  let planned: string | undefined;
   try {
     await db.lock(lockTimeoutSeconds);
     try {
       const plan = generateSchemaDiff(await db.introspect(), targetSql, { dialect: url.dialect, allowDestructive });
+      planned = plan.sql;
       if (dryRun) return { plan, executed: [], dryRun };
       if (plan.withheld.length > 0) {
-        throw new PatchopsError(
-          "DestructiveWithheld",
+        throw new DestructiveWithheldError(
           `${plan.withheld.length} destructive change(s) withheld (${
             plan.withheld[0]!.destructive
           }); nothing was changed`,
+          plan.sql,
         );
       }
       const executed: string[] = [];
@@ -144,6 +157,9 @@ export async function migrateDatabase(
     } finally {
       await db.unlock();
     }
+  } catch (err) {
+    if (err instanceof MigrationError) err.plan ??= planned;
+    throw err;
   } finally {
     await db.close();
   }
