@@ -326,7 +326,11 @@ export async function runHook(hook: Hook, env: Record<string, string>, options?:
     const go = child.stdin.getWriter();
     try {
       await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null, bootId: bootId() });
-      await go.write(new TextEncoder().encode("run\n"));
+      await go.write(new TextEncoder().encode("run\n")).catch((err) => {
+        // Stopped (Ctrl-C, timeout) before the go-ahead: the shell died unheard, and the hook
+        // never ran. That is the stop's outcome, not an error of its own.
+        if (!(err instanceof Deno.errors.BrokenPipe) || stopping === undefined) throw err;
+      });
     } catch (err) {
       // Not recorded, so not run: the shell is ended before it hears the go-ahead.
       killGroup(pgid, "SIGKILL");

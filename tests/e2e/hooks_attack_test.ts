@@ -143,3 +143,23 @@ Deno.test("recovery kills an orphaned hook group only within the boot it was rec
     await child.status;
   }
 });
+
+Deno.test("a hook stopped before its go-ahead ends as interrupted, not with a broken pipe", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    await hook(`${dir}/pre-apply`, `echo ran >> ${dir}/ran`);
+    const h = { stage: "pre-apply" as const, name: "pre-apply", path: `${dir}/pre-apply` };
+    const aborted = AbortSignal.abort();
+    // The shell gets SIGTERM before it is told to run; each try races its death against the go-ahead.
+    for (let i = 0; i < 10; i++) {
+      const run = await runHook(h, {}, {
+        signal: aborted,
+        onSpawn: () => new Promise((r) => setTimeout(r, 20)),
+      });
+      assert.equal(run.outcome, "interrupted");
+    }
+    await assert.rejects(Deno.stat(`${dir}/ran`), Deno.errors.NotFound);
+  } finally {
+    await done();
+  }
+});
