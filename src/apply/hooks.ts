@@ -230,6 +230,18 @@ export interface HookProcess {
   pid: number;
   /** Field 22 of `/proc/<pid>/stat` (clock ticks after boot), or `null` where there is no `/proc`. */
   startTime: number | null;
+  /** The kernel's boot id: a start time counts from boot, so it names a process only within one boot. */
+  bootId: string | null;
+}
+
+/** This boot's id (`/proc/sys/kernel/random/boot_id`), or `null` where the kernel does not tell it. */
+export function bootId(): string | null {
+  try {
+    const id = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim();
+    return /^[0-9a-f-]{36}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The start time of `pid` as `/proc/<pid>/stat` tells it, with its process group; `undefined` when it is gone. */
@@ -250,10 +262,13 @@ export function processStart(pid: number): { startTime: number; pgid: number } |
 
 /**
  * Kills what is left of a hook that patchops started before it died: the
- * process group `pid`, if `pid` still leads it and started at `startTime`.
- * Says whether it did.
+ * process group `pid`, if `pid` still leads it and started at `startTime`
+ * during the boot `boot`. Says whether it did.
  */
-export function killOrphanedHook(pid: number, startTime: number): boolean {
+export function killOrphanedHook(pid: number, startTime: number, boot: string): boolean {
+  // After a reboot the same pid can lead a group that started at the same tick: an unrelated
+  // process (a daemon calls setsid too) that root must not kill.
+  if (boot !== bootId()) return false;
   const now = processStart(pid);
   if (now === undefined || now.startTime !== startTime || now.pgid !== pid) return false;
   killGroup(pid, "SIGKILL");
@@ -269,6 +284,8 @@ export function killOrphanedHook(pid: number, startTime: number): boolean {
  */
 export async function runHook(hook: Hook, env: Record<string, string>, options?: RunHookOptions): Promise<HookRun> {
   const { timeoutSeconds = 300, graceSeconds = 5, signal, onOutput, onSpawn } = options ?? {};
+  checkHookSeconds(timeoutSeconds, "timeout");
+  checkHookSeconds(graceSeconds, "grace");
   const started = Date.now();
   // `detached` makes the child call setsid(): it leads a new session and process group whose
   // id is its pid, so kill(-pid) reaches everything it forks, and a Ctrl-C on our terminal
@@ -308,8 +325,12 @@ export async function runHook(hook: Hook, env: Record<string, string>, options?:
   try {
     const go = child.stdin.getWriter();
     try {
-      await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null });
-      await go.write(new TextEncoder().encode("run\n"));
+      await onSpawn?.({ pid: pgid, startTime: processStart(pgid)?.startTime ?? null, bootId: bootId() });
+      await go.write(new TextEncoder().encode("run\n")).catch((err) => {
+        // Stopped (Ctrl-C, timeout) before the go-ahead: the shell died unheard, and the hook
+        // never ran. That is the stop's outcome, not an error of its own.
+        if (!(err instanceof Deno.errors.BrokenPipe) || stopping === undefined) throw err;
+      });
     } catch (err) {
       // Not recorded, so not run: the shell is ended before it hears the go-ahead.
       killGroup(pgid, "SIGKILL");
@@ -341,6 +362,19 @@ export async function runHook(hook: Hook, env: Record<string, string>, options?:
     stderr: stderr.text,
     dropped: budget.dropped,
   };
+}
+
+/** The longest hook timeout: timers hold at most 2^31-1 ms, and a longer one would fire at once. */
+export const MAX_HOOK_TIMEOUT = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Refuses a timeout the timers cannot keep (0, negative, not a number, or above {@linkcode MAX_HOOK_TIMEOUT}). */
+export function checkHookSeconds(seconds: number, what = "timeout"): void {
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_HOOK_TIMEOUT) {
+    throw new PatchopsError(
+      "HookRefused",
+      `the hook ${what} must be more than 0 and at most ${MAX_HOOK_TIMEOUT} seconds, got ${seconds}`,
+    );
+  }
 }
 
 function killGroup(pgid: number, sig: Deno.Signal): void {

@@ -356,7 +356,7 @@ export async function applyPatch(
         ...await runHooksOrThrow(
           ws,
           "pre-apply",
-          { ...hookEnv, stagingDir: ws.show(`${txnDir}/staging`) },
+          { ...hookEnv, stagingDir: ws.forChild(`${txnDir}/staging`) },
           hookOptions,
           "nothing was changed",
         ),

@@ -178,9 +178,13 @@ function hookRecords(v: unknown): HookRecord[] {
         fail(`hooks[${i}].${k} is not a process id or time`);
       }
     }
+    if (h.bootId !== undefined && (typeof h.bootId !== "string" || !/^[0-9a-f-]{36}$/.test(h.bootId))) {
+      fail(`hooks[${i}].bootId is not a boot id`);
+    }
     return {
       ...(h.pid !== undefined ? { pid: h.pid as number } : {}),
       ...(h.startTime !== undefined ? { startTime: h.startTime as number } : {}),
+      ...(h.bootId !== undefined ? { bootId: h.bootId as string } : {}),
       txn: id(h.txn, `hooks[${i}].txn`),
       stage: h.stage as HookRecord["stage"],
       name: text(h.name, `hooks[${i}].name`),

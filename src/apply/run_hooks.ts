@@ -9,6 +9,7 @@
 
 import { PatchopsError } from "../errors.ts";
 import {
+  checkHookSeconds,
   describeRun,
   findHooks,
   type Hook,
@@ -78,7 +79,7 @@ export async function runHooks(
       record(ws, {
         ...running(env.txnId, stage, hook.name),
         pid: p.pid,
-        ...(p.startTime !== null ? { startTime: p.startTime } : {}),
+        ...(p.startTime !== null && p.bootId !== null ? { startTime: p.startTime, bootId: p.bootId } : {}),
       }),
     onEnd: async (run) => {
       await record(ws, {
@@ -105,6 +106,8 @@ export function checkHooks(
   stages: HookStage[],
   options: RunHooksOptions,
 ): { stage: HookStage; name: string }[] {
+  // Before the first change: a timeout the timers cannot keep would end a post-apply hook at once.
+  if (options.hookTimeoutSeconds !== undefined) checkHookSeconds(options.hookTimeoutSeconds);
   if (options.hooksDir === undefined) return [];
   const dir = options.hooksDir;
   const found = stages.flatMap((stage) =>
@@ -163,13 +166,14 @@ export async function markCrashedHooks(ws: Workspace, onWarning?: (m: string) =>
     if (h.outcome !== "running") return h;
     txns.add(h.txn);
     // A hook leads a session of its own, so nothing stopped it when patchops died.
-    const killed = h.pid !== undefined && h.startTime !== undefined && killOrphanedHook(h.pid, h.startTime);
+    const killed = h.pid !== undefined && h.startTime !== undefined && h.bootId !== undefined &&
+      killOrphanedHook(h.pid, h.startTime, h.bootId);
     onWarning?.(
       `${h.stage} hook "${h.name}" of transaction ${h.txn} was running when patchops stopped${
         killed ? ` (its process group ${h.pid} was still running and is killed)` : ""
       }; it is not run again unless asked`,
     );
-    const { pid: _pid, startTime: _start, ...rest } = h;
+    const { pid: _pid, startTime: _start, bootId: _boot, ...rest } = h;
     return { ...rest, outcome: "crashed" as const };
   });
   await writeState(ws, { ...state, hooks });

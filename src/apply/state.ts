@@ -40,6 +40,8 @@ export interface HookRecord {
   /** While `running`: the hook's pid (and process group) and start time, for recovery to kill what is left of it. */
   pid?: number | undefined;
   startTime?: number | undefined;
+  /** The boot `startTime` counts from (`/proc/sys/kernel/random/boot_id`). */
+  bootId?: string | undefined;
 }
 
 /** Hook runs kept in the state. */

@@ -150,6 +150,17 @@ export class Workspace {
   target(rel: string): string {
     return rel === "" ? this.root : `${this.root === "/" ? "" : this.root}/${rel}`;
   }
+  /**
+   * `path` as a child process (a hook) should reach it while this process
+   * lives: through this process's pinned descriptor (`/proc/<pid>/fd/<fd>/...`),
+   * so that renaming `.patchops` away and putting another in its place does
+   * not change what the child finds; by name where nothing is pinned.
+   */
+  forChild(path: string): string {
+    return this.#fd !== undefined && this.#base !== undefined && path.startsWith(this.#base)
+      ? `/proc/${Deno.pid}/fd/${this.#fd}${path.slice(this.#base.length)}`
+      : this.show(path);
+  }
   /** `path` as a person should read it: the working area by its name, not its descriptor. */
   show(path: string): string {
     return this.#base !== undefined && path.startsWith(this.#base)

@@ -9,6 +9,7 @@ import { PatchopsError, UsageError } from "../errors.ts";
 import { parsePublicKey, type PublicKey } from "../verify/minisign.ts";
 import { decodeBase64 } from "../verify/base64.ts";
 import { type FlagTable, type ParsedFlags, parseFlagTable } from "./_flags.ts";
+import { MAX_HOOK_TIMEOUT } from "../apply/hooks.ts";
 
 export type { FlagTable } from "./_flags.ts";
 
@@ -186,7 +187,11 @@ export const HOOK_FLAGS: FlagTable = {
 
 /** The values of {@linkcode HOOK_FLAGS}; the default directory is looked up by {@linkcode resolveHooksDir}. */
 export function hookFlags(values: Record<string, unknown>): { hooksDir: string | undefined; hookTimeout: number } {
-  return { hooksDir: stringFlag(values, "hooks-dir"), hookTimeout: intFlag(values, "hook-timeout", 300, 1) };
+  const hookTimeout = intFlag(values, "hook-timeout", 300, 1);
+  if (hookTimeout > MAX_HOOK_TIMEOUT) {
+    throw new UsageError(`--hook-timeout must be at most ${MAX_HOOK_TIMEOUT} seconds, got "${values["hook-timeout"]}"`);
+  }
+  return { hooksDir: stringFlag(values, "hooks-dir"), hookTimeout };
 }
 
 /** Where operator hooks live when `--hooks-dir` is not given (used only if it exists). */

@@ -174,13 +174,18 @@ echo 10 >> ${marks}/order`,
     );
     const id = env.PATCHOPS_TXN_ID!;
     delete env.SHLVL; // bash adds it, dash does not
+    // Through patchops' pinned working area, not by a name a local user could swap.
+    assert.match(
+      env.PATCHOPS_STAGING_DIR!,
+      new RegExp(`^/proc/[0-9]+/fd/[0-9]+/txn/${id.replace(".", "\\.")}/staging$`),
+    );
+    delete env.PATCHOPS_STAGING_DIR;
     assert.deepEqual(env, {
       LANG: "C",
       PATCHOPS_INSTALL_DIR: app,
       PATCHOPS_NEW_VERSION: "2.0",
       PATCHOPS_OLD_VERSION: "1.0",
       PATCHOPS_STAGE: "pre-apply",
-      PATCHOPS_STAGING_DIR: `${app}/.patchops/txn/${id}/staging`,
       PATCHOPS_TXN_ID: id,
       PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       PWD: "/",
