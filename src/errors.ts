@@ -34,7 +34,9 @@ export type ErrorCode =
   | "DbRequired"
   | "UntrustedOwner"
   | "KeyRequired"
-  | "OutputExists";
+  | "OutputExists"
+  | "DeltaInvalid"
+  | "DeltaBaseMismatch";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

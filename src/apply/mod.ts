@@ -22,6 +22,7 @@ import { prepareVerifier, receivePackage, type TransportOptions, type TrustOptio
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
+import { openBaseFile } from "./_base_files.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
 
 const CAPTURED: ReadonlySet<string> = new Set([OPERATIONS_MEMBER, SCHEMA_MEMBER]);
@@ -265,6 +266,7 @@ export async function applyPatch(
       onSize: (bytes, keepsCopy) =>
         bytes === undefined ? Promise.resolve() : space.require(bytes, "the package", keepsCopy),
       beforeFile: (size) => space.beforeFile(size),
+      openBase: (path) => openBaseFile(ws.tree, path),
       // The journal must not name unsynced data: staged files are fsynced as they are
       // written, unless one syncfs after staging can cover them all.
       sync: batchSync ? "batch" : "each",

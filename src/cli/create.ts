@@ -41,6 +41,13 @@ export const flags: FlagTable = {
   compression: { type: "string", value: "gzip|zstd", help: "package compression", default: "gzip" },
   arch: { type: "string", value: "<arch>", help: "architecture signed into the package header", default: "any" },
   force: { type: "boolean", help: "overwrite an existing manifest or package in --out" },
+  delta: { type: "boolean", help: "ship changed files as binary deltas against the old ones where smaller" },
+  "delta-min-size": {
+    type: "string",
+    value: "<bytes>",
+    help: "smallest changed file considered for --delta",
+    default: "65536",
+  },
   ...COMMON_FLAGS,
 };
 
@@ -67,6 +74,9 @@ export interface CreateFlags {
   schema: string | undefined;
   schemaDialect: string | undefined;
   compression: "gzip" | "zstd";
+  /** Ship deltas; files below `deltaMinSize` bytes go whole. */
+  delta: boolean;
+  deltaMinSize: number | undefined;
 }
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
@@ -77,7 +87,13 @@ export function parseCreateArgs(args: string[]): CreateFlags {
   if (mtime !== undefined && !/^[0-9]+$/.test(mtime)) {
     throw new UsageError(`--mtime must be seconds since 1970, got "${mtime}"`);
   }
+  const minSize = stringFlag(values, "delta-min-size");
+  if (minSize !== undefined && !/^[0-9]{1,15}$/.test(minSize)) {
+    throw new UsageError(`--delta-min-size must be a number of bytes, got "${minSize}"`);
+  }
   return {
+    delta: values.delta === true,
+    deltaMinSize: minSize === undefined ? undefined : Number(minSize),
     from: stringFlag(values, "from", true),
     to: stringFlag(values, "to", true),
     out: stringFlag(values, "out", true),
@@ -127,6 +143,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     ...(schema ? { schema } : {}),
     compression: flags.compression,
     overwrite: flags.force,
+    delta: flags.delta ? { minSize: flags.deltaMinSize } : undefined,
   });
   const o = r.operations;
   if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");
@@ -143,6 +160,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
       bytes: r.bytes,
       members: r.members,
       signed: r.signed,
+      deltas: r.deltas,
       operations: o,
     });
     return 0;
@@ -153,7 +171,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
       plural(o.replaceFiles.length, "file")
     } and ${plural(o.replaceDirectories.length, "directory", "directories")} replaced, ${
       plural(deleted, "path")
-    } deleted`,
+    } deleted${r.deltas ? `, ${plural(r.deltas, "file")} as deltas` : ""}`,
   );
   return 0;
 }
