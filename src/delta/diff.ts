@@ -113,7 +113,7 @@ export function deltaParts(old: Uint8Array, neu: Uint8Array): Uint8Array[] {
   const table = new Int32Array(1 << bits);
   for (let i = 0; i + SEED <= oldsize; i++) table[hashAt(old, i, bits)] = i + 1;
 
-  let scan = 0, len = 0, pos = 0, lastscan = 0, lastpos = 0, lastoffset = 0;
+  let scan = 0, len = 0, pos = 0, lastscan = 0, lastpos = 0, lastoffset = 0, lastmatch = 0;
   const search = (at: number): void => {
     len = 0;
     if (at + SEED <= newsize) {
@@ -149,7 +149,8 @@ export function deltaParts(old: Uint8Array, neu: Uint8Array): Uint8Array[] {
     }
     if (len === oldscore && scan !== newsize) continue;
 
-    // Grow the previous match forwards and this one backwards while at least half the bytes agree.
+    // Grow the previous match forwards and this one backwards while at least half the bytes agree;
+    // backwards only to where the previous match began, so that no byte is walked again and again.
     let s = 0, sf = 0, lenf = 0;
     for (let i = 0; lastscan + i < scan && lastpos + i < oldsize;) {
       if (old[lastpos + i] === neu[lastscan + i]) s++;
@@ -163,7 +164,7 @@ export function deltaParts(old: Uint8Array, neu: Uint8Array): Uint8Array[] {
     if (scan < newsize) {
       let sb = 0;
       s = 0;
-      for (let i = 1; scan >= lastscan + i && pos >= i; i++) {
+      for (let i = 1; scan - i >= lastscan && scan - i >= lastmatch && pos >= i; i++) {
         if (old[pos - i] === neu[scan - i]) s++;
         if (s * 2 - i > sb * 2 - lenb) {
           sb = s;
@@ -193,6 +194,7 @@ export function deltaParts(old: Uint8Array, neu: Uint8Array): Uint8Array[] {
     lastscan = scan - lenb;
     lastpos = pos - lenb;
     lastoffset = pos - scan;
+    lastmatch = scan;
   }
   return out.end();
 }
