@@ -428,6 +428,8 @@ export interface VerifyOptions extends TrustOptions, TransportOptions {
 export interface VerifyResult {
   bytes: number;
   files: number;
+  /** Files shipped as deltas (format 3); they are rebuilt only by apply, against the installed files. */
+  deltas: number;
   signed: boolean;
   trustedComment: string | undefined;
 }
@@ -462,6 +464,7 @@ export async function verifyPackage(
     return {
       bytes: received.bytes,
       files: received.staged.files,
+      deltas: received.staged.deltas,
       signed: received.signed,
       trustedComment: received.trustedComment,
     };
