@@ -142,6 +142,7 @@ class OldWindow {
 
   /** Reads what is needed, but at least READ_AHEAD: reads are sequential mostly, yet a miss must stay cheap. */
   #load(pos: number, len: number): void {
+    if (pos < 0 || pos >= this.#old.size) throw new Error("it reads outside the old file");
     const want = Math.min(this.#buf.length, this.#old.size - pos, Math.max(len, READ_AHEAD));
     let got = 0;
     while (got < want) {
