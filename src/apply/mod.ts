@@ -464,7 +464,7 @@ export async function verifyPackage(
     return {
       bytes: received.bytes,
       files: received.staged.files,
-      deltas: received.staged.deltas,
+      deltas: received.staged.deltas ?? 0,
       signed: received.signed,
       trustedComment: received.trustedComment,
     };

@@ -29,8 +29,8 @@ export interface StagedTree {
   files: number;
   bytes: number;
   /** Delta members met (format 3), and how many of them were rebuilt from the installed files. */
-  deltas: number;
-  rebuilt: number;
+  deltas?: number | undefined;
+  rebuilt?: number | undefined;
 }
 
 /** Options of {@linkcode stageArchive}. */
@@ -180,7 +180,7 @@ async function stageMembers(
         break;
       case "file": {
         const delta = deltas.get(d.path);
-        if (delta) tree.deltas++;
+        if (delta) tree.deltas = (tree.deltas ?? 0) + 1;
         if (delta && openBase) {
           await beforeFile?.(delta.size);
           const rebuilt = rebuildMember(d.path, body, delta, openBase);
@@ -188,7 +188,7 @@ async function stageMembers(
           if (written !== delta.size) throw refuse(header, "is truncated");
           entries.set(d.path, { type: "file", mode: d.mode, size: delta.size });
           tree.files++;
-          tree.rebuilt++;
+          tree.rebuilt = (tree.rebuilt ?? 0) + 1;
           tree.bytes += delta.size;
           break;
         }
@@ -215,10 +215,10 @@ async function stageMembers(
       `the archive holds ${seen.entries} members (${seen.files} files, ${seen.bytes} bytes), but its signed header counts ${limits.entries} (${limits.files} files, ${limits.bytes} bytes)`,
     );
   }
-  if (tree.deltas !== deltas.size) {
+  if ((tree.deltas ?? 0) !== deltas.size) {
     throw new PatchopsError(
       "ArchiveCorrupt",
-      `the signed header names ${deltas.size} delta members, but the archive holds ${tree.deltas} of them as files`,
+      `the signed header names ${deltas.size} delta members, but the archive holds ${tree.deltas ?? 0} of them as files`,
     );
   }
   const escaping = escapingLink(links);
