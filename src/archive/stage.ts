@@ -218,7 +218,9 @@ async function stageMembers(
   if ((tree.deltas ?? 0) !== deltas.size) {
     throw new PatchopsError(
       "ArchiveCorrupt",
-      `the signed header names ${deltas.size} delta members, but the archive holds ${tree.deltas ?? 0} of them as files`,
+      `the signed header names ${deltas.size} delta members, but the archive holds ${
+        tree.deltas ?? 0
+      } of them as files`,
     );
   }
   const escaping = escapingLink(links);

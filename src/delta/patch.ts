@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { inflating, type Pull } from "../archive/inflate.ts";
 import { PatchopsError } from "../errors.ts";
 import { BLOCK_BYTES, DELTA_MAGIC, unzigzag } from "./format.ts";
+import { borrow, giveBack } from "./_buffers.ts";
 
 /** The old file, read at positions (e.g. `pread` on a descriptor opened once). */
 export interface OldFile {
@@ -124,7 +125,11 @@ class OldWindow {
   #end = 0;
   constructor(old: OldFile) {
     this.#old = old;
-    this.#buf = new Uint8Array(Math.min(WINDOW, Math.max(old.size, 1)));
+    this.#buf = borrow("window", WINDOW);
+  }
+
+  release(): void {
+    giveBack("window", this.#buf);
   }
 
   /** Adds the old bytes at `pos` to `out[at..at+len)` in place (the diff bytes are there). */
@@ -143,7 +148,7 @@ class OldWindow {
   /** Reads what is needed, but at least READ_AHEAD: reads are sequential mostly, yet a miss must stay cheap. */
   #load(pos: number, len: number): void {
     if (pos < 0 || pos >= this.#old.size) throw new Error("it reads outside the old file");
-    const want = Math.min(this.#buf.length, this.#old.size - pos, Math.max(len, READ_AHEAD));
+    const want = Math.min(WINDOW, this.#old.size - pos, Math.max(len, READ_AHEAD));
     let got = 0;
     while (got < want) {
       const n = this.#old.read(this.#buf.subarray(got, want), pos + got);
@@ -179,7 +184,7 @@ export async function* applyDelta(
     const window = new OldWindow(old);
     let written = 0;
     let oldpos = 0;
-    let out = new Uint8Array(0);
+    let out = borrow("out", 0);
     try {
       await r.bytes(magic);
       if (!magic.every((b, i) => b === DELTA_MAGIC[i])) throw fail("it is not a patchops delta");
@@ -204,7 +209,9 @@ export async function* applyDelta(
           if (written + bytes > result.size) throw fail(`it gives more than the signed ${result.size} bytes`);
           controls.push(d, e, s);
         }
-        if (out.length < bytes) out = new Uint8Array(Math.max(bytes, Math.min(2 * out.length, BLOCK_BYTES)));
+        if (out.length < bytes) {
+          out = new Uint8Array(Math.max(bytes, Math.min(2 * out.length, BLOCK_BYTES)));
+        }
         // The block's diff bytes, then its extra bytes, placed where each control's output goes.
         let at = 0;
         for (let i = 0; i < controls.length; i += 3) {
@@ -236,6 +243,9 @@ export async function* applyDelta(
     } catch (err) {
       if (err instanceof PatchopsError) throw err;
       throw fail((err as Error).message, err);
+    } finally {
+      window.release();
+      giveBack("out", out);
     }
     if (written !== result.size) throw fail(`it gives ${written} bytes, not the signed ${result.size}`);
     if (hash.digest("hex") !== result.sha256) throw fail("the result does not match its signed SHA-256");

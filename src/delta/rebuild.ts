@@ -11,6 +11,7 @@ import type { Pull } from "../archive/inflate.ts";
 import { PatchopsError } from "../errors.ts";
 import type { DeltaEntry } from "../signed_ops.ts";
 import { applyDelta, type OldFile } from "./patch.ts";
+import { borrow, giveBack } from "./_buffers.ts";
 
 /** An installed file opened once (never through a symlink), read at positions. */
 export interface BaseFile extends OldFile {
@@ -22,13 +23,17 @@ export type OpenBase = (path: string) => BaseFile;
 
 function sha256Of(file: OldFile): string {
   const h = createHash("sha256");
-  const buf = new Uint8Array(1 << 20);
+  const buf = borrow("hash", 1 << 20);
   let pos = 0;
-  for (;;) {
-    const n = file.read(buf, pos);
-    if (n === 0) break;
-    h.update(buf.subarray(0, n));
-    pos += n;
+  try {
+    for (;;) {
+      const n = file.read(buf, pos);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    giveBack("hash", buf);
   }
   return pos === file.size ? h.digest("hex") : "";
 }
