@@ -23,6 +23,7 @@ import { createPatch } from "../src/create/mod.ts";
 import { formatPublicKey } from "../src/verify/minisign.ts";
 import { generateSecretKey, publicKeyOf } from "../src/verify/secret_key.ts";
 import { formatBytes } from "../src/format.ts";
+import { deltaBench } from "./delta.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const RUNS = Number(Deno.env.get("PATCHOPS_BENCH_RUNS") ?? "5");
@@ -218,9 +219,12 @@ try {
   ];
   if (args.has("--huge")) shapes.push(["huge", (d) => buildLarge(d, 16)]);
   if (args.has("--many")) shapes.push(["many", buildMany]);
+  // Only on request (it fetches from npm and runs for minutes): PATCHOPS_BENCH_ONLY=delta.
+  shapes.push(["delta", () => Promise.resolve()]);
   const only = Deno.env.get("PATCHOPS_BENCH_ONLY");
-  if (only) shapes.splice(0, shapes.length, ...shapes.filter(([n]) => only.split(",").includes(n)));
+  shapes.splice(0, shapes.length, ...shapes.filter(([n]) => only ? only.split(",").includes(n) : n !== "delta"));
   for (const [name, build] of shapes) {
+    if (name === "delta") continue;
     console.error(`building the ${name} patch...`);
     await build(`${work}/tree-${name}`);
     await createPatch(empty, `${work}/tree-${name}`, `${work}/out-${name}`, { secretKey: sk, version: "1" });
@@ -244,6 +248,12 @@ try {
   const results: Result[] = [];
   const memory: string[] = [];
   for (const [name] of shapes) {
+    if (name === "delta") {
+      console.error("measuring delta...");
+      const deno = `${Deno.execPath()} run --quiet ${COMPILE_FLAGS.join(" ")} ${ROOT}/main.ts`;
+      memory.push(...await deltaBench(work, url, sk, { sh, timed, deno, root: ROOT, runs: Math.min(RUNS, 3) }));
+      continue;
+    }
     if (name === "many") {
       memory.push(await memoryFigure(work, url));
       continue;

@@ -37,7 +37,9 @@ export type ErrorCode =
   | "OutputExists"
   | "HookRefused"
   | "HookFailed"
-  | "PackageHooksNotAllowed";
+  | "PackageHooksNotAllowed"
+  | "DeltaInvalid"
+  | "DeltaBaseMismatch";
 
 /** A failure of patchops' own making: printed as one `error:` line. */
 export class PatchopsError extends Error {

@@ -6,6 +6,7 @@
  */
 
 import { PatchopsError } from "./errors.ts";
+import { normalizeRelativePath } from "./path_policy.ts";
 import { type Manifest, type Operations, parseOperations, type PatchOperations } from "./manifest.ts";
 
 /** Archive member that carries the signed operations. */
@@ -32,7 +33,7 @@ export interface HeaderTotals {
  * later member is held to its totals.
  */
 export interface SignedOperations {
-  format: 1 | 2;
+  format: 1 | 2 | 3;
   operations: PatchOperations;
   version: string | null;
   from_version: string | null;
@@ -43,6 +44,11 @@ export interface SignedOperations {
   totals?: HeaderTotals;
   /** Package hooks the archive carries as `.patchops/hooks/<stage>`, each pinned by its SHA-256 (hex). */
   hooks?: PackageHookEntry[];
+  /**
+   * Format 3: files shipped as a delta against the installed old version,
+   * by path (the archive member at that path holds the delta).
+   */
+  deltas?: Record<string, DeltaEntry>;
 }
 
 /** One package hook listed in the signed header. */
@@ -55,6 +61,16 @@ export interface PackageHookEntry {
 /** Archive member of the package hook of `stage`. */
 export function hookMember(stage: string): string {
   return `.patchops/hooks/${stage}`;
+}
+
+/** What the signed header says of one delta member. */
+export interface DeltaEntry {
+  /** SHA-256 (hex) of the installed file the delta applies to. */
+  old_sha256: string;
+  /** SHA-256 (hex) of the file it gives. */
+  sha256: string;
+  /** Size of the file it gives. */
+  size: number;
 }
 
 /** The largest header accepted (it holds the operations lists). */
@@ -74,16 +90,27 @@ export function encodeSignedOperations(
   version: string | undefined,
   fromVersion: string | undefined,
   schemaDialect?: string,
-  extra?: { arch: string | undefined; totals: HeaderTotals; hooks?: PackageHookEntry[] | undefined },
+  extra?: {
+    arch: string | undefined;
+    totals: HeaderTotals;
+    hooks?: PackageHookEntry[] | undefined;
+    deltas?: Map<string, DeltaEntry> | undefined;
+  },
 ): Uint8Array {
+  // Format 3 only when there are deltas: older clients refuse it (they would install a delta as
+  // the file), and packages without deltas stay byte for byte what they were.
+  const deltas = extra?.deltas?.size
+    ? Object.fromEntries([...extra.deltas].sort(([a], [b]) => a < b ? -1 : 1))
+    : undefined;
   const doc: SignedOperations = {
-    format: extra ? 2 : 1,
+    format: deltas ? 3 : extra ? 2 : 1,
     operations: toPatchOperations(ops),
     version: version ?? null,
     from_version: fromVersion ?? null,
     ...(schemaDialect ? { schema_dialect: schemaDialect } : {}),
     ...(extra ? { arch: extra.arch ?? null, totals: extra.totals } : {}),
     ...(extra?.hooks?.length ? { hooks: extra.hooks } : {}),
+    ...(deltas ? { deltas } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(doc, null, 2) + "\n");
 }
@@ -127,7 +154,7 @@ export function checkSignedOperations(
       `the package's "${OPERATIONS_MEMBER}" is not valid JSON`,
     );
   }
-  if (doc?.format !== 1 && doc?.format !== 2) {
+  if (doc?.format !== 1 && doc?.format !== 2 && doc?.format !== 3) {
     throw new PatchopsError(
       "OperationsMismatch",
       `the package's "${OPERATIONS_MEMBER}" has an unknown format`,
@@ -194,7 +221,13 @@ export function checkEmbeddedOperations(
 ): void {
   const member = captured.get(OPERATIONS_MEMBER);
   if (member !== undefined) {
-    checkSignedOperations(manifest, member);
+    const doc = checkSignedOperations(manifest, member);
+    if (doc.format === 3) {
+      throw new PatchopsError(
+        "DeltaInvalid",
+        "the package carries deltas, which are used only when its signature vouches for its header",
+      );
+    }
     return;
   }
   const why =
@@ -212,6 +245,33 @@ export function checkEmbeddedOperations(
 export interface HeaderLimits {
   totals: HeaderTotals;
   arch: string | null;
+  /** Delta members by normalised path (none before format 3). */
+  deltas?: Map<string, DeltaEntry> | undefined;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Reads and checks format 3's `deltas`; throws `OperationsMismatch` on any malformed entry. */
+function parseDeltas(raw: unknown): Map<string, DeltaEntry> {
+  const out = new Map<string, DeltaEntry>();
+  if (raw === undefined) return out;
+  const bad = (why: string) => new PatchopsError("OperationsMismatch", `the signed "${OPERATIONS_MEMBER}" ${why}`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad("has malformed deltas");
+  for (const [path, e] of Object.entries(raw as Record<string, unknown>)) {
+    const d = e as Partial<DeltaEntry> | null;
+    if (
+      typeof d !== "object" || d === null || typeof d.old_sha256 !== "string" || !HEX64.test(d.old_sha256) ||
+      typeof d.sha256 !== "string" || !HEX64.test(d.sha256) || !Number.isSafeInteger(d.size) || d.size! < 0
+    ) throw bad(`has a malformed delta for ${JSON.stringify(path)}`);
+    let norm: string;
+    try {
+      norm = normalizeRelativePath(path, { lenient: true });
+    } catch {
+      throw bad(`names a delta for ${JSON.stringify(path)}, which is not a valid path`);
+    }
+    out.set(norm, { old_sha256: d.old_sha256, sha256: d.sha256, size: d.size! });
+  }
+  return out;
 }
 
 /**
@@ -223,7 +283,7 @@ export function checkHeader(manifest: Manifest, member: Uint8Array, arch: string
   const doc = checkSignedOperations(manifest, member);
   const t = doc.totals;
   const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (doc.format !== 2 || !t || !count(t.entries) || !count(t.files) || !count(t.bytes)) {
+  if ((doc.format !== 2 && doc.format !== 3) || !t || !count(t.entries) || !count(t.files) || !count(t.bytes)) {
     throw new PatchopsError("OperationsMismatch", `the signed "${OPERATIONS_MEMBER}" carries no totals`);
   }
   const packaged = doc.arch ?? null;
@@ -233,7 +293,8 @@ export function checkHeader(manifest: Manifest, member: Uint8Array, arch: string
       `the package is built for ${JSON.stringify(packaged)}, but ${JSON.stringify(arch ?? null)} is being installed`,
     );
   }
-  return { totals: { entries: t.entries, files: t.files, bytes: t.bytes }, arch: packaged };
+  const deltas = doc.format === 3 ? parseDeltas(doc.deltas) : new Map<string, DeltaEntry>();
+  return { totals: { entries: t.entries, files: t.files, bytes: t.bytes }, arch: packaged, deltas };
 }
 
 /** Claims about the package that its signature's trusted comment carries. */

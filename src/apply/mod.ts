@@ -23,6 +23,7 @@ import { prepareVerifier, receivePackage, type TransportOptions, type TrustOptio
 import { asNoSpace, SpaceGuard } from "./space.ts";
 import { checkEmbeddedOperations, OPERATIONS_MEMBER, SCHEMA_MEMBER } from "../signed_ops.ts";
 import type { Workspace } from "./workspace.ts";
+import { openBaseFile } from "./_base_files.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
 import { checkHooks, type HookOptions, runHooks, type RunHooksOptions, runHooksOrThrow } from "./run_hooks.ts";
 import { describeRun, type HookRun, type HookStage } from "./hooks.ts";
@@ -301,6 +302,7 @@ export async function applyPatch(
       onSize: (bytes, keepsCopy) =>
         bytes === undefined ? Promise.resolve() : space.require(bytes, "the package", keepsCopy),
       beforeFile: (size) => space.beforeFile(size),
+      openBase: (path) => openBaseFile(ws.tree, path),
       // The journal must not name unsynced data: staged files are fsynced as they are
       // written, unless one syncfs after staging can cover them all.
       sync: batchSync ? "batch" : "each",
@@ -539,6 +541,8 @@ export interface VerifyResult {
   hooks: PackageHookEntry[];
   bytes: number;
   files: number;
+  /** Files shipped as deltas (format 3); they are rebuilt only by apply, against the installed files. */
+  deltas: number;
   signed: boolean;
   trustedComment: string | undefined;
 }
@@ -575,6 +579,7 @@ export async function verifyPackage(
       hooks: hooks.map(({ stage, sha256, size }) => ({ stage, sha256, size })),
       bytes: received.bytes,
       files: received.staged.files,
+      deltas: received.staged.deltas ?? 0,
       signed: received.signed,
       trustedComment: received.trustedComment,
     };

@@ -21,6 +21,7 @@ import type { ProgressCallback } from "../progress.ts";
 import { MinisignVerifier, parseSignature, type PublicKey } from "../verify/minisign.ts";
 import { lstatOrUndefined, readOwnedText, removeIfExists, writeFileAtomic } from "./_fs.ts";
 import { checkOwnEntry } from "./trust.ts";
+import type { OpenBase } from "../delta/rebuild.ts";
 
 /** How the package's authenticity is to be established. */
 export interface TrustOptions {
@@ -79,6 +80,8 @@ export interface ReceiveOptions extends TrustOptions, TransportOptions {
   sync?: "none" | "each" | "batch";
   /** Passed on to staging: background writeback of what is staged so far. */
   flushStaged?: () => Promise<unknown>;
+  /** Passed on to staging: opens the installed file a delta member applies to. */
+  openBase?: OpenBase | undefined;
   /** How a path in the download directory is shown in messages. */
   show?: (path: string) => string;
 }
@@ -457,6 +460,7 @@ async function receiveOnce(
         }
         : {}),
       ...(options.beforeFile ? { beforeFile: options.beforeFile } : {}),
+      openBase: options.openBase,
       onEntry: (_path, tree) => {
         files = tree.files;
       },

@@ -16,6 +16,8 @@ import { type HeaderLimits, type HeaderTotals, OPERATIONS_MEMBER } from "../sign
 import { countMember, decideMember, escapingLink, type StagedSoFar } from "./member_policy.ts";
 import { StagedEntries } from "./staged_entries.ts";
 import { collect, StagingWriter } from "./_staging_writer.ts";
+import { type OpenBase, rebuildMember } from "../delta/rebuild.ts";
+import type { DeltaEntry } from "../signed_ops.ts";
 
 export type { StagedEntry, StagedType } from "./staged_entries.ts";
 
@@ -26,6 +28,9 @@ export interface StagedTree {
   captured: Map<string, Uint8Array>;
   files: number;
   bytes: number;
+  /** Delta members met (format 3), and how many of them were rebuilt from the installed files. */
+  deltas?: number | undefined;
+  rebuilt?: number | undefined;
 }
 
 /** Options of {@linkcode stageArchive}. */
@@ -65,6 +70,12 @@ export interface StageOptions {
    * @default 1_000_000
    */
   maxEntries?: number | undefined;
+  /**
+   * Opens the installed version of a file that the signed header says is
+   * shipped as a delta; the member is then rebuilt from it. Without it
+   * (verify), a delta member is staged as it is.
+   */
+  openBase?: OpenBase | undefined;
 }
 
 function refuse(header: TarHeader, why: string, options?: ErrorOptions): PatchopsError {
@@ -102,7 +113,16 @@ async function stageMembers(
 ): Promise<StagedTree> {
   const { capture = new Set<string>(), onEntry, beforeFile, header: signed, maxEntries = 1_000_000 } = options ??
     {};
-  const tree: StagedTree = { entries: new StagedEntries(), captured: new Map(), files: 0, bytes: 0 };
+  const { openBase } = options ?? {};
+  const tree: StagedTree = {
+    entries: new StagedEntries(),
+    captured: new Map(),
+    files: 0,
+    bytes: 0,
+    deltas: 0,
+    rebuilt: 0,
+  };
+  let deltas = new Map<string, DeltaEntry>();
   const links = new Map<string, string>();
   const entries = tree.entries;
   // What the archive has shown so far, held to the signed totals (or to a default count).
@@ -127,7 +147,9 @@ async function stageMembers(
     }
     if (d.action === "skip") continue;
     if (d.action === "header") {
-      so.limits = await takeHeader(header, body, signed!, tree);
+      const limits = await takeHeader(header, body, signed!, tree);
+      so.limits = limits.totals;
+      deltas = limits.deltas ?? deltas;
       continue;
     }
     countMember(so.seen, header);
@@ -157,6 +179,19 @@ async function stageMembers(
         tree.files++;
         break;
       case "file": {
+        const delta = deltas.get(d.path);
+        if (delta) tree.deltas = (tree.deltas ?? 0) + 1;
+        if (delta && openBase) {
+          await beforeFile?.(delta.size);
+          const rebuilt = rebuildMember(d.path, body, delta, openBase);
+          const written = await writer.file(d.path, rebuilt, { mode: d.mode, size: delta.size, mtime: header.mtime });
+          if (written !== delta.size) throw refuse(header, "is truncated");
+          entries.set(d.path, { type: "file", mode: d.mode, size: delta.size });
+          tree.files++;
+          tree.rebuilt = (tree.rebuilt ?? 0) + 1;
+          tree.bytes += delta.size;
+          break;
+        }
         await beforeFile?.(header.size);
         const written = await writer.file(d.path, body, { mode: d.mode, size: header.size, mtime: header.mtime });
         if (written !== header.size) throw refuse(header, "is truncated");
@@ -180,6 +215,14 @@ async function stageMembers(
       `the archive holds ${seen.entries} members (${seen.files} files, ${seen.bytes} bytes), but its signed header counts ${limits.entries} (${limits.files} files, ${limits.bytes} bytes)`,
     );
   }
+  if ((tree.deltas ?? 0) !== deltas.size) {
+    throw new PatchopsError(
+      "ArchiveCorrupt",
+      `the signed header names ${deltas.size} delta members, but the archive holds ${
+        tree.deltas ?? 0
+      } of them as files`,
+    );
+  }
   const escaping = escapingLink(links);
   if (escaping) {
     throw new PatchopsError(
@@ -201,7 +244,7 @@ async function takeHeader(
   body: AsyncIterable<Uint8Array>,
   expected: NonNullable<StageOptions["header"]>,
   tree: StagedTree,
-): Promise<HeaderTotals> {
+): Promise<HeaderLimits> {
   const bytes = await collect(body, member.size);
   if (createHash("sha256").update(bytes).digest("hex") !== expected.sha256) {
     throw new PatchopsError(
@@ -209,7 +252,7 @@ async function takeHeader(
       `the archive's "${OPERATIONS_MEMBER}" is not the header the signature vouches for`,
     );
   }
-  const { totals } = expected.check(bytes);
+  const limits = expected.check(bytes);
   tree.captured.set(OPERATIONS_MEMBER, bytes);
-  return totals;
+  return limits;
 }

@@ -47,6 +47,13 @@ export const flags: FlagTable = {
     help: "ship a package hook (pre-apply or post-apply), pinned in the signed header; repeatable",
     repeatable: true,
   },
+  delta: { type: "boolean", help: "ship changed files as binary deltas against the old ones where smaller" },
+  "delta-min-size": {
+    type: "string",
+    value: "<bytes>",
+    help: "smallest changed file considered for --delta",
+    default: "65536",
+  },
   ...COMMON_FLAGS,
 };
 
@@ -75,6 +82,9 @@ export interface CreateFlags {
   compression: "gzip" | "zstd";
   /** Package hooks by stage: file paths. */
   hooks: { stage: "pre-apply" | "post-apply"; file: string }[];
+  /** Ship deltas; files below `deltaMinSize` bytes go whole. */
+  delta: boolean;
+  deltaMinSize: number | undefined;
 }
 
 /** Parses `create`'s arguments. Pure; throws `UsageError`. */
@@ -85,7 +95,13 @@ export function parseCreateArgs(args: string[]): CreateFlags {
   if (mtime !== undefined && !/^[0-9]+$/.test(mtime)) {
     throw new UsageError(`--mtime must be seconds since 1970, got "${mtime}"`);
   }
+  const minSize = stringFlag(values, "delta-min-size");
+  if (minSize !== undefined && !/^[0-9]{1,15}$/.test(minSize)) {
+    throw new UsageError(`--delta-min-size must be a number of bytes, got "${minSize}"`);
+  }
   return {
+    delta: values.delta === true,
+    deltaMinSize: minSize === undefined ? undefined : Number(minSize),
     from: stringFlag(values, "from", true),
     to: stringFlag(values, "to", true),
     out: stringFlag(values, "out", true),
@@ -153,6 +169,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     compression: flags.compression,
     overwrite: flags.force,
     hooks: await Promise.all(flags.hooks.map(async (h) => ({ stage: h.stage, bytes: await Deno.readFile(h.file) }))),
+    delta: flags.delta ? { minSize: flags.deltaMinSize } : undefined,
   });
   const o = r.operations;
   if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");
@@ -169,6 +186,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
       bytes: r.bytes,
       members: r.members,
       signed: r.signed,
+      deltas: r.deltas,
       operations: o,
     });
     return 0;
@@ -179,7 +197,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
       plural(o.replaceFiles.length, "file")
     } and ${plural(o.replaceDirectories.length, "directory", "directories")} replaced, ${
       plural(deleted, "path")
-    } deleted`,
+    } deleted${r.deltas ? `, ${plural(r.deltas, "file")} as deltas` : ""}`,
   );
   return 0;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { plural } from "../format.ts";
 import { verifyPackage } from "../apply/mod.ts";
 import { loadManifest } from "../manifest.ts";
 import {
@@ -104,6 +105,7 @@ export async function run(flags: VerifyFlags, out: Output): Promise<number> {
       url: shownSource(manifest.url.href),
       bytes: result.bytes,
       files: result.files,
+      deltas: result.deltas,
       signed: result.signed,
       trustedComment: result.trustedComment ?? null,
       hooks: result.hooks,
@@ -112,7 +114,9 @@ export async function run(flags: VerifyFlags, out: Output): Promise<number> {
   }
   const how = result.signed ? `signature ok (trusted comment: ${result.trustedComment})` : "unsigned, hash ok";
   printOut(
-    `verified ${shownSource(manifest.url.href)}: ${formatBytes(result.bytes)}, ${result.files} files, ${how}`,
+    `verified ${shownSource(manifest.url.href)}: ${formatBytes(result.bytes)}, ${result.files} files${
+      result.deltas ? ` (${plural(result.deltas, "delta")}, checked when applied against the installed files)` : ""
+    }, ${how}`,
   );
   for (const h of result.hooks) {
     printOut(

@@ -24,6 +24,8 @@ export interface WritePackageOptions {
   extra?: Map<string, Uint8Array>;
   /** @default "gzip" */
   compression?: "gzip" | "zstd";
+  /** Members whose content is given here instead of read from the tree (deltas). */
+  contents?: Map<string, Uint8Array> | undefined;
 }
 
 /**
@@ -87,6 +89,11 @@ async function* tarStream(
         mtime,
         linkPath: n.link!,
       });
+    } else if (options.contents?.has(path)) {
+      const data = options.contents.get(path)!;
+      yield* tarMember({ path, type: "file", mode: n.mode, mtime, size: data.length });
+      yield data;
+      yield padding(data.length);
     } else {
       const file = await Deno.open(`${tree.root}/${path}`);
       const size = (await file.stat()).size;

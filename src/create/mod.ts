@@ -24,6 +24,7 @@ import { type SecretKey, signDigest } from "../verify/secret_key.ts";
 import { membersFor, writePackage } from "./archive.ts";
 import { type DiffOptions, diffTrees } from "./diff.ts";
 import { checkLinks, scanTree } from "./tree.ts";
+import { chooseDeltas, type ChosenDelta } from "./deltas.ts";
 
 /** Options of {@linkcode createPatch}. */
 export interface CreateOptions extends DiffOptions {
@@ -41,6 +42,11 @@ export interface CreateOptions extends DiffOptions {
   compression?: "gzip" | "zstd";
   /** Architecture the package is for (`x86_64`, `aarch64`), signed into its header; any when absent. */
   arch?: string | undefined;
+  /**
+   * Ship changed files as deltas against their old versions where that is
+   * smaller (see `chooseDeltas`); `minSize` is the smallest file considered.
+   */
+  delta?: { minSize?: number | undefined } | undefined;
   /** Replace a manifest or package already in the output directory. @default false */
   overwrite?: boolean | undefined;
   /** Package hooks to ship as `.patchops/hooks/<stage>`, listed with their SHA-256 in the signed header. */
@@ -56,6 +62,8 @@ export interface CreateResult {
   sha256: string;
   members: number;
   signed: boolean;
+  /** Files shipped as deltas. */
+  deltas: number;
 }
 
 /**
@@ -102,12 +110,19 @@ export async function createPatch(
   // The header goes first and counts what follows it, so that apply can hold the archive to it.
   const schemaBytes = options?.schema ? new TextEncoder().encode(options.schema.sql) : undefined;
   const totals: HeaderTotals = { entries: 0, files: 0, bytes: 0 };
-  for (const path of membersFor(to, ops)) {
+  const members = membersFor(to, ops);
+  const deltas = options?.delta
+    ? await chooseDeltas(from, to, members, {
+      minSize: options.delta.minSize,
+      compression: options?.compression ?? "gzip",
+    })
+    : new Map<string, ChosenDelta>();
+  for (const path of members) {
     const node = to.nodes.get(path)!;
     totals.entries++;
     if (node.type === "file") {
       totals.files++;
-      totals.bytes += node.size;
+      totals.bytes += deltas.get(path)?.bytes.length ?? node.size;
     }
   }
   if (schemaBytes) {
@@ -133,10 +148,12 @@ export async function createPatch(
       sha256: createHash("sha256").update(h.bytes).digest("hex"),
       size: h.bytes.length,
     })),
+    deltas: new Map([...deltas].map(([path, d]) => [path, d.entry])),
   });
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
     compression: options?.compression ?? "gzip",
+    contents: new Map([...deltas].map(([path, d]) => [path, d.bytes])),
     extra: new Map([
       [OPERATIONS_MEMBER, header],
       ...(schemaBytes ? [[SCHEMA_MEMBER, schemaBytes] as [string, Uint8Array]] : []),
@@ -180,5 +197,6 @@ export async function createPatch(
     sha256: written.sha256,
     members: written.members,
     signed: signature !== undefined,
+    deltas: deltas.size,
   };
 }

@@ -1,0 +1,62 @@
+/**
+ * `create --delta`: for each changed file big enough to be worth it whose
+ * old version is a regular file, ships a delta against that old version
+ * when it is smaller than the file itself, compressed as the package would
+ * compress it.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import zlib from "node:zlib";
+import { makeDelta } from "../delta/diff.ts";
+import type { DeltaEntry } from "../signed_ops.ts";
+import type { Tree } from "./tree.ts";
+
+/** Options of {@linkcode chooseDeltas}. */
+export interface DeltaOptions {
+  /**
+   * Files smaller than this are shipped whole.
+   * @default 64 KiB
+   */
+  minSize?: number | undefined;
+  /** @default "gzip" */
+  compression?: "gzip" | "zstd" | undefined;
+}
+
+/** One file shipped as a delta: its signed entry and the member's bytes. */
+export interface ChosenDelta {
+  entry: DeltaEntry;
+  bytes: Uint8Array;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function packedSize(data: Uint8Array, compression: "gzip" | "zstd"): number {
+  return compression === "gzip" ? zlib.gzipSync(data, { level: 6 }).length : zlib.zstdCompressSync(data).length;
+}
+
+/** Chooses, among `paths` (archive members of `to`), the files to ship as deltas against `from`. */
+export async function chooseDeltas(
+  from: Tree,
+  to: Tree,
+  paths: Iterable<string>,
+  options?: DeltaOptions,
+): Promise<Map<string, ChosenDelta>> {
+  const { minSize = 64 << 10, compression = "gzip" } = options ?? {};
+  const out = new Map<string, ChosenDelta>();
+  for (const path of paths) {
+    const n = to.nodes.get(path);
+    const o = from.nodes.get(path);
+    if (n?.type !== "file" || o?.type !== "file" || n.size < minSize) continue;
+    const [old, neu] = await Promise.all([
+      Deno.readFile(`${from.root}/${path}`),
+      Deno.readFile(`${to.root}/${path}`),
+    ]);
+    if (neu.length !== n.size) throw new Error(`"${to.root}/${path}" changed size while being read`);
+    const bytes = makeDelta(old, neu);
+    if (bytes.length >= packedSize(neu, compression)) continue;
+    out.set(path, { entry: { old_sha256: sha256(old), sha256: sha256(neu), size: neu.length }, bytes });
+  }
+  return out;
+}

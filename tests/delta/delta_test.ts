@@ -1,0 +1,187 @@
+/**
+ * The delta format alone: round trips (random, structured, empty and tiny
+ * files; real executables edited), and hostile deltas refused while they
+ * stream, before they give more than the signed size.
+ */
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import zlib from "node:zlib";
+import { makeDelta } from "../../src/delta/diff.ts";
+import { applyDelta, type OldFile } from "../../src/delta/patch.ts";
+import { DELTA_MAGIC, pushVarint, zigzag } from "../../src/delta/format.ts";
+import { PatchopsError } from "../../src/errors.ts";
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function oldFile(b: Uint8Array, reads?: [number, number][]): OldFile {
+  return {
+    size: b.length,
+    read(buf, pos) {
+      reads?.push([pos, buf.length]);
+      const s = b.subarray(pos, pos + buf.length);
+      buf.set(s);
+      return s.length;
+    },
+  };
+}
+
+function once(bytes: Uint8Array, chunk = 1000): () => Promise<Uint8Array | undefined> {
+  let at = 0;
+  return () => {
+    if (at >= bytes.length) return Promise.resolve(undefined);
+    const part = bytes.subarray(at, at + chunk);
+    at += chunk;
+    return Promise.resolve(part);
+  };
+}
+
+/** Applies `delta` to `old`; returns what it gave and how many bytes came out before any error. */
+async function run(
+  delta: Uint8Array,
+  old: Uint8Array,
+  result: { size: number; sha256: string },
+): Promise<{ out: Uint8Array; given: number; error: unknown }> {
+  const parts: Uint8Array[] = [];
+  let given = 0;
+  try {
+    for await (const p of applyDelta(once(delta), oldFile(old), result, "x")) {
+      parts.push(p.slice());
+      given += p.length;
+    }
+  } catch (error) {
+    return { out: new Uint8Array(0), given, error };
+  }
+  const out = new Uint8Array(given);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return { out, given, error: undefined };
+}
+
+async function roundTrip(old: Uint8Array, neu: Uint8Array, level?: number): Promise<number> {
+  const d = makeDelta(old, neu, { level });
+  const r = await run(d, old, { size: neu.length, sha256: sha256(neu) });
+  assert.equal(r.error, undefined);
+  assert.equal(r.out.length, neu.length);
+  assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)), "rebuilt bytes differ");
+  return d.length;
+}
+
+function random(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/** An edited copy: bytes changed here and there (as addresses change), a run inserted, a run cut. */
+function edit(old: Uint8Array, seed: number): Uint8Array {
+  const out = Uint8Array.from(old);
+  const r = random(64, seed);
+  for (let i = 0; i < 32; i++) {
+    const at = ((r[i]! << 8) | r[i + 32]!) * 97 % out.length;
+    out[at] = out[at]! + 1;
+  }
+  const cut = Math.floor(out.length / 3);
+  return new Uint8Array([
+    ...out.subarray(0, cut),
+    ...random(5000, seed + 1),
+    ...out.subarray(cut + 3000, out.length),
+  ]);
+}
+
+Deno.test("a delta rebuilds random data, a real executable edited, empty and tiny files exactly", async () => {
+  const rnd = random(300_000, 7);
+  const small = await roundTrip(rnd, edit(rnd, 3));
+  assert.ok(small < 20_000, `delta of a lightly edited random file is ${small} bytes`);
+  const exe = await Deno.readFile(Deno.execPath().includes("deno") ? "/bin/ls" : Deno.execPath());
+  assert.ok((await roundTrip(exe, edit(exe, 9))) < exe.length / 4);
+  await roundTrip(new Uint8Array(0), new Uint8Array(0));
+  await roundTrip(new Uint8Array(0), random(10, 1));
+  await roundTrip(random(10, 1), new Uint8Array(0));
+  await roundTrip(random(1, 2), random(1, 3));
+  await roundTrip(rnd, rnd);
+  await roundTrip(rnd, random(200_000, 99));
+  const text = new TextEncoder().encode("function f(a) { return a + 1; }\n".repeat(20_000));
+  const text2 = new TextEncoder().encode(
+    "function f(a) { return a + 1; }\n".repeat(10_000) + "// new\n" +
+      "function f(a) { return a + 2; }\n".repeat(10_000),
+  );
+  assert.ok((await roundTrip(text, text2)) < 1000);
+});
+
+Deno.test("a delta over 8 MiB of new bytes is split into blocks the reader accepts", async () => {
+  const neu = random(9 << 20, 5);
+  await roundTrip(random(1000, 4), neu, 1);
+});
+
+/** A raw delta from hand-written controls: [diff, extra, seek] with zero diff bytes and `fill` extra bytes. */
+function handMade(blocks: [number, number, number][][], fill = 0x41): Uint8Array {
+  const parts: number[] = [...DELTA_MAGIC];
+  for (const controls of blocks) {
+    pushVarint(parts, controls.length);
+    for (const [d, e, s] of controls) {
+      pushVarint(parts, d);
+      pushVarint(parts, e);
+      pushVarint(parts, zigzag(s));
+    }
+    for (const [d] of controls) parts.push(...new Array(d).fill(0));
+    for (const [, e] of controls) parts.push(...new Array(e).fill(fill));
+  }
+  parts.push(0);
+  return new Uint8Array(zlib.zstdCompressSync(new Uint8Array(parts)));
+}
+
+function assertDeltaInvalid(error: unknown, words: RegExp): void {
+  assert.ok(error instanceof PatchopsError, `expected a refusal, got ${error}`);
+  assert.equal(error.code, "DeltaInvalid");
+  assert.match(error.message, words);
+}
+
+Deno.test("a delta that claims more than the signed size is refused before it gives more", async () => {
+  const old = random(1000, 1);
+  // Two blocks: the first fits the signed 1000 bytes, the second would go beyond them.
+  const d = handMade([[[500, 0, 0]], [[500, 600, 0]]]);
+  const r = await run(d, old, { size: 1000, sha256: "0".repeat(64) });
+  assertDeltaInvalid(r.error, /more than the signed 1000 bytes/);
+  assert.equal(r.given, 500);
+});
+
+Deno.test("a delta that reads outside the old file is refused", async () => {
+  const old = random(1000, 1);
+  const past = await run(handMade([[[10, 0, 995], [10, 0, 0]]]), old, { size: 20, sha256: "0".repeat(64) });
+  assertDeltaInvalid(past.error, /reads outside the old file/);
+  const before = await run(handMade([[[10, 0, -20], [10, 0, 0]]]), old, { size: 20, sha256: "0".repeat(64) });
+  assertDeltaInvalid(before.error, /reads outside the old file/);
+});
+
+Deno.test("a delta of empty controls (unbounded work) is refused", async () => {
+  const controls: [number, number, number][] = Array.from({ length: 1000 }, () => [0, 0, 1]);
+  const r = await run(handMade([controls]), random(10, 1), { size: 0, sha256: sha256(new Uint8Array(0)) });
+  assertDeltaInvalid(r.error, /more controls than bytes/);
+});
+
+Deno.test("a delta whose result is not the signed one, or that is cut short, is refused", async () => {
+  const old = random(100_000, 1);
+  const neu = edit(old, 2);
+  const d = makeDelta(old, neu);
+  const wrong = await run(d, old, { size: neu.length, sha256: sha256(old) });
+  assertDeltaInvalid(wrong.error, /does not match its signed SHA-256/);
+  const shortSize = await run(d, old, { size: neu.length + 1, sha256: sha256(neu) });
+  assertDeltaInvalid(shortSize.error, /gives \d+ bytes, not the signed/);
+  const cut = await run(d.subarray(0, d.length - 10), old, { size: neu.length, sha256: sha256(neu) });
+  assertDeltaInvalid(cut.error, /./);
+  const notDelta = await run(new Uint8Array(zlib.zstdCompressSync(neu)), old, {
+    size: neu.length,
+    sha256: sha256(neu),
+  });
+  assertDeltaInvalid(notDelta.error, /not a patchops delta/);
+});
