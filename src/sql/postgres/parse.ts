@@ -16,8 +16,9 @@ import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { groupAndOr } from "../_ddl.ts";
+import { groupAndOr, topLevelItems } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
+import { normalizeText, parsePgObjects, pgName } from "./_objects.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -363,8 +364,19 @@ export function parsePostgresSchema(sql: string): Schema {
       /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|DROP (TABLE|VIEW|INDEX|EXTENSION) IF EXISTS|CREATE SCHEMA (IF NOT EXISTS )?PUBLIC\b)/
         .test(head)
     ) continue;
-    if (/^CREATE (UNLOGGED )?TABLE/.test(head)) {
-      const { text, always, generated } = prepareTable(stmt.text);
+    const objects = parsePgObjects(stmt);
+    if (objects) {
+      (schema.objects ??= []).push(...objects);
+      continue;
+    }
+    if (/^CREATE (UNLOGGED |TEMP |TEMPORARY |FOREIGN )TABLE/.test(head)) {
+      throw fail(stmt, `"${head.slice(0, 30)}...": unlogged, temporary and foreign tables are not modelled`);
+    }
+    if (/^CREATE TABLE/.test(head) && /\)\s*(PARTITION\s+BY|INHERITS)\b|\bPARTITION\s+OF\b/i.test(stmt.text)) {
+      throw fail(stmt, "partitioned and inherited tables are not modelled (the table would be created plain)");
+    }
+    if (/^CREATE TABLE/.test(head)) {
+      const { text, always, generated, userTypes } = prepareTable(stmt.text);
       const ast = parseOne({ ...stmt, text });
       const name = identOf(ast.table?.[0]?.table);
       if (pending.has(name)) {
@@ -384,6 +396,10 @@ export function parsePostgresSchema(sql: string): Schema {
         addDefinition(p, d, it.start, annotations, it.end);
       });
       for (const col of p.table.columns) {
+        const userType = userTypes.get(col.name);
+        const base = userType &&
+          (/^[a-z_][a-z0-9_$]*$/.test(userType.name) ? userType.name : quoteIdent(userType.name));
+        if (userType && base) col.type = { ...col.type, base, args: [], ...(userType.array ? { array: true } : {}) };
         if (always.has(col.name)) col.extra = ["GENERATED ALWAYS AS IDENTITY"];
         if (generated.has(col.name) && col.default?.kind === "expr") {
           col.generated = { sql: col.default.sql, stored: true };
@@ -391,6 +407,35 @@ export function parsePostgresSchema(sql: string): Schema {
         }
       }
       pending.set(name, p);
+      continue;
+    }
+    const setDefault = new RegExp(
+      String
+        .raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(${QNAME})\s+ALTER\s+(?:COLUMN\s+)?(${NAME})\s+SET\s+DEFAULT\s+([\s\S]+)$`,
+      "i",
+    ).exec(stmt.text);
+    if (setDefault) {
+      const p = pending.get(pgName(setDefault[1]!));
+      const col = p?.table.columns.find((c) => c.name === pgName(setDefault[2]!));
+      if (!p || !col) throw fail(stmt, `SET DEFAULT on a column the schema does not create`);
+      col.default = rawDefault(setDefault[3]!.trim());
+      continue;
+    }
+    const addConstraint = new RegExp(
+      String.raw`^ALTER\s+TABLE\s+(ONLY\s+)?(${QNAME})\s+ADD\s+CONSTRAINT\s+(${NAME})\s+([\s\S]+)$`,
+      "i",
+    ).exec(stmt.text);
+    if (addConstraint && (addConstraint[1] || RAW_CONSTRAINT.test(addConstraint[4]!) || !parsesAlone(stmt))) {
+      const p = pending.get(pgName(addConstraint[2]!));
+      if (!p) throw fail(stmt, `ALTER TABLE "${pgName(addConstraint[2]!)}" comes before its CREATE TABLE`);
+      const def = addConstraint[4]!.trim();
+      const name = pgName(addConstraint[3]!);
+      if (!RAW_CONSTRAINT.test(def) && /^(PRIMARY KEY|UNIQUE|FOREIGN KEY)\b/i.test(def) && parsesAlone(stmt)) {
+        const ast = parseOne({ ...stmt, text: stmt.text.replace(/\s+ONLY\s+/i, " ") });
+        for (const e of ast.expr as Expr[] ?? []) {
+          addDefinition(p, e.create_definitions ?? e, stmt.line, annotations, stmt.line);
+        }
+      } else p.table.checks.push({ name, sql: normalizeText(def), definition: def });
       continue;
     }
     if (/^ALTER TABLE/.test(head)) {
@@ -403,6 +448,33 @@ export function parsePostgresSchema(sql: string): Schema {
         const def = e.create_definitions ?? e;
         addDefinition(p, def.resource ? def : { ...def, resource: "column" }, stmt.line, annotations, stmt.line);
       }
+      continue;
+    }
+    const index = new RegExp(
+      String
+        .raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(${NAME})\s+ON\s+(?:ONLY\s+)?(${QNAME})\s*(?:USING\s+(\w+)\s*)?\(([\s\S]*)$`,
+      "i",
+    ).exec(stmt.text);
+    if (index && !simpleIndex(index[5]!)) {
+      const table = pgName(index[3]!);
+      const name = pgName(index[2]!);
+      const definition = normalizeText(stmt.text);
+      const p = pending.get(table);
+      if (p) {
+        p.table.indexes.push({
+          name,
+          kind: index[1] ? "unique" : "index",
+          parts: [],
+          comment: undefined,
+          invisible: false,
+          using: undefined,
+          implicit: false,
+          renamedFrom: renameFor(annotations, stmt.line, stmt.line),
+          definition,
+        });
+      } else if (schema.objects?.some((o) => o.kind === "matview" && o.name === table)) {
+        schema.objects.push({ kind: "index", name, canonical: definition, sql: stmt.text, line: stmt.line, on: table });
+      } else throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
       continue;
     }
     if (/^CREATE (UNIQUE )?INDEX/.test(head)) {
@@ -482,6 +554,59 @@ export function parsePostgresSchema(sql: string): Schema {
   return schema;
 }
 
+/** Lower case outside string literals: a literal's case is data. */
+function lowerOutsideQuotes(text: string): string {
+  return text.replace(/'(?:[^']|'')*'|[^']+/g, (t) => t.startsWith("'") ? t : t.toLowerCase());
+}
+
+const NAME = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`;
+const QNAME = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+
+/** Constraint clauses the model cannot carry: such constraints are kept as the server's text. */
+const RAW_CONSTRAINT =
+  /^(CHECK|EXCLUDE)\b|\b(DEFERRABLE|INITIALLY|MATCH\s+(FULL|PARTIAL)|INCLUDE|NULLS\s+NOT\s+DISTINCT|NOT\s+VALID|NO\s+INHERIT|USING\s+INDEX|WITH\s*\()/i;
+
+function parsesAlone(stmt: Statement): boolean {
+  try {
+    parser.astify(stmt.text.replace(/\s+ONLY\s+/i, " "), DB);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Plain columns, each optionally DESC: what the structured index model carries. */
+function simpleIndex(rest: string): boolean {
+  return /^\s*(?:"(?:[^"]|"")+"|[\w$]+)(\s+(ASC|DESC))?(\s*,\s*(?:"(?:[^"]|"")+"|[\w$]+)(\s+(ASC|DESC))?)*\s*\)(\s+WHERE\s[\s\S]*)?$/i
+    .test(rest);
+}
+
+/** A default the server printed: structured where node-sql-parser reads it fully, else its text. */
+function rawDefault(sql: string): ColumnDefault {
+  try {
+    const ast = parser.astify(`SELECT ${sql}`, DB);
+    const expr = (Array.isArray(ast) ? ast[0] : ast).columns?.[0]?.expr;
+    if (
+      expr && !expr.suffix && !/\bAT\s+TIME\s+ZONE\b/i.test(sql) && !/::\s*(interval|date|time|timestamp)/i.test(sql)
+    ) {
+      const d = defaultOf(expr).def;
+      if (d) return d;
+    }
+  } catch {
+    // Read as text below.
+  }
+  return { kind: "expr", sql: normalizeText(sql) };
+}
+
+/** Type names node-sql-parser's postgresql grammar knows (first words of multi-word names included). */
+const BUILTIN_TYPES = new Set(
+  ("smallint integer int int2 int4 int8 bigint serial serial2 serial4 serial8 smallserial bigserial decimal numeric " +
+    "real float float4 float8 double money character char varchar bpchar text bytea timestamp timestamptz date time " +
+    "timetz interval boolean bool point line lseg box path polygon circle cidr inet macaddr macaddr8 bit varbit " +
+    "tsvector tsquery uuid xml json jsonb int4range int8range numrange tsrange tstzrange daterange oid regclass name " +
+    "citext geometry geography").split(" "),
+);
+
 function unquote(name: string): string {
   return name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase();
 }
@@ -506,9 +631,9 @@ export function canonicalSelect(select: string): string {
     const having = root.having ? ` having ${pgExpr(root.having)}` : "";
     root.where = null;
     root.having = null;
-    return `${String(parser.sqlify(root, DB))}${where}${having}`.replace(/\s+/g, " ").toLowerCase();
+    return lowerOutsideQuotes(`${String(parser.sqlify(root, DB))}${where}${having}`.replace(/\s+/g, " "));
   } catch {
-    return select.replace(/\s+/g, " ").trim().toLowerCase();
+    return normalizeText(select);
   }
 }
 
@@ -518,9 +643,34 @@ export function canonicalSelect(select: string): string {
  * identities (it knows BY DEFAULT only) and stored generated columns
  * (parsed as defaults, then moved back).
  */
-function prepareTable(text: string): { text: string; always: Set<string>; generated: Set<string> } {
+function prepareTable(
+  text: string,
+): {
+  text: string;
+  always: Set<string>;
+  generated: Set<string>;
+  userTypes: Map<string, { name: string; array: boolean }>;
+} {
   const always = new Set<string>();
   const generated = new Set<string>();
+  const userTypes = new Map<string, { name: string; array: boolean }>();
+  // Types of the user (enums, domains, composites) are unknown to node-sql-parser: read as text, then put back.
+  const open = text.indexOf("(");
+  if (open > 0) {
+    const { items } = topLevelItems(text, open + 1);
+    for (const [a, b] of [...items].reverse()) {
+      const item = text.slice(a, b);
+      const m =
+        /^(\s*)("(?:[^"]|"")+"|[\w$]+)(\s+)("(?:[^"]|"")+"|[\w$]+(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)((?:\s*\[\s*\d*\s*\])*)/
+          .exec(item);
+      if (!m || /^(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE|LIKE)$/i.test(m[2]!)) continue;
+      const type = m[4]!;
+      if (!type.startsWith('"') && !type.includes(".") && BUILTIN_TYPES.has(type.toLowerCase())) continue;
+      userTypes.set(pgName(m[2]!), { name: pgName(type), array: m[5]!.length > 0 });
+      const at = a + m[1]!.length + m[2]!.length + m[3]!.length;
+      text = `${text.slice(0, at)}text${text.slice(at + type.length + m[5]!.length)}`;
+    }
+  }
   let out = text.replace(/\bcharacter(\s*\(\s*\d+\s*\))(?!\s*varying)/gi, "char$1")
     .replace(/\bcharacter\b(?!\s+varying)(?=\s*[,)\s])/gi, "char");
   out = out.replace(
@@ -545,5 +695,5 @@ function prepareTable(text: string): { text: string; always: Set<string>; genera
     generated.add(m[1]!.replace(/^"|"$/g, ""));
     out = `${out.slice(0, m.index)}${m[1]}${m[2]}DEFAULT ${expr}${rest}`;
   }
-  return { text: out, always, generated };
+  return { text: out, always, generated, userTypes };
 }
