@@ -10,6 +10,11 @@
 /** One schema change. */
 export interface PgCase {
   name: string;
+  /**
+   * A limit patchops knows of and does not refuse yet: the case runs and
+   * must still fail (the day it converges, the test says so).
+   */
+  knownLimit?: string;
   from: string;
   to: string;
   /** Rows inserted into the `from` database before the forward migration. */
@@ -196,7 +201,10 @@ add(
 );
 
 // 5.6 Modifying tables.
-table("5.6 add a column", "a int", "a int, b text", { data: "INSERT INTO t VALUES (1, 2);", check: "SELECT * FROM t" });
+table("5.6 add a column", "a int", "a int, b text", {
+  data: "INSERT INTO t VALUES (1, 2);",
+  check: "SELECT id, a FROM t",
+});
 table("5.6 drop a column", "a int, b text", "a int", { data: "INSERT INTO t VALUES (1, 2, 'x');", oneWay: true });
 add(
   "5.6 rename a column by annotation",
@@ -233,6 +241,7 @@ add(
   "5.6 an UNLOGGED table",
   "CREATE TABLE a (x int);",
   "CREATE TABLE a (x int); CREATE UNLOGGED TABLE u (y int);",
+  { refused: /unlogged, temporary and foreign tables are not modelled/ },
 );
 table("5.6 collation", "v text", 'v text COLLATE "C"');
 

@@ -308,6 +308,8 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   if (/\b(search_path|set_config|commit|rollback|begin|start\s+transaction)\b/i.test(stripLiterals(targetSql))) {
     return undefined;
   }
+  // Names qualified with the live schema are meant for the scratch schema while it stands in.
+  targetSql = withoutQualifier(targetSql, schema);
   await c.exec("BEGIN");
   try {
     const before = await introspect(c);
@@ -329,6 +331,21 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   } finally {
     await c.exec("ROLLBACK").catch(() => {});
   }
+}
+
+/** `schema.` removed before names outside literals, quoted names and bodies. */
+function withoutQualifier(sql: string, schema: string): string {
+  const simple = /^[a-z_][a-z0-9_$]*$/.test(schema);
+  const names = [q(schema).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), ...(simple ? [schema] : [])].join("|");
+  const qualifier = new RegExp(`(?<![\\w$."])(?:${names})\\s*\\.\\s*(?=[\\w"$]|$)`, simple ? "gi" : "g");
+  return sql.replace(
+    /(\$([A-Za-z_]\w*)?\$[\s\S]*?\$\2\$|'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"]|"")*"(?:\s*\.\s*)?)|([^'"$/-]+|[\s\S])/g,
+    (all, literal: string | undefined, _tag, quoted: string | undefined) => {
+      if (literal !== undefined) return all;
+      if (quoted !== undefined) return quoted.replace(qualifier, "");
+      return all.replace(qualifier, "");
+    },
+  );
 }
 
 /** The text with string literals, quoted names, dollar-quoted bodies and comments blanked. */

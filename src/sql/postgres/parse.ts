@@ -16,7 +16,7 @@ import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
-import { groupAndOr, topLevelItems } from "../_ddl.ts";
+import { groupAndOr, lowerOutsideQuotes, topLevelItems } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 import { normalizeText, parsePgObjects, pgName } from "./_objects.ts";
 
@@ -375,6 +375,19 @@ export function parsePostgresSchema(sql: string): Schema {
     if (/^CREATE TABLE/.test(head) && /\)\s*(PARTITION\s+BY|INHERITS)\b|\bPARTITION\s+OF\b/i.test(stmt.text)) {
       throw fail(stmt, "partitioned and inherited tables are not modelled (the table would be created plain)");
     }
+    const empty = new RegExp(String.raw`^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})\s*\(\s*\)$`, "i").exec(
+      stmt.text,
+    );
+    if (empty) {
+      // node-sql-parser reads `CREATE TABLE t ()` as a table named "undefined".
+      const name = pgName(empty[1]!);
+      if (pending.has(name)) {
+        throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
+      }
+      const table = emptyTable(name, stmt.line, renameFor(annotations, stmt.line, stmt.line));
+      pending.set(name, { table, stmt, unnamedChecks: [], unnamedUnique: [], unnamedFks: [], columnChecks: [] });
+      continue;
+    }
     if (/^CREATE TABLE/.test(head)) {
       const { text, always, generated, userTypes } = prepareTable(stmt.text);
       const ast = parseOne({ ...stmt, text });
@@ -552,11 +565,6 @@ export function parsePostgresSchema(sql: string): Schema {
   }
   for (const p of pending.values()) schema.tables.push(finish(p));
   return schema;
-}
-
-/** Lower case outside string literals: a literal's case is data. */
-function lowerOutsideQuotes(text: string): string {
-  return text.replace(/'(?:[^']|'')*'|[^']+/g, (t) => t.startsWith("'") ? t : t.toLowerCase());
 }
 
 const NAME = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`;

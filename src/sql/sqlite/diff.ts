@@ -13,6 +13,7 @@
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
+import { lowerOutsideQuotes } from "../_ddl.ts";
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -114,7 +115,7 @@ function appendable(c: Column, t: Table): boolean {
 }
 
 function tableShape(t: Table): string {
-  return printCreateTable(t, "t").toLowerCase();
+  return lowerOutsideQuotes(printCreateTable(t, "t"));
 }
 
 /** Diffs two SQLite schemas into ordered changes. */

@@ -17,6 +17,7 @@ import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "..
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
 import { groupAndOr } from "../_ddl.ts";
+import { lowerOutsideQuotes } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -235,7 +236,7 @@ function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Ann
   });
 }
 
-const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
+const canonical = (s: string) => lowerOutsideQuotes(s.replace(/\s+/g, " ").trim());
 
 /** Parses a SQLite schema file (tables, indexes, views, triggers). */
 export function parseSqliteSchema(sql: string): Schema {
