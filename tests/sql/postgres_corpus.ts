@@ -563,6 +563,7 @@ add(
   "5.11 a partitioned table",
   "CREATE TABLE a (x int);",
   "CREATE TABLE a (x int); CREATE TABLE m (d date, v int) PARTITION BY RANGE (d);",
+  { refused: /partitioned and inherited tables are not modelled/ },
 );
 add(
   "extension: created",
@@ -573,6 +574,7 @@ add(
   "5.10 inheritance",
   "CREATE TABLE cities (name text);",
   "CREATE TABLE cities (name text); CREATE TABLE capitals (state char(2)) INHERITS (cities);",
+  { refused: /partitioned and inherited tables are not modelled/ },
 );
 
 /** Every case, in the order written. */

@@ -42,7 +42,10 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
   const ns = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
   return {
     relations: await q(
-      `SELECT relname, relkind, relpersistence, relrowsecurity, relforcerowsecurity, relacl::text,
+      `SELECT relname, relkind, relpersistence, relrowsecurity, relforcerowsecurity,
+              -- The owner's privileges written out equal the default (NULL).
+              CASE WHEN relacl = acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", relowner)
+                   THEN NULL ELSE relacl::text END AS acl,
               pg_get_partkeydef(oid) AS partkey,
               (SELECT string_agg(inhparent::regclass::text, ',') FROM pg_inherits WHERE inhrelid = c.oid) AS parents
        FROM pg_class c WHERE relnamespace = ${ns} AND relkind IN ('r','p','v','m','S','f') ORDER BY relname`,

@@ -323,11 +323,34 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
         { cause: err },
       );
     }
+    // Anything made outside the scratch schema (CREATE SCHEMA, other qualifiers) would be missed: say so.
+    const [{ outside }] = await c.query(
+      `SELECT count(*)::int AS outside FROM (
+         SELECT relnamespace AS ns, xmin FROM pg_class UNION ALL SELECT typnamespace, xmin FROM pg_type
+         UNION ALL SELECT pronamespace, xmin FROM pg_proc UNION ALL SELECT oid, xmin FROM pg_namespace) o
+       WHERE o.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text
+         AND o.ns NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ($1, 'pg_toast'))`,
+      [scratch],
+    ) as [{ outside: number }];
+    if (outside > 0) return undefined;
     const target = await introspect(c);
     await c.exec(`SET LOCAL search_path TO ${q(schema)}`);
     // Something the target made or changed outside the scratch schema: the file names other schemas.
-    if (await introspect(c) !== before) return undefined;
-    return target;
+    // Extensions are the database's, not the schema's: the target may add one.
+    const own = (script: string) => script.split("\n").filter((l) => !l.startsWith("CREATE EXTENSION ")).join("\n");
+    if (own(await introspect(c)) !== own(before)) return undefined;
+    // The catalogs list every extension of the database: the target has those its file creates.
+    const named = new Set(
+      [...stripLiterals(targetSql).matchAll(/\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w$]+)/gi)]
+        .map((m) => m[1]!.toLowerCase()),
+    );
+    for (const m of targetSql.matchAll(/\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"((?:[^"]|"")+)"/gi)) {
+      named.add(m[1]!.replaceAll('""', '"'));
+    }
+    return target.split("\n").filter((l) => {
+      const m = /^CREATE EXTENSION IF NOT EXISTS "((?:[^"]|"")+)";$/.exec(l);
+      return !m || named.has(m[1]!.replaceAll('""', '"'));
+    }).join("\n");
   } finally {
     await c.exec("ROLLBACK").catch(() => {});
   }

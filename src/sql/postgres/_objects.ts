@@ -303,6 +303,8 @@ const RANK: Record<PgObject["kind"], number> = {
 /** Changes for the objects: drops (before everything), creations before tables and after views. */
 export interface ObjectChanges {
   drops: Change[];
+  /** Drops of objects made again with another definition: before `early`. */
+  replaced: Change[];
   early: Change[];
   late: Change[];
 }
@@ -443,14 +445,20 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
   }
   // What belonged to a dropped matview goes with it: only its creation is needed.
   const gone = new Set([...drops.filter((o) => o.kind === "matview").map((o) => o.name), ...replaced]);
-  const dropChanges = drops.filter((o) => !(o.on !== undefined && gone.has(o.on) && o.kind !== "matview"))
+  const kept = drops.filter((o) => !(o.on !== undefined && gone.has(o.on) && o.kind !== "matview"))
     .filter((o) => !(o.kind === "comment" && des.has(key(o))))
-    .sort((a, b) => RANK[b.kind] - RANK[a.kind]).map(dropOf);
+    .sort((a, b) => RANK[b.kind] - RANK[a.kind]);
+  const early0 = (o: PgObject) => RANK[o.kind] < 10 && des.has(key(o));
   const late: Change[] = [];
   for (const o of creates.sort((a, b) => RANK[a.kind] - RANK[b.kind])) {
     (RANK[o.kind] < 10 ? early : late).push(createOf(o));
   }
-  return { drops: dropChanges, early, late };
+  return {
+    drops: kept.filter((o) => !early0(o)).map(dropOf),
+    replaced: kept.filter(early0).map(dropOf),
+    early,
+    late,
+  };
 }
 
 function sameReturns(a: string, b: string): boolean {

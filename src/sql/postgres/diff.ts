@@ -12,7 +12,7 @@ import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
-import { diffPgObjects } from "./_objects.ts";
+import { diffPgObjects, normalizeText } from "./_objects.ts";
 
 function printDefault(c: Column): string {
   const d = c.default;
@@ -56,7 +56,8 @@ function printIndex(idx: Index, table: string): string {
 }
 
 const sameParts = (a: Index, b: Index) =>
-  a.kind === b.kind && (a.definition ?? "") === (b.definition ?? "") && (a.where ?? "") === (b.where ?? "") &&
+  a.kind === b.kind && normalizeText(a.definition ?? "") === normalizeText(b.definition ?? "") &&
+  (a.where ?? "") === (b.where ?? "") &&
   (a.using ?? "") === (b.using ?? "") &&
   JSON.stringify(a.parts.map((p) => [p.column, p.desc])) === JSON.stringify(b.parts.map((p) => [p.column, p.desc]));
 
@@ -395,6 +396,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     ...dropConstraints,
     ...dropIndexes,
     ...renames,
+    ...objects.replaced,
     ...objects.early,
     ...creates,
     ...alters,
