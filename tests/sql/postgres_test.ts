@@ -151,10 +151,11 @@ Deno.test({
       await a.db.exec("CREATE TABLE t (id int PRIMARY KEY);");
       const before = await catalog(a.query);
       await a.close();
-      // A target the diff does not reach: a schema-qualified name keeps it out of the scratch schema, so the
-      // file is diffed as written, where an interval default is not read as the server stores it. Before
-      // issue 15, the statements were committed and then reported as a failure.
-      const target = "CREATE TABLE public.t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
+      // A target the diff does not reach: a statement that is not a definition (SET) keeps it out of the
+      // scratch schema, so the file is diffed as written, where an interval default is not read as the server
+      // stores it. Before issue 15, the statements were committed and then reported as a failure.
+      const target =
+        "SET lock_timeout = 0;\nCREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
       await assert.rejects(migrateDatabase(target, `pglite:${dir}/a`), {
         code: "MigrationFailed",
         message: /rolled back, nothing was changed \(the database would still differ from the target: default of every/,

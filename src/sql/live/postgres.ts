@@ -14,6 +14,7 @@ import { PatchopsError } from "../../errors.ts";
 import type { LiveDatabase } from "./database.ts";
 import { quoteIdent as q, quoteString } from "../postgres/quote.ts";
 import type { DbUrl } from "./url.ts";
+import { splitStatements } from "../split.ts";
 
 type Row = Record<string, unknown>;
 
@@ -308,20 +309,19 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   if (/\b(search_path|set_config|commit|rollback|begin|start\s+transaction)\b/i.test(stripLiterals(targetSql))) {
     return undefined;
   }
-  // Names qualified with the live schema are meant for the scratch schema while it stands in.
-  targetSql = withoutQualifier(targetSql, schema);
+  const script = scratchScript(withoutQualifier(targetSql, schema));
+  if (script === undefined) return undefined;
   await c.exec("BEGIN");
   try {
     const before = await introspect(c);
-    await c.exec(`CREATE SCHEMA ${q(scratch)}; SET LOCAL search_path TO ${q(scratch)}, ${q(schema)}`);
+    // Only the scratch schema is on the path: the target cannot reach the live tables (an expression index or a
+    // materialized view would run its functions over their rows).
+    await c.exec(`CREATE SCHEMA ${q(scratch)}; SET LOCAL search_path TO ${q(scratch)}`);
     try {
-      await c.exec(targetSql);
-    } catch (err) {
-      throw new PatchopsError(
-        "SqlInvalid",
-        `the target schema does not load on the server (${(err as Error).message.split("\n")[0]})`,
-        { cause: err },
-      );
+      await c.exec(script);
+    } catch {
+      // What does not load alone (it needs an object of the live schema) is diffed as written.
+      return undefined;
     }
     // Anything made outside the scratch schema (CREATE SCHEMA, other qualifiers) would be missed: say so.
     const [{ outside }] = await c.query(
@@ -354,6 +354,30 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   } finally {
     await c.exec("ROLLBACK").catch(() => {});
   }
+}
+
+/** Statements that define schema objects: the only ones run in the scratch schema. */
+const DEFINITION =
+  /^(CREATE\s+(OR\s+REPLACE\s+)?(TABLE|TYPE|DOMAIN|SEQUENCE|FUNCTION|PROCEDURE|(CONSTRAINT\s+)?TRIGGER|VIEW|MATERIALIZED\s+VIEW|(UNIQUE\s+)?INDEX|POLICY|EXTENSION|UNLOGGED\s+TABLE)\b|ALTER\s+(TABLE|SEQUENCE|TYPE|DOMAIN)\b|COMMENT\s+ON\b|GRANT\b|REVOKE\b)/i;
+
+/**
+ * The target as a script for the scratch schema (names qualified with the
+ * live schema unqualified, materialized views made WITH NO DATA so that
+ * no query runs), or undefined when a statement is not a definition.
+ */
+function scratchScript(targetSql: string): string | undefined {
+  const out: string[] = [];
+  for (const stmt of splitStatements(targetSql, { dialect: "postgres" }).statements) {
+    let text = stmt.text.trim();
+    if (!DEFINITION.test(text)) return undefined;
+    if (/^CREATE\s+MATERIALIZED\s+VIEW\b/i.test(text)) {
+      text = /\bWITH\s+(NO\s+)?DATA$/i.test(text)
+        ? text.replace(/\bWITH\s+(NO\s+)?DATA$/i, "WITH NO DATA")
+        : `${text} WITH NO DATA`;
+    }
+    out.push(text);
+  }
+  return out.join(";\n");
 }
 
 /** `schema.` removed before names outside literals, quoted names and bodies. */
