@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { migrateDatabase } from "../../src/sql/live/migrate.ts";
+import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { tempDir } from "../_helpers.ts";
 import { SQLITE_CORPUS, type SqliteCase } from "./sqlite_corpus.ts";
 
@@ -116,3 +117,27 @@ for (const c of SQLITE_CORPUS) {
     }
   });
 }
+
+Deno.test("regression (issue 15): with a rebuild withheld, the safe part of sql diff runs alone on SQLite", async () => {
+  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER); CREATE TABLE log (m TEXT);
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('x'); END;`;
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY,
+      b TEXT, -- @renamed from=a
+      n TEXT NOT NULL DEFAULT '');
+    CREATE INDEX t_b ON t (b); CREATE INDEX t_n ON t (n); CREATE TABLE log (m TEXT);
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('x'); END;
+    CREATE TABLE extra (x INTEGER);`;
+  const [dir, done] = await tempDir();
+  try {
+    build(`${dir}/a.db`, from, "INSERT INTO t VALUES (1, 'one', 1);");
+    const plan = generateSchemaDiff(from, to, { dialect: "sqlite" });
+    assert.equal(plan.withheld.length, 1);
+    // The printed script, comments and all, as a user would run it.
+    build(`${dir}/a.db`, plan.sql);
+    assert.deepEqual(rows(`${dir}/a.db`, "SELECT name FROM sqlite_schema WHERE name = 'extra'"), [["extra"]]);
+    build(`${dir}/a.db`, "INSERT INTO t VALUES (2, 'two', 2);");
+    assert.deepEqual(rows(`${dir}/a.db`, "SELECT count(*) FROM log"), [[2]], "the trigger still fires");
+  } finally {
+    await done();
+  }
+});
