@@ -316,11 +316,12 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
     const before = await introspect(c);
     // Only the scratch schema is on the path: the target cannot reach the live tables (an expression index or a
     // materialized view would run its functions over their rows).
-    await c.exec(`CREATE SCHEMA ${q(scratch)}; SET LOCAL search_path TO ${q(scratch)}`);
     try {
+      await c.exec(`CREATE SCHEMA ${q(scratch)}; SET LOCAL search_path TO ${q(scratch)}`);
       await c.exec(script);
     } catch {
-      // What does not load alone (it needs an object of the live schema) is diffed as written.
+      // What does not load alone (it needs an object of the live schema), or a role that may not create a
+      // schema: the file is diffed as written.
       return undefined;
     }
     // Anything made outside the scratch schema (CREATE SCHEMA, other qualifiers) would be missed: say so.
@@ -331,7 +332,7 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
        WHERE o.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text
          AND o.ns NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ($1, 'pg_toast'))`,
       [scratch],
-    ) as [{ outside: number }];
+    ).catch(() => [{ outside: 1 }]) as [{ outside: number }];
     if (outside > 0) return undefined;
     const target = await introspect(c);
     await c.exec(`SET LOCAL search_path TO ${q(schema)}`);
