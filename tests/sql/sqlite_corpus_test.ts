@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { migrateDatabase } from "../../src/sql/live/migrate.ts";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
+import { lowerOutsideQuotes } from "../../src/sql/_ddl.ts";
 import { tempDir } from "../_helpers.ts";
 import { SQLITE_CORPUS, type SqliteCase } from "./sqlite_corpus.ts";
 
@@ -45,7 +46,8 @@ function snapshot(path: string): unknown {
       other: (all(
         "SELECT type, lower(name) AS name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') ORDER BY 1, 2",
       ) as { sql: string }[]).map((r) => ({ ...r, sql: r.sql.replace(/\s+/g, " ") })),
-      // CHECKs and defaults PRAGMAs do not show: compared as the sequence of CHECK clauses in the stored text.
+      // CHECKs, which PRAGMAs do not show: the CHECK clauses of the stored text, spaces and standard
+      // quotes of plain names ("a" is a) left out.
       checks: (all(
         "SELECT lower(name) AS name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
       ) as {
@@ -53,7 +55,9 @@ function snapshot(path: string): unknown {
         sql: string;
       }[]).map((r) => ({
         name: r.name,
-        checks: (r.sql.match(/CHECK\s*\((?:[^()]|\([^()]*\))*\)/gi) ?? []).map((c) => c.replace(/\s+/g, "")).sort(),
+        checks: (r.sql.match(/CHECK\s*\((?:[^()]|\([^()]*\))*\)/gi) ?? []).map((c) =>
+          lowerOutsideQuotes(c.replace(/\s+/g, "").replace(/"(\w+)"/g, "$1"))
+        ).sort(),
       })),
     };
   } finally {
