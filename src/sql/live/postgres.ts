@@ -275,7 +275,9 @@ async function introspect(c: PgClient): Promise<string> {
   const comments = await c.query(
     `SELECT o.type, o.identity, d.description FROM pg_description d,
             pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-     WHERE d.objoid >= 16384 AND o.schema = current_schema()
+     WHERE d.objoid >= 16384 AND (o.schema = current_schema() OR (o.type = 'trigger' AND EXISTS (
+       SELECT 1 FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
+       WHERE d.classoid = 'pg_trigger'::regclass AND t.oid = d.objoid AND r.relnamespace = ${ns})))
      ORDER BY 1, 2`,
   );
   for (const k of comments) {
@@ -305,10 +307,7 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   const scratch = `patchops_target_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const [{ schema }] = await c.query("SELECT current_schema() AS schema") as [{ schema: string | null }];
   if (!schema) return undefined;
-  // Statements that leave the transaction or move the search path would defeat the scratch schema.
-  if (/\b(search_path|set_config|commit|rollback|begin|start\s+transaction)\b/i.test(stripLiterals(targetSql))) {
-    return undefined;
-  }
+  // Statements that leave the transaction or move the search path are not definitions: scratchScript refuses them.
   const script = scratchScript(withoutQualifier(targetSql, schema));
   if (script === undefined) return undefined;
   await c.exec("BEGIN");
@@ -371,6 +370,11 @@ function scratchScript(targetSql: string): string | undefined {
   for (const stmt of splitStatements(targetSql, { dialect: "postgres" }).statements) {
     let text = stmt.text.trim();
     if (!DEFINITION.test(text)) return undefined;
+    // CREATE TABLE ... AS runs its query: not a definition to load.
+    const bare = stripLiterals(text);
+    if (/^CREATE\s+(UNLOGGED\s+)?TABLE\s+[^(]*?\sAS\s|\)\s*AS\s+(SELECT|WITH|VALUES|TABLE|EXECUTE)\b/i.test(bare)) {
+      return undefined;
+    }
     if (/^CREATE\s+MATERIALIZED\s+VIEW\b/i.test(text)) {
       text = /\bWITH\s+(NO\s+)?DATA$/i.test(text)
         ? text.replace(/\bWITH\s+(NO\s+)?DATA$/i, "WITH NO DATA")

@@ -316,6 +316,17 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         };
         if (why) destructive.push({ ...change, destructive: why });
         else alters.push(change);
+        // A serial column's sequence keeps its own type: serial to bigserial must widen it too.
+        if (c.autoIncrement && INT_RANK[c.type.base] && c.type.base !== prev.type.base) {
+          const sequence = q(`${des.name}_${c.name}_seq`.slice(0, 63));
+          (why ? destructive : alters).push({
+            kind: "modify_column",
+            table: des.name,
+            sql: `ALTER SEQUENCE ${sequence} AS ${printPgType(c.type)}`,
+            description: `sequence of ${c.name} as ${printPgType(c.type)}`,
+            ...(why ? { destructive: why } : {}),
+          });
+        }
       }
       if (JSON.stringify(prev.default) !== JSON.stringify(c.default)) {
         alters.push({
