@@ -197,3 +197,8 @@ export function groupAndOr(text: string, options?: ScanOptions): string {
   for (const [at, s] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + s + out.slice(at);
   return out;
 }
+
+/** Lower case outside string literals (`'...'`): a literal's case is data, a name's is not (SQLite, views). */
+export function lowerOutsideQuotes(text: string): string {
+  return text.replace(/'(?:[^']|'')*'?|[^']+/g, (t) => t.startsWith("'") ? t : t.toLowerCase());
+}

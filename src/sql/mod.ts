@@ -31,6 +31,11 @@ export interface SchemaDiffOptions {
    * it stopped at any statement (see src/sql/guard/). @default false
    */
   guarded?: boolean | undefined;
+  /**
+   * The target as written, when `toSql` is the same schema as a server
+   * printed it: its `-- @renamed` annotations apply to `toSql`.
+   */
+  annotated?: string | undefined;
 }
 
 /** What {@linkcode generateSchemaDiff} returns. */
@@ -68,6 +73,26 @@ function terminate(c: Change, dialect: Dialect): string {
   return `${c.sql};`;
 }
 
+/** Carries the `@renamed` annotations of the schema file onto the same schema as the server printed it. */
+function copyRenames(annotatedSql: string, to: Schema, dialect: Dialect): void {
+  if (!/@renamed/.test(annotatedSql)) return;
+  // A file with renames that cannot be read fails here: losing a rename would drop and re-create data.
+  const written = parse(annotatedSql, dialect);
+  for (const t of written.tables) {
+    const target = to.tables.find((x) => x.name === t.name);
+    if (!target) continue;
+    target.renamedFrom = t.renamedFrom;
+    for (const c of t.columns) {
+      const col = target.columns.find((x) => x.name === c.name);
+      if (col) col.renamedFrom = c.renamedFrom;
+    }
+    for (const i of t.indexes) {
+      const idx = target.indexes.find((x) => x.name === i.name);
+      if (idx) idx.renamedFrom = i.renamedFrom;
+    }
+  }
+}
+
 function commentOut(sql: string): string {
   return sql.split("\n").map((l) => `-- ${l}`).join("\n");
 }
@@ -85,6 +110,7 @@ export function generateSchemaDiff(
   const { dialect = "mysql", allowDestructive = false, guarded = false } = options ?? {};
   const from = fromSql === undefined ? { tables: [], views: [], triggers: [], routines: [] } : parse(fromSql, dialect);
   const to = parse(toSql, dialect);
+  if (options?.annotated !== undefined) copyRenames(options.annotated, to, dialect);
   const changes = diff(from, to, dialect);
   const withheld = allowDestructive ? [] : changes.filter((c) => c.destructive);
   const count = changes.length;

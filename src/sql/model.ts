@@ -65,6 +65,8 @@ export interface Index {
   implicit: boolean;
   /** Options kept verbatim in canonical form (MySQL `KEY_BLOCK_SIZE=8`, `WITH PARSER ngram`). */
   options?: string[] | undefined;
+  /** The whole CREATE INDEX as written, when the parts cannot carry it (PostgreSQL expressions, options). */
+  definition?: string | undefined;
   /** Partial index condition (SQLite). */
   where?: string | undefined;
   renamedFrom: string | undefined;
@@ -84,6 +86,12 @@ export interface ForeignKey {
 export interface Check {
   name: string;
   sql: string;
+  /**
+   * The whole constraint as the server prints it, when the model cannot
+   * carry it (PostgreSQL: exclusion, deferrable, `MATCH FULL`, `INCLUDE`,
+   * and every check read from the catalogs); compared and printed verbatim.
+   */
+  definition?: string | undefined;
 }
 
 /** Table options that patchops manages. */
@@ -143,12 +151,46 @@ export interface Routine {
   line: number;
 }
 
+/**
+ * A PostgreSQL object beyond tables, indexes and views (types, domains,
+ * sequences, functions, triggers, materialized views, policies, row-level
+ * security, grants, comments), compared by its canonical text.
+ */
+export interface PgObject {
+  kind:
+    | "enum"
+    | "type"
+    | "domain"
+    | "sequence"
+    | "owned"
+    | "function"
+    | "matview"
+    | "index"
+    | "trigger"
+    | "policy"
+    | "rls"
+    | "grant"
+    | "comment";
+  /** Identity within its kind: `mood`, `add(a integer, b integer)`, `t_touch ON t`. */
+  name: string;
+  canonical: string;
+  /** The statement that makes it. */
+  sql: string;
+  /** The relation it belongs to (trigger, policy, index, grant, comment), which re-making drops it with. */
+  on?: string | undefined;
+  /** Enum labels, in order. */
+  labels?: string[] | undefined;
+  line: number;
+}
+
 /** A whole schema. */
 export interface Schema {
   tables: Table[];
   views: View[];
   triggers: Trigger[];
   routines: Routine[];
+  /** PostgreSQL's other objects. */
+  objects?: PgObject[] | undefined;
 }
 
 /** One change, ready to print. */

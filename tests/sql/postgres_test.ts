@@ -151,9 +151,11 @@ Deno.test({
       await a.db.exec("CREATE TABLE t (id int PRIMARY KEY);");
       const before = await catalog(a.query);
       await a.close();
-      // A target the diff does not reach yet (interval defaults, issue 15): before, the statements were
-      // committed and then reported as a failure.
-      const target = "CREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
+      // A target the diff does not reach: a statement that is not a definition (SET) keeps it out of the
+      // scratch schema, so the file is diffed as written, where an interval default is not read as the server
+      // stores it. Before issue 15, the statements were committed and then reported as a failure.
+      const target =
+        "SET lock_timeout = 0;\nCREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
       await assert.rejects(migrateDatabase(target, `pglite:${dir}/a`), {
         code: "MigrationFailed",
         message: /rolled back, nothing was changed \(the database would still differ from the target: default of every/,
@@ -325,7 +327,7 @@ Deno.test("sql diff --dialect postgres carries extensions and comments and refus
     'COMMENT ON COLUMN "u"."email" IS NULL',
   ]);
   assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCREATE SCHEMA app;"), /line 2: .*only comments on tables/);
-  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCOMMENT ON INDEX i IS 'x';"), /line 2: /);
+  assert.throws(() => d(undefined, "CREATE TABLE t (a int);\nCOMMENT ON SCHEMA public IS 'x';"), /line 2: /);
   assert.throws(
     () => d(undefined, "CREATE TABLE t (\n  a int,\n  ts timestamp DEFAULT (now() AT TIME ZONE 'utc'));"),
     /line 3: column "ts": AT TIME ZONE in a default is not supported yet/,

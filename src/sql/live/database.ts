@@ -14,6 +14,12 @@ export interface OpenOptions {
 export interface LiveDatabase {
   /** The current schema as a script our parser reads. */
   introspect(): Promise<string>;
+  /**
+   * The target schema as this server would store it, as a script like
+   * `introspect`'s, or undefined when it cannot say (then the file is diffed
+   * as written). Changes nothing.
+   */
+  canonical?(targetSql: string): Promise<string | undefined>;
   /** Takes the migration lock, waiting up to `timeoutSeconds`. */
   lock(timeoutSeconds: number): Promise<void>;
   unlock(): Promise<void>;

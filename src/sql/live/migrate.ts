@@ -88,7 +88,15 @@ export async function migrateDatabase(
   try {
     await db.lock(lockTimeoutSeconds);
     try {
-      const plan = generateSchemaDiff(await db.introspect(), targetSql, { dialect: url.dialect, allowDestructive });
+      // Where the server can store the target in a scratch schema, both sides are compared as it prints them.
+      const canonical = db.canonical ? await db.canonical(targetSql) : undefined;
+      const target = canonical ?? targetSql;
+      const annotated = canonical === undefined ? undefined : targetSql;
+      const plan = generateSchemaDiff(await db.introspect(), target, {
+        dialect: url.dialect,
+        allowDestructive,
+        annotated,
+      });
       planned = plan.sql;
       if (dryRun) return { plan, executed: [], dryRun };
       if (plan.withheld.length > 0) {
@@ -103,7 +111,7 @@ export async function migrateDatabase(
       const total = plan.changes.length;
       /** The re-introspected schema must diff empty against the target. */
       const verify = async () => {
-        const again = generateSchemaDiff(await db.introspect(), targetSql, {
+        const again = generateSchemaDiff(await db.introspect(), target, {
           dialect: url.dialect,
           allowDestructive: true,
         });

@@ -9,9 +9,10 @@
  */
 
 import { quoteIdent as q, quoteString } from "./quote.ts";
-import type { Change, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
+import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
+import { diffPgObjects, normalizeText } from "./_objects.ts";
 
 function printDefault(c: Column): string {
   const d = c.default;
@@ -47,6 +48,7 @@ function printForeignKey(fk: ForeignKey): string {
 }
 
 function printIndex(idx: Index, table: string): string {
+  if (idx.definition !== undefined) return idx.definition;
   const parts = idx.parts.map((p) => `${q(p.column)}${p.desc ? " DESC" : ""}`).join(", ");
   return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)}${
     idx.using ? ` USING ${idx.using}` : ""
@@ -54,7 +56,9 @@ function printIndex(idx: Index, table: string): string {
 }
 
 const sameParts = (a: Index, b: Index) =>
-  a.kind === b.kind && (a.where ?? "") === (b.where ?? "") && (a.using ?? "") === (b.using ?? "") &&
+  a.kind === b.kind && normalizeText(a.definition ?? "") === normalizeText(b.definition ?? "") &&
+  (a.where ?? "") === (b.where ?? "") &&
+  (a.using ?? "") === (b.using ?? "") &&
   JSON.stringify(a.parts.map((p) => [p.column, p.desc])) === JSON.stringify(b.parts.map((p) => [p.column, p.desc]));
 
 const sameFk = (a: ForeignKey, b: ForeignKey) =>
@@ -104,7 +108,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     const lines = [
       ...d.columns.map(printColumn),
       ...d.indexes.filter((i) => i.implicit).map(printConstraint),
-      ...d.checks.map((c) => `CONSTRAINT ${q(c.name)} CHECK (${c.sql})`),
+      ...d.checks.filter((c) => !isForeign(c)).map(printCheck),
     ];
     creates.push({
       kind: "create_table",
@@ -132,6 +136,14 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         table: d.name,
         sql: printIndex(idx, d.name),
         description: `create index ${idx.name}`,
+      });
+    }
+    for (const c of d.checks.filter(isForeign)) {
+      addFks.push({
+        kind: "add_foreign_key",
+        table: d.name,
+        sql: `ALTER TABLE ${q(d.name)} ADD ${printCheck(c)}`,
+        description: `add foreign key ${c.name}`,
       });
     }
     for (const fk of d.foreignKeys) {
@@ -197,8 +209,8 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     }
     for (const c of cur.checks) {
       const next = findByName(des.checks, c.name);
-      if (!next || next.sql !== c.sql) {
-        dropConstraints.push({
+      if (!next || !sameCheck(next, c)) {
+        (isForeign(c) ? dropFks : dropConstraints).push({
           kind: "alter_table",
           table: des.name,
           sql: `ALTER TABLE ${before} DROP CONSTRAINT ${q(c.name)}`,
@@ -208,11 +220,11 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     }
     for (const c of des.checks) {
       const prev = findByName(cur.checks, c.name);
-      if (!prev || prev.sql !== c.sql) {
-        addConstraints.push({
+      if (!prev || !sameCheck(prev, c)) {
+        (isForeign(c) ? addFks : addConstraints).push({
           kind: "alter_table",
           table: des.name,
-          sql: `ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} CHECK (${c.sql})`,
+          sql: `ALTER TABLE ${t} ADD ${printCheck(c)}`,
           description: `add check ${c.name}`,
         });
       }
@@ -304,6 +316,17 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         };
         if (why) destructive.push({ ...change, destructive: why });
         else alters.push(change);
+        // A serial column's sequence keeps its own type: serial to bigserial must widen it too.
+        if (c.autoIncrement && INT_RANK[c.type.base] && c.type.base !== prev.type.base) {
+          const sequence = q(`${des.name}_${c.name}_seq`.slice(0, 63));
+          (why ? destructive : alters).push({
+            kind: "modify_column",
+            table: des.name,
+            sql: `ALTER SEQUENCE ${sequence} AS ${printPgType(c.type)}`,
+            description: `sequence of ${c.name} as ${printPgType(c.type)}`,
+            ...(why ? { destructive: why } : {}),
+          });
+        }
       }
       if (JSON.stringify(prev.default) !== JSON.stringify(c.default)) {
         alters.push({
@@ -334,11 +357,13 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   }));
   // Views depend on tables: when any table changes, they are dropped first and made again.
   const tablesChange = renames.length + alters.length + destructive.length + drops.length + dropConstraints.length > 0;
+  const remade = new Set<string>();
   const viewDrops: Change[] = [];
   const viewCreates: Change[] = [];
   for (const v of from.views) {
     const next = findByName(to.views, v.name);
     if (!next || next.canonical !== v.canonical || tablesChange) {
+      remade.add(v.name);
       viewDrops.push({
         kind: "drop_view",
         sql: `DROP VIEW IF EXISTS ${q(v.name)} CASCADE`,
@@ -369,24 +394,43 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       sql: `DROP EXTENSION ${q(r.name)}`,
       description: `drop extension ${r.name}`,
     }));
+  // Materialized views are made again with the views; what belongs to a remade relation (comments,
+  // grants, indexes, triggers) is made again after it.
+  if (tablesChange) { for (const o of to.objects ?? []) if (o.kind === "matview") remade.add(o.name); }
+  const objects = diffPgObjects(from.objects ?? [], to.objects ?? [], remade);
+  const RELATION_LEVEL = new Set(["drop_view", "drop_trigger", "drop_index", "alter_table", "comment"]);
   return [
     ...extensionCreates,
+    ...objects.drops.filter((c) => RELATION_LEVEL.has(c.kind)),
     ...viewDrops,
     ...dropFks,
     ...dropConstraints,
     ...dropIndexes,
     ...renames,
+    ...objects.replaced,
+    ...objects.early,
     ...creates,
     ...alters,
     ...destructive,
     ...drops,
+    ...objects.drops.filter((c) => !RELATION_LEVEL.has(c.kind)),
     ...addConstraints,
     ...addIndexes,
     ...addFks,
     ...viewCreates,
+    ...objects.late,
     ...extensionDrops,
   ];
 }
+
+function printCheck(c: Check): string {
+  return `CONSTRAINT ${q(c.name)} ${c.definition ?? `CHECK (${c.sql})`}`;
+}
+
+const isForeign = (c: Check) => /^FOREIGN\s+KEY\b/i.test(c.definition ?? "");
+
+const sameCheck = (a: Check, b: Check) =>
+  a.sql === b.sql && (a.definition === undefined) === (b.definition === undefined);
 
 function hasExtension(schema: Schema, name: string): boolean {
   return schema.routines.some((r) => r.kind === "extension" && r.name === name);

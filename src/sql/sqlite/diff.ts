@@ -13,6 +13,7 @@
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
+import { lowerOutsideQuotes } from "../_ddl.ts";
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -114,7 +115,7 @@ function appendable(c: Column, t: Table): boolean {
 }
 
 function tableShape(t: Table): string {
-  return printCreateTable(t, "t").toLowerCase();
+  return lowerOutsideQuotes(printCreateTable(t, "t"));
 }
 
 /** Diffs two SQLite schemas into ordered changes. */
@@ -124,6 +125,8 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const creates: Change[] = [];
   const adds: Change[] = [];
   const rebuilds: Change[] = [];
+  /** Tables whose rebuild is destructive: their indexes and triggers are made inside the rebuild. */
+  const withheldWith = new Set<string>();
   const drops: Change[] = [];
   const indexCreates: Change[] = [];
   const rebuilt = new Set<string>();
@@ -237,6 +240,13 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       `DROP TABLE ${q(cur.name)}`,
       `ALTER TABLE ${q(tmp)} RENAME TO ${q(des.name)}`,
     ];
+    const indexes = des.indexes.filter((i) => !i.implicit).map((idx) => createIndex(idx, des.name));
+    // A destructive rebuild may be withheld: what needs the new table goes with it, so that the rest runs alone.
+    if (why) {
+      sql.push(...indexes.map((c) => c.sql));
+      for (const t of to.triggers.filter((x) => lower(x.table) === lower(des.name))) sql.push(t.sql);
+      withheldWith.add(lower(des.name));
+    } else indexCreates.push(...indexes);
     rebuilds.push({
       kind: "rebuild_table",
       table: des.name,
@@ -244,7 +254,6 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       description: `rebuild table ${des.name} (create, copy rows, drop, rename)`,
       ...(why ? { destructive: why } : {}),
     });
-    for (const idx of des.indexes.filter((i) => !i.implicit)) indexCreates.push(createIndex(idx, des.name));
   }
 
   // Views: a rename or rebuild re-checks every view, so they are dropped first and made again.
@@ -269,7 +278,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     !rebuilt.has(t.table) && from.triggers.some((x) => x.name === t.name && x.canonical === t.canonical);
   for (const t of from.triggers) {
     const next = findByName(to.triggers, t.name);
-    if ((!next || !keptTrigger(next)) && !droppedTables.has(t.table)) {
+    if ((!next || !keptTrigger(next)) && !droppedTables.has(t.table) && !withheldWith.has(lower(t.table))) {
       triggerDrops.push({
         kind: "drop_trigger",
         table: t.table,
@@ -279,7 +288,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     }
   }
   for (const t of to.triggers) {
-    if (!keptTrigger(t)) {
+    if (!keptTrigger(t) && !withheldWith.has(lower(t.table))) {
       triggerCreates.push({
         kind: "create_trigger",
         table: t.table,

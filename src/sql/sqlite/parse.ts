@@ -12,11 +12,12 @@
 import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, unescapeString } from "../expr.ts";
-import { quoteExprIdent, quoteString } from "./quote.ts";
+import { quoteExprIdent, quoteIdent, quoteString } from "./quote.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
 import { groupAndOr } from "../_ddl.ts";
+import { lowerOutsideQuotes } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -37,9 +38,9 @@ function identifiers(node: Expr): Expr {
 }
 
 /** Canonical text of an expression in SQLite. */
-export function sqliteExpr(node: Expr): string {
+export function sqliteExpr(node: Expr, quote: (name: string) => string = quoteExprIdent): string {
   return printExpr(identifiers(node), {
-    quoteIdent: quoteExprIdent,
+    quoteIdent: quote,
     quoteString,
     backslashes: false,
     fallback: (n) => parser.exprToSQL(n, { database: "sqlite" }),
@@ -141,7 +142,7 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
         generated: d.generated
           ? { sql: sqliteExpr(d.generated.expr), stored: d.generated.storage_type === "stored" }
           : undefined,
-        check: d.check ? (d.check.definition as Expr[]).map(sqliteExpr).join(" AND ") : undefined,
+        check: d.check ? (d.check.definition as Expr[]).map((e) => sqliteExpr(e, quoteIdent)).join(" AND ") : undefined,
         extra: [],
         renamedFrom: renameFor(annotations, item.start, item.end),
         line: item.start,
@@ -177,7 +178,8 @@ function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Tabl
     } else if (ctype === "check") {
       table.checks.push({
         name: d.constraint ? identOf(d.constraint) : `check${++checkCount}`,
-        sql: (d.definition as Expr[]).map(sqliteExpr).join(" AND "),
+        // CHECKs are never re-read as generated columns: standard quotes, as the user would write them.
+        sql: (d.definition as Expr[]).map((e) => sqliteExpr(e, quoteIdent)).join(" AND "),
       });
     } else throw fail(stmt, `table "${name}": unsupported definition "${ctype || d.resource}"`);
   });
@@ -235,7 +237,7 @@ function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Ann
   });
 }
 
-const canonical = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
+const canonical = (s: string) => lowerOutsideQuotes(s.replace(/\s+/g, " ").trim());
 
 /** Parses a SQLite schema file (tables, indexes, views, triggers). */
 export function parseSqliteSchema(sql: string): Schema {

@@ -19,7 +19,8 @@ export function quoteString(value: string): string {
  * Quotes an identifier inside an expression with backticks, which SQLite
  * also accepts: node-sql-parser's sqlite grammar reads a double-quoted name
  * as a string in some positions (generated columns), so the text patchops
- * stores and re-parses would not read back (issue 15 tracks printing `"a"`).
+ * stores and re-parses would not read back. CHECKs, never read that way,
+ * are printed with double quotes.
  */
 export function quoteExprIdent(name: string): string {
   return "`" + name.replaceAll("`", "``") + "`";

@@ -1,0 +1,470 @@
+/**
+ * PostgreSQL's objects beyond tables, indexes and views, read statement by
+ * statement and compared by canonical text: enum, composite and range
+ * types, domains, sequences (and OWNED BY), functions and procedures,
+ * triggers, materialized views and their indexes, policies, row-level
+ * security, grants on tables and sequences, and comments.
+ *
+ * A focused reader of our own rather than node-sql-parser: its postgresql
+ * grammar rejects most of these statements (CREATE TYPE, DOMAIN, FUNCTION
+ * with dollar quoting, TRIGGER, POLICY), and what is compared here is the
+ * statement's text, not its structure. `sql apply` loads the target into a
+ * scratch schema and reads both sides from the catalogs, so both texts come
+ * from the same printer (pg_get_functiondef, pg_get_triggerdef, ...).
+ *
+ * @module
+ */
+
+import { PatchopsError } from "../../errors.ts";
+import type { Change, PgObject } from "../model.ts";
+import type { Statement } from "../split.ts";
+import { quoteIdent as q, quoteString } from "./quote.ts";
+
+const NAME = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`;
+const QNAME = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+
+/** A name as the server folds it: quoted kept, unquoted lower-cased; a qualifier dropped. */
+export function pgName(text: string): string {
+  const parts = [...text.matchAll(/"((?:[^"]|"")+)"|([\w$]+)/g)].map((m) =>
+    m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2]!.toLowerCase()
+  );
+  return parts.at(-1) ?? text;
+}
+
+/** Whitespace collapsed outside quotes and dollar-quoted bodies; keywords upper-cased. */
+export function normalizeText(sql: string): string {
+  let out = "";
+  const re = /\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$|'(?:[^']|'')*'|"(?:[^"]|"")*"|\s+|[^\s'"$]+|\$/g;
+  for (const m of sql.matchAll(re)) {
+    const t = m[0];
+    if (/^\s+$/.test(t)) out += " ";
+    else if (/^['"$]/.test(t)) out += t;
+    else out += t.replace(/\s*([(),])\s*/g, "$1").toUpperCase();
+  }
+  return out.replace(/\s*([(),])\s*/g, "$1").trim().replace(/;$/, "").trim();
+}
+
+function fail(stmt: Statement, why: string): PatchopsError {
+  return new PatchopsError("SqlUnsupported", `line ${stmt.line}: ${why}`);
+}
+
+/** The labels of `ENUM ('a', 'b')`. */
+function enumLabels(list: string): string[] {
+  return [...list.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'"));
+}
+
+const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"];
+const SEQUENCE_PRIVILEGES = ["USAGE", "SELECT", "UPDATE"];
+
+/**
+ * Reads one statement if it makes one of the objects this file knows;
+ * undefined when it is something else (tables, indexes, views).
+ */
+export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
+  const text = stmt.text.trim();
+  const line = stmt.line;
+  const obj = (kind: PgObject["kind"], name: string, more?: Partial<PgObject>): PgObject[] => [
+    { kind, name, canonical: normalizeText(text).replace(/^CREATE OR REPLACE /, "CREATE "), sql: text, line, ...more },
+  ];
+  let m = new RegExp(String.raw`^CREATE\s+TYPE\s+(${QNAME})\s+AS\s+ENUM\s*\(([\s\S]*)\)$`, "i").exec(text);
+  if (m) {
+    const labels = enumLabels(m[2]!);
+    return [{ kind: "enum", name: pgName(m[1]!), canonical: JSON.stringify(labels), sql: text, line, labels }];
+  }
+  m = new RegExp(String.raw`^CREATE\s+TYPE\s+(${QNAME})\s+AS\b`, "i").exec(text);
+  if (m) return obj("type", pgName(m[1]!));
+  m = new RegExp(String.raw`^CREATE\s+DOMAIN\s+(${QNAME})\s`, "i").exec(text);
+  if (m) return obj("domain", pgName(m[1]!));
+  m = new RegExp(String.raw`^CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})([\s\S]*)$`, "i").exec(text);
+  if (m) {
+    const name = pgName(m[1]!);
+    const owned = new RegExp(String.raw`\s+OWNED\s+BY\s+(${QNAME}(?:\s*\.\s*${NAME})?|NONE)`, "i").exec(m[2]!);
+    const rest = owned ? m[2]!.replace(owned[0], "") : m[2]!;
+    const seq = { kind: "sequence" as const, name, canonical: canonicalSequence(rest), sql: text, line };
+    if (!owned || /^none$/i.test(owned[1]!)) return [seq];
+    seq.sql = `CREATE SEQUENCE ${q(name)}${rest}`;
+    return [seq, ownedBy(name, owned[1]!, line)];
+  }
+  m = new RegExp(String.raw`^ALTER\s+SEQUENCE\s+(${QNAME})\s+OWNED\s+BY\s+(${QNAME}(?:\s*\.\s*${NAME})?)$`, "i").exec(
+    text,
+  );
+  if (m) return [ownedBy(pgName(m[1]!), m[2]!, line)];
+  m = new RegExp(String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+(${QNAME})\s*\(`, "i").exec(text);
+  if (m) {
+    const open = m[0].length - 1;
+    const close = matching(text, open);
+    if (close < 0) throw fail(stmt, "a function's argument list is not closed");
+    const args = argumentsForDrop(text.slice(open + 1, close));
+    const name = `${pgName(m[2]!)}(${args})`;
+    const kind = m[1]!.toUpperCase();
+    return obj("function", name, {
+      sql: text.replace(/^CREATE\s+(OR\s+REPLACE\s+)?/i, "CREATE OR REPLACE "),
+      on: `${kind} ${name}`,
+    });
+  }
+  m = new RegExp(
+    String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(${NAME})\s[\s\S]*?\sON\s+(${QNAME})\s`,
+    "i",
+  )
+    .exec(text);
+  if (m) return obj("trigger", `${q(pgName(m[1]!))} ON ${q(pgName(m[2]!))}`, { on: pgName(m[2]!) });
+  m = new RegExp(String.raw`^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})\s`, "i").exec(text);
+  if (m) return obj("matview", pgName(m[1]!));
+  m = new RegExp(String.raw`^CREATE\s+POLICY\s+(${NAME})\s+ON\s+(${QNAME})([\s\S]*)$`, "i").exec(text);
+  if (m) {
+    // Defaults spelt out, so that a policy written short equals the catalog's long form.
+    let rest = normalizeText(m[3]!);
+    if (!/\bAS (PERMISSIVE|RESTRICTIVE)\b/.test(rest)) rest = `AS PERMISSIVE ${rest}`;
+    if (!/\bFOR (ALL|SELECT|INSERT|UPDATE|DELETE)\b/.test(rest)) rest = rest.replace(/^(AS \w+)/, "$1 FOR ALL");
+    if (!/\bTO\b/.test(rest.replace(/\(.*$/, ""))) rest = rest.replace(/^(AS \w+ FOR \w+)/, "$1 TO PUBLIC");
+    const table = pgName(m[2]!);
+    return [{
+      kind: "policy",
+      name: `${q(pgName(m[1]!))} ON ${q(table)}`,
+      canonical: rest,
+      sql: text,
+      line,
+      on: table,
+    }];
+  }
+  m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(${QNAME})\s+(ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY$`, "i")
+    .exec(text);
+  if (m) {
+    const table = pgName(m[1]!);
+    const what = m[2]!.toUpperCase();
+    return [{ kind: "rls", name: `${what} ${q(table)}`, canonical: what, sql: text, line, on: table }];
+  }
+  m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:(TABLE|SEQUENCE)\s+)?([\s\S]+?)\s+TO\s+([\s\S]+?)(\s+WITH\s+GRANT\s+OPTION)?$/i
+    .exec(text);
+  if (m) {
+    if (/^(ALL\s+(TABLES|SEQUENCES|FUNCTIONS)|FUNCTION|SCHEMA|DATABASE|TYPE|DOMAIN|LANGUAGE)\b/i.test(m[3]!)) {
+      throw fail(stmt, "GRANT on tables, views and sequences is modelled; not on other objects");
+    }
+    if (/\(/.test(m[1]!)) throw fail(stmt, "column-level GRANT is not modelled");
+    const sequence = m[2]?.toUpperCase() === "SEQUENCE";
+    const privileges = m[1]!.split(",").map((p) => p.trim().toUpperCase().replace(/\s+/g, " "))
+      .flatMap((p) => /^ALL( PRIVILEGES)?$/.test(p) ? (sequence ? SEQUENCE_PRIVILEGES : TABLE_PRIVILEGES) : [p]);
+    const names = m[3]!.split(",").map((n) => pgName(n.trim()));
+    const grantees = m[4]!.split(",").map((g) => g.trim().replace(/^GROUP\s+/i, ""))
+      .map((g) => /^public$/i.test(g) ? "PUBLIC" : q(pgName(g)));
+    const option = m[5] ? " WITH GRANT OPTION" : "";
+    return names.flatMap((n) =>
+      grantees.flatMap((g) =>
+        privileges.map((p) => ({
+          kind: "grant" as const,
+          name: `${p} ON ${q(n)} TO ${g}`,
+          canonical: option,
+          sql: `GRANT ${p} ON ${sequence ? "SEQUENCE" : "TABLE"} ${q(n)} TO ${g}${option}`,
+          line,
+          on: n,
+        }))
+      )
+    );
+  }
+  if (/^REVOKE\b/i.test(text)) {
+    throw fail(stmt, "REVOKE in a schema file is not modelled: write the GRANTs the objects should have");
+  }
+  m = new RegExp(
+    String
+      .raw`^COMMENT\s+ON\s+(INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|TRIGGER|POLICY|CONSTRAINT)\s+([\s\S]+?)\s+IS\s+(NULL|'(?:[^']|'')*')$`,
+    "i",
+  ).exec(text);
+  if (m) {
+    const kind = m[1]!.toUpperCase().replace(/\s+/g, " ");
+    let target = m[2]!.trim();
+    let on: string | undefined;
+    const onTable = new RegExp(String.raw`^(${NAME})\s+ON\s+(${QNAME})$`, "i").exec(target);
+    if (onTable) {
+      on = pgName(onTable[2]!);
+      target = `${q(pgName(onTable[1]!))} ON ${q(on)}`;
+    } else if (kind === "FUNCTION" || kind === "PROCEDURE") {
+      const open = target.indexOf("(");
+      target = open < 0
+        ? pgName(target)
+        : `${pgName(target.slice(0, open))}(${argumentTypes(target.slice(open + 1, matching(target, open)))})`;
+      on = `${kind} ${target}`;
+    } else {
+      on = pgName(target);
+      target = q(on);
+    }
+    if (/^null$/i.test(m[3]!)) return [];
+    return [{
+      kind: "comment",
+      name: `${kind} ${target}`,
+      canonical: m[3]!,
+      sql: `COMMENT ON ${kind} ${target} IS ${m[3]}`,
+      line,
+      on,
+    }];
+  }
+  return undefined;
+}
+
+function ownedBy(sequence: string, column: string, line: number): PgObject {
+  const parts = [...column.matchAll(/"((?:[^"]|"")+)"|([\w$]+)/g)].map((x) => x[1] ?? x[2]!.toLowerCase());
+  const [table, col] = parts.slice(-2) as [string, string];
+  return {
+    kind: "owned",
+    name: sequence,
+    canonical: `${table}.${col}`,
+    sql: `ALTER SEQUENCE ${q(sequence)} OWNED BY ${q(table)}.${q(col)}`,
+    line,
+    on: table,
+  };
+}
+
+/** The sequence options PostgreSQL defaults, spelt out, so that `CREATE SEQUENCE s` equals the catalog's form. */
+function canonicalSequence(options: string): string {
+  const o = normalizeText(options);
+  const type = /\bAS (SMALLINT|INTEGER|INT|BIGINT|INT2|INT4|INT8)\b/.exec(o)?.[1] ?? "BIGINT";
+  const bits = { SMALLINT: 16, INT2: 16, INTEGER: 32, INT: 32, INT4: 32, BIGINT: 64, INT8: 64 }[type]!;
+  const max = (2n ** BigInt(bits - 1) - 1n).toString();
+  const inc = /\bINCREMENT (?:BY )?(-?\d+)/.exec(o)?.[1] ?? "1";
+  const up = !inc.startsWith("-");
+  const min = /\bMINVALUE (-?\d+)/.exec(o)?.[1] ?? (up ? "1" : `-${max}`);
+  const maxv = /\bMAXVALUE (-?\d+)/.exec(o)?.[1] ?? (up ? max : "-1");
+  const start = /\bSTART (?:WITH )?(-?\d+)/.exec(o)?.[1] ?? (up ? min : maxv);
+  const cache = /\bCACHE (\d+)/.exec(o)?.[1] ?? "1";
+  const cycle = /\bNO CYCLE\b/.test(o) ? "NO CYCLE" : /\bCYCLE\b/.test(o) ? "CYCLE" : "NO CYCLE";
+  const canonicalType = { 16: "smallint", 32: "integer", 64: "bigint" }[bits]!;
+  return `AS ${canonicalType} INCREMENT BY ${inc} MINVALUE ${min} MAXVALUE ${maxv} START WITH ${start} CACHE ${cache} ${cycle}`;
+}
+
+/** Index of the parenthesis closing the one at `open`, quotes respected; -1 if none. */
+function matching(text: string, open: number): number {
+  let depth = 0;
+  let quote = "";
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Splits at top-level commas. */
+function splitTop(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let quote = "";
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(list.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** The argument list without defaults, as DROP FUNCTION takes it. */
+function argumentsForDrop(list: string): string {
+  return splitTop(list).map((a) => normalizeText(a.replace(/\s+(DEFAULT|=)\s[\s\S]*$/i, "")).toLowerCase()).join(
+    ", ",
+  );
+}
+
+/** Only the argument types (COMMENT ON FUNCTION may name them with or without argument names). */
+function argumentTypes(list: string): string {
+  return splitTop(list).map((a) => normalizeText(a).toLowerCase()).join(", ");
+}
+
+/** Where an object's creation goes among the changes. */
+const RANK: Record<PgObject["kind"], number> = {
+  enum: 0,
+  type: 1,
+  domain: 2,
+  sequence: 3,
+  function: 4,
+  owned: 10,
+  matview: 11,
+  index: 12,
+  trigger: 13,
+  policy: 14,
+  rls: 15,
+  grant: 16,
+  comment: 17,
+};
+
+/** Changes for the objects: drops (before everything), creations before tables and after views. */
+export interface ObjectChanges {
+  drops: Change[];
+  /** Drops of objects made again with another definition: before `early`. */
+  replaced: Change[];
+  early: Change[];
+  late: Change[];
+}
+
+function dropOf(o: PgObject): Change {
+  const base = { ...(o.on !== undefined ? { table: o.on } : {}), description: `drop ${o.kind} ${o.name}` };
+  switch (o.kind) {
+    case "enum":
+    case "type":
+      return { ...base, kind: "drop_routine", sql: `DROP TYPE ${q(o.name)}` };
+    case "domain":
+      return { ...base, kind: "drop_routine", sql: `DROP DOMAIN ${q(o.name)}` };
+    case "sequence":
+      return {
+        ...base,
+        kind: "drop_routine",
+        sql: `DROP SEQUENCE ${q(o.name)}`,
+        destructive: `drops sequence ${q(o.name)} and its current value`,
+      };
+    case "owned":
+      return { ...base, kind: "alter_table", sql: `ALTER SEQUENCE ${q(o.name)} OWNED BY NONE` };
+    case "function": {
+      const kind = /^CREATE\s+(?:OR\s+REPLACE\s+)?PROCEDURE/i.test(o.sql) ? "PROCEDURE" : "FUNCTION";
+      const open = o.name.indexOf("(");
+      return { ...base, kind: "drop_routine", sql: `DROP ${kind} ${q(o.name.slice(0, open))}${o.name.slice(open)}` };
+    }
+    case "matview":
+      return { ...base, kind: "drop_view", sql: `DROP MATERIALIZED VIEW ${q(o.name)}` };
+    case "index":
+      return { ...base, kind: "drop_index", sql: `DROP INDEX ${q(o.name)}` };
+    case "trigger":
+      return { ...base, kind: "drop_trigger", sql: `DROP TRIGGER ${o.name}` };
+    case "policy":
+      return { ...base, kind: "alter_table", sql: `DROP POLICY ${o.name}` };
+    case "rls": {
+      const [what, table] = o.name.split(" ", 2) as [string, string];
+      return {
+        ...base,
+        kind: "alter_table",
+        sql: `ALTER TABLE ${table} ${what === "FORCE" ? "NO FORCE" : "DISABLE"} ROW LEVEL SECURITY`,
+      };
+    }
+    case "grant":
+      return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO /, " FROM ")}` };
+    case "comment":
+      return { ...base, kind: "comment", sql: `COMMENT ON ${o.name} IS NULL` };
+  }
+}
+
+function createOf(o: PgObject): Change {
+  const kind: Change["kind"] = o.kind === "trigger"
+    ? "create_trigger"
+    : o.kind === "matview"
+    ? "create_view"
+    : o.kind === "index"
+    ? "create_index"
+    : o.kind === "comment"
+    ? "comment"
+    : "create_routine";
+  return {
+    kind,
+    ...(o.on !== undefined ? { table: o.on } : {}),
+    sql: o.sql.replace(/;\s*$/, ""),
+    description: `create ${o.kind} ${o.name}`,
+  };
+}
+
+/** ALTER TYPE ... ADD VALUE for labels added to an enum; a removal or reordering is refused. */
+function enumChanges(cur: PgObject, des: PgObject): Change[] {
+  const have = [...cur.labels!];
+  const want = des.labels!;
+  const kept = want.filter((l) => have.includes(l));
+  if (have.length !== kept.length || kept.some((l, i) => have[i] !== l)) {
+    throw new PatchopsError(
+      "SqlUnsupported",
+      `line ${des.line}: enum type "${des.name}": removing, renaming or reordering values is not supported (PostgreSQL cannot drop an enum value; add values only)`,
+    );
+  }
+  const out: Change[] = [];
+  want.forEach((label, i) => {
+    if (have.includes(label)) return;
+    const where = i > 0 ? ` AFTER ${quoteString(want[i - 1]!)}` : have.length ? ` BEFORE ${quoteString(have[0]!)}` : "";
+    have.splice(i, 0, label);
+    out.push({
+      kind: "create_routine",
+      sql: `ALTER TYPE ${q(des.name)} ADD VALUE ${quoteString(label)}${where}`,
+      description: `add value ${label} to ${des.name}`,
+    });
+  });
+  return out;
+}
+
+/**
+ * Diffs the objects of two schemas. `remade` names relations (views,
+ * materialized views) that are dropped and made again whatever their
+ * objects: what belongs to them is made again too.
+ */
+export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<string>): ObjectChanges {
+  const key = (o: PgObject) => `${o.kind}\u0000${o.name}`;
+  const cur = new Map(from.map((o) => [key(o), o]));
+  const des = new Map(to.map((o) => [key(o), o]));
+  const drops: PgObject[] = [];
+  const creates: PgObject[] = [];
+  const early: Change[] = [];
+  const replaced = new Set<string>();
+  for (const o of from) {
+    const next = des.get(key(o));
+    if (!next) drops.push(o);
+    else if (next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence") {
+      // A function whose return type is unchanged is replaced in place; otherwise dropped and made again.
+      if (o.kind === "function" && sameReturns(o.sql, next.sql)) continue;
+      drops.push(o);
+    }
+  }
+  for (const o of drops) if (o.kind === "matview") remade.add(o.name);
+  for (const o of to) {
+    const prev = cur.get(key(o));
+    if (o.kind === "enum" && prev) {
+      if (prev.canonical !== o.canonical) early.push(...enumChanges(prev, o));
+      continue;
+    }
+    if (o.kind === "sequence" && prev) {
+      if (prev.canonical !== o.canonical) {
+        early.push({
+          kind: "create_routine",
+          sql: `ALTER SEQUENCE ${q(o.name)} ${o.canonical}`,
+          description: `alter sequence ${o.name}`,
+        });
+      }
+      continue;
+    }
+    if (o.kind === "matview" && remade.has(o.name)) {
+      creates.push(o);
+      replaced.add(o.name);
+      continue;
+    }
+    if (!prev || prev.canonical !== o.canonical || (o.on !== undefined && remade.has(o.on))) creates.push(o);
+  }
+  // What belonged to a dropped matview goes with it: only its creation is needed.
+  const gone = new Set([...drops.filter((o) => o.kind === "matview").map((o) => o.name), ...replaced]);
+  const kept = drops.filter((o) => !(o.on !== undefined && gone.has(o.on) && o.kind !== "matview"))
+    .filter((o) => !(o.kind === "comment" && des.has(key(o))))
+    .sort((a, b) => RANK[b.kind] - RANK[a.kind]);
+  const early0 = (o: PgObject) => RANK[o.kind] < 10 && des.has(key(o));
+  const late: Change[] = [];
+  for (const o of creates.sort((a, b) => RANK[a.kind] - RANK[b.kind])) {
+    (RANK[o.kind] < 10 ? early : late).push(createOf(o));
+  }
+  return {
+    drops: kept.filter((o) => !early0(o)).map(dropOf),
+    replaced: kept.filter(early0).map(dropOf),
+    early,
+    late,
+  };
+}
+
+function sameReturns(a: string, b: string): boolean {
+  const returns = (s: string) =>
+    /\bRETURNS\s+([\s\S]+?)\s+(LANGUAGE|AS|IMMUTABLE|STABLE|VOLATILE|STRICT|SECURITY|RETURN|BEGIN|PARALLEL|COST|ROWS|SET|WINDOW|LEAKPROOF|CALLED|SUPPORT|TRANSFORM)\b/i
+      .exec(s)?.[1]?.toLowerCase().replace(/\s+/g, " ") ?? "";
+  const proc = (s: string) => /^CREATE\s+(?:OR\s+REPLACE\s+)?PROCEDURE/i.test(s);
+  return proc(a) === proc(b) && returns(a) === returns(b);
+}

@@ -1,0 +1,161 @@
+/**
+ * PostgreSQL objects beyond tables offline (`sql diff --dialect postgres`):
+ * enum values added in place and removals refused, functions replaced in
+ * place only when their result type stays, grants expanded, and the
+ * regressions of issue 15 (a literal's case in views, `CREATE TABLE t ()`,
+ * partitioned tables created plain).
+ */
+
+import assert from "node:assert/strict";
+import { generateSchemaDiff } from "../../src/sql/mod.ts";
+
+const diff = (from: string | undefined, to: string) =>
+  generateSchemaDiff(from, to, { dialect: "postgres", allowDestructive: true });
+const sqls = (from: string | undefined, to: string) => diff(from, to).changes.map((c) => c.sql);
+
+Deno.test("enum values are added where the target puts them, before or after their neighbours", () => {
+  assert.deepEqual(
+    sqls(
+      "CREATE TYPE mood AS ENUM ('sad', 'happy');",
+      "CREATE TYPE mood AS ENUM ('awful', 'sad', 'ok', 'happy', 'ecstatic');",
+    ),
+    [
+      `ALTER TYPE "mood" ADD VALUE 'awful' BEFORE 'sad'`,
+      `ALTER TYPE "mood" ADD VALUE 'ok' AFTER 'sad'`,
+      `ALTER TYPE "mood" ADD VALUE 'ecstatic' AFTER 'happy'`,
+    ],
+  );
+});
+
+Deno.test("an enum value removed or reordered is refused, never dropped silently", () => {
+  for (const to of ["('sad')", "('happy', 'sad')"]) {
+    assert.throws(() => diff("CREATE TYPE mood AS ENUM ('sad', 'happy');", `CREATE TYPE mood AS ENUM ${to};`), {
+      code: "SqlUnsupported",
+      message: /enum type "mood": removing, renaming or reordering values is not supported/,
+    });
+  }
+});
+
+Deno.test("a function is replaced in place when its result type stays, dropped and made again when it changes", () => {
+  const f = (ret: string, body: string) =>
+    `CREATE FUNCTION add(a integer, b integer) RETURNS ${ret} LANGUAGE sql AS $$ ${body} $$;`;
+  assert.deepEqual(sqls(f("integer", "SELECT a + b"), f("integer", "SELECT b + a")), [
+    "CREATE OR REPLACE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql AS $$ SELECT b + a $$",
+  ]);
+  assert.deepEqual(sqls(f("integer", "SELECT a + b"), f("bigint", "SELECT a + b")), [
+    'DROP FUNCTION "add"(a integer, b integer)',
+    "CREATE OR REPLACE FUNCTION add(a integer, b integer) RETURNS bigint LANGUAGE sql AS $$ SELECT a + b $$",
+  ]);
+  assert.deepEqual(sqls(f("integer", "SELECT a + b"), "CREATE TABLE t (a int);").slice(-1), [
+    'DROP FUNCTION "add"(a integer, b integer)',
+  ]);
+});
+
+Deno.test("objects are made in dependency order and dropped in reverse", () => {
+  const to = `CREATE TYPE mood AS ENUM ('a');
+    CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TABLE t (id int, m mood);
+    CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+    ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY p ON t USING (true);
+    GRANT SELECT ON t TO PUBLIC;
+    COMMENT ON TYPE mood IS 'feelings';`;
+  const kinds = (list: string[]) => list.map((s) => s.split(/\s+/).slice(0, 2).join(" "));
+  const up = sqls(undefined, to);
+  assert.deepEqual(kinds(up), [
+    "CREATE TYPE",
+    "CREATE OR",
+    "CREATE TABLE",
+    "CREATE TRIGGER",
+    "CREATE POLICY",
+    "ALTER TABLE",
+    "GRANT SELECT",
+    "COMMENT ON",
+  ]);
+  const down = sqls(to, "CREATE TABLE t (id int, m text);");
+  assert.deepEqual(kinds(down), [
+    "COMMENT ON",
+    "REVOKE SELECT",
+    "ALTER TABLE",
+    "DROP POLICY",
+    "DROP TRIGGER",
+    "ALTER TABLE",
+    "DROP FUNCTION",
+    "DROP TYPE",
+  ]);
+  // The column stops using the type before the type goes.
+  assert.ok(
+    down.indexOf('ALTER TABLE "t" ALTER COLUMN "m" TYPE text USING "m"::text') < down.indexOf('DROP TYPE "mood"'),
+  );
+});
+
+Deno.test("GRANT ALL is the list of privileges; a REVOKE in a schema file is refused", () => {
+  assert.equal(sqls("CREATE TABLE t (a int);", "CREATE TABLE t (a int); GRANT ALL ON t TO PUBLIC;").length, 7);
+  assert.deepEqual(
+    sqls(
+      "CREATE TABLE t (a int); GRANT ALL ON t TO PUBLIC;",
+      "CREATE TABLE t (a int); GRANT SELECT ON TABLE t TO public;",
+    ),
+    [
+      'REVOKE INSERT ON "t" FROM PUBLIC',
+      'REVOKE UPDATE ON "t" FROM PUBLIC',
+      'REVOKE DELETE ON "t" FROM PUBLIC',
+      'REVOKE TRUNCATE ON "t" FROM PUBLIC',
+      'REVOKE REFERENCES ON "t" FROM PUBLIC',
+      'REVOKE TRIGGER ON "t" FROM PUBLIC',
+    ],
+  );
+  assert.throws(() => diff(undefined, "CREATE TABLE t (a int);\nREVOKE ALL ON t FROM PUBLIC;"), {
+    code: "SqlUnsupported",
+    message: /^line 2: REVOKE in a schema file is not modelled/,
+  });
+});
+
+Deno.test("regression (issue 15): a view's literal keeps its case, so 'Ann' and 'ann' differ", () => {
+  const v = (name: string) =>
+    `CREATE TABLE t (id int, name text); CREATE VIEW v AS SELECT id FROM t WHERE name = '${name}';`;
+  assert.equal(diff(v("ann"), v("Ann")).changes.length, 2);
+  assert.equal(diff(v("Ann"), v("Ann")).changes.length, 0);
+  const s = (name: string) =>
+    `CREATE TABLE t (id INTEGER, name TEXT); CREATE VIEW v AS SELECT id FROM t WHERE name = '${name}';`;
+  assert.equal(generateSchemaDiff(s("ann"), s("Ann"), { dialect: "sqlite" }).changes.length, 2);
+});
+
+Deno.test("regression (issue 15): a SQLite default keeps its case", () => {
+  const t = (d: string) => `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT '${d}');`;
+  assert.ok(generateSchemaDiff(t("ann"), t("Ann"), { dialect: "sqlite", allowDestructive: true }).changes.length > 0);
+});
+
+Deno.test("regression (issue 15): CREATE TABLE t () makes a table named t", () => {
+  assert.deepEqual(sqls(undefined, "CREATE TABLE t ();"), ['CREATE TABLE "t" (\n  \n)']);
+});
+
+Deno.test("regression (issue 15): partitioned, inherited and unlogged tables are refused, not created plain", () => {
+  for (
+    const t of [
+      "CREATE TABLE m (d date) PARTITION BY RANGE (d);",
+      "CREATE TABLE c (x int) INHERITS (p);",
+      "CREATE UNLOGGED TABLE u (x int);",
+    ]
+  ) {
+    assert.throws(() => diff(undefined, `CREATE TABLE p (x int);\n${t}`), {
+      code: "SqlUnsupported",
+      message: /^line 2: /,
+    });
+  }
+});
+
+Deno.test("columns of the user's types (enums, domains, ranges node-sql-parser does not know) keep their type", () => {
+  assert.deepEqual(
+    sqls(
+      "CREATE TABLE p (id int);",
+      `CREATE TYPE mood AS ENUM ('a'); CREATE TABLE p (id int, m mood, ms mood[], r tsrange, "q" "Quoted");`,
+    ).slice(1),
+    [
+      'ALTER TABLE "p" ADD COLUMN "m" mood',
+      'ALTER TABLE "p" ADD COLUMN "ms" mood[]',
+      'ALTER TABLE "p" ADD COLUMN "r" tsrange',
+      'ALTER TABLE "p" ADD COLUMN "q" "Quoted"',
+    ],
+  );
+});
