@@ -25,8 +25,21 @@
 
 import type { Change } from "../model.ts";
 import { topLevelItems } from "../_ddl.ts";
-import { quoteString } from "../mysql/quote.ts";
 import type { GuardedStatement } from "./model.ts";
+
+/**
+ * A string literal that reads the same whatever the server's sql_mode:
+ * quotes doubled rather than backslash-escaped (with NO_BACKSLASH_ESCAPES,
+ * `\'` would end the literal and let a name from the schema file write
+ * SQL), and text holding a backslash written as a hex literal, which no
+ * mode reads differently. Hand-written: the mysql2 escaper always uses
+ * backslashes.
+ */
+function literal(value: string): string {
+  if (!value.includes("\\")) return `'${value.replaceAll("'", "''")}'`;
+  const hex = Array.from(new TextEncoder().encode(value), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `_utf8mb4 X'${hex}'`;
+}
 
 /** Which server the guarded script is for. */
 export type MysqlFlavor = "mariadb" | "mysql";
@@ -93,23 +106,21 @@ function hasBody(c: Change): boolean {
 
 /** `information_schema` checks, evaluated on the server when the statement runs. */
 function exists(space: Space | "table" | "partitioned" | "virtual", table: string, name = ""): string {
-  const where = `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${quoteString(table)}`;
+  const where = `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)}`;
   switch (space) {
     case "table":
       return `EXISTS (SELECT 1 FROM information_schema.TABLES WHERE ${where})`;
     case "column":
-      return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${quoteString(name)})`;
+      return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${literal(name)})`;
     case "virtual":
       return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${
-        quoteString(name)
+        literal(name)
       } AND EXTRA = 'VIRTUAL GENERATED')`;
     case "index":
-      return `EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE ${where} AND INDEX_NAME = ${
-        quoteString(name)
-      })`;
+      return `EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE ${where} AND INDEX_NAME = ${literal(name)})`;
     case "constraint":
       return `EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE ${where} AND CONSTRAINT_NAME = ${
-        quoteString(name)
+        literal(name)
       })`;
     case "partitioned":
       return `EXISTS (SELECT 1 FROM information_schema.PARTITIONS WHERE ${where} AND PARTITION_NAME IS NOT NULL)`;
@@ -122,12 +133,10 @@ function exists(space: Space | "table" | "partitioned" | "virtual", table: strin
  * statement. Every step may run again: each SET recomputes from the catalog.
  */
 function dynamicAlter(head: string, items: { when?: string; sql: string }[], change: Change) {
-  const parts = items.map((i) =>
-    i.when === undefined ? quoteString(i.sql) : `IF(${i.when}, ${quoteString(i.sql)}, NULL)`
-  );
+  const parts = items.map((i) => i.when === undefined ? literal(i.sql) : `IF(${i.when}, ${literal(i.sql)}, NULL)`);
   const stmts = [
     `SET @patchops_ddl = CONCAT_WS(', ', ${parts.join(", ")})`,
-    `SET @patchops_ddl = IF(@patchops_ddl = '', 'DO 0', CONCAT(${quoteString(head + " ")}, @patchops_ddl))`,
+    `SET @patchops_ddl = IF(@patchops_ddl = '', 'DO 0', CONCAT(${literal(head + " ")}, @patchops_ddl))`,
     "PREPARE patchops_ddl FROM @patchops_ddl",
     "EXECUTE patchops_ddl",
     "DEALLOCATE PREPARE patchops_ddl",
@@ -269,7 +278,7 @@ export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): Guard
         } else {
           const when = `${exists("table", unquote(m[1]!))} AND NOT ${exists("table", unquote(m[2]!))}`;
           out.push(
-            { sql: `SET @patchops_ddl = IF(${when}, ${quoteString(sql)}, 'DO 0')`, change },
+            { sql: `SET @patchops_ddl = IF(${when}, ${literal(sql)}, 'DO 0')`, change },
             { sql: "PREPARE patchops_ddl FROM @patchops_ddl", change },
             { sql: "EXECUTE patchops_ddl", change },
             { sql: "DEALLOCATE PREPARE patchops_ddl", change },
