@@ -5,9 +5,13 @@
  */
 
 import assert from "node:assert/strict";
+import pg from "pg";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { guardChanges } from "../../src/sql/guard/mod.ts";
 import { connect, HAVE_MYSQL, runIn, withDatabases } from "./_mariadb.ts";
+import { have, PG_URL } from "../_env.ts";
+
+const HAVE_PG = await have("postgres");
 
 type Row = Record<string, unknown>;
 
@@ -56,5 +60,91 @@ Deno.test({
     } finally {
       await conn.end();
     }
+  },
+});
+
+const RUN = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+
+/**
+ * Diffs `from` and `to` for PostgreSQL, runs the guarded statements one by
+ * one (autocommit, as a tool that splits the script would) twice in a fresh
+ * schema after `setup`, and returns the columns and constraints of table
+ * `table` there.
+ */
+async function runPostgres(from: string, to: string, table: string, setup = "") {
+  const plan = guardChanges(
+    generateSchemaDiff(from, to, { dialect: "postgres", allowDestructive: true }).changes,
+    "postgres",
+  );
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  const s = `pt_guardq_${RUN}_${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await client.query(`CREATE SCHEMA ${s}; SET search_path TO ${s}`);
+    await client.query(from);
+    if (setup) await client.query(setup);
+    for (let run = 1; run <= 2; run++) {
+      for (const st of plan.statements) {
+        try {
+          await client.query(st.sql);
+        } catch (err) {
+          throw new Error(`run ${run}: ${st.sql}\n(${(err as Error).message})`);
+        }
+      }
+    }
+    const columns: string[] = (await client.query(
+      `SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
+       ORDER BY attnum`,
+      [`"${table.replaceAll('"', '""')}"`],
+    )).rows.map((r: Row) => String(r.attname));
+    const constraints: string[] = (await client.query(
+      `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = to_regclass($1)
+       ORDER BY conname`,
+      [`"${table.replaceAll('"', '""')}"`],
+    )).rows.map((r: Row) => `${String(r.conname)}: ${String(r.def)}`);
+    return { plan, columns, constraints };
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await client.end();
+  }
+}
+
+Deno.test({
+  name: "guarded PostgreSQL: ';' and ALTER TABLE inside a literal stay in their statement",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The diff joins the statements of one change with ";\n"; the guard must not cut inside a literal.
+    const from = "CREATE TABLE t (id int PRIMARY KEY, v text);";
+    const to = `CREATE TABLE t (id int PRIMARY KEY, v text,
+      w text DEFAULT 'y;\nALTER TABLE t DROP COLUMN v',
+      CONSTRAINT c CHECK (v <> 'x;\nALTER TABLE t DROP COLUMN id; --'));`;
+    const { plan, columns, constraints } = await runPostgres(from, to, "t");
+    assert.deepEqual(plan.statements.filter((s) => s.unguarded !== undefined).map((s) => s.sql), []);
+    assert.deepEqual(columns, ["id", "v", "w"]);
+    assert.equal(constraints.length, 2);
+    assert.match(constraints[0]!, /^c: CHECK .*'x;\nALTER TABLE t DROP COLUMN id; --'/s);
+  },
+});
+
+Deno.test({
+  name: "guarded PostgreSQL: names with quotes and backslashes are checked right with standard_conforming_strings off",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const from = `CREATE TABLE "t\\'" (id int PRIMARY KEY, "a\\'b" int);`;
+    const to = `CREATE TABLE "t\\'" (id int PRIMARY KEY, "c\\''" int, -- @renamed from="a\\'b"
+      CONSTRAINT "k\\'" CHECK ("c\\''" > 0));`;
+    const { plan, columns, constraints } = await runPostgres(
+      from,
+      to,
+      "t\\'",
+      "SET standard_conforming_strings = off; SET escape_string_warning = off",
+    );
+    assert.ok(plan.statements.some((s) => s.sql.startsWith("DO ")), "the rename and the check run in DO blocks");
+    assert.deepEqual(columns, ["id", "c\\''"]);
+    assert.deepEqual(constraints.map((c) => c.split(":")[0]), ["k\\'", "t\\'_pkey"]);
   },
 });

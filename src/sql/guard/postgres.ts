@@ -12,7 +12,7 @@
  */
 
 import type { Change } from "../model.ts";
-import { quoteString } from "../postgres/quote.ts";
+import { splitStatements } from "../split.ts";
 import type { GuardedStatement } from "./model.ts";
 
 const ID = '("(?:[^"]|"")*")';
@@ -20,6 +20,17 @@ const ID = '("(?:[^"]|"")*")';
 /** The name inside a double-quoted identifier. */
 function unquote(ident: string): string {
   return ident.slice(1, -1).replaceAll('""', '"');
+}
+
+/**
+ * A string literal that reads the same whatever standard_conforming_strings
+ * says: with it off, a backslash in a plain literal escapes the next
+ * character, so a name holding `\'` would end the literal early. An E''
+ * literal always reads backslash escapes.
+ */
+function literal(value: string): string {
+  if (!value.includes("\\")) return `'${value.replaceAll("'", "''")}'`;
+  return `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
 
 const TAG = "$patchops$";
@@ -32,15 +43,15 @@ function doIf(condition: string, statement: string): string | undefined {
 
 /** A column of table `table` (a quoted identifier) exists. */
 function columnExists(table: string, column: string): string {
-  return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${quoteString(table)}) AND attname = ${
-    quoteString(column)
+  return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${literal(table)}) AND attname = ${
+    literal(column)
   } AND attnum > 0 AND NOT attisdropped)`;
 }
 
 /** A constraint named `name` exists on table `table` (a quoted identifier). */
 function constraintExists(table: string, name: string): string {
-  return `EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${quoteString(table)}) AND conname = ${
-    quoteString(name)
+  return `EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${literal(table)}) AND conname = ${
+    literal(name)
   })`;
 }
 
@@ -99,6 +110,39 @@ function guardOne(sql: string, change: Change): GuardedStatement {
 }
 
 /**
+ * Whether `text` ends outside any string, quoted name, dollar quote or
+ * comment: a statement that follows it starts a statement of its own.
+ */
+function endsAtTopLevel(text: string): boolean {
+  try {
+    const { statements } = splitStatements(`${text};\nSELECT 1`, { dialect: "postgres" });
+    return statements.at(-1)?.text === "SELECT 1";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The statements of a change made of several, split where the diff joined
+ * them. A `;\n` followed by ALTER TABLE inside a literal (a default or a
+ * CHECK written by the schema's author) is not a split: cut there, the rest
+ * of the literal would run as statements of its own.
+ */
+function statementsOf(sql: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const part of sql.split(/;\n(?=ALTER TABLE )/)) {
+    current = current === undefined ? part : `${current};\n${part}`;
+    if (endsAtTopLevel(current)) {
+      out.push(current);
+      current = undefined;
+    }
+  }
+  if (current !== undefined) out.push(current);
+  return out;
+}
+
+/**
  * Rewrites the changes of a PostgreSQL diff as guarded statements, in order.
  * A change made of several statements gives several; a statement patchops
  * cannot guard is kept as it is, with the reason in `unguarded`.
@@ -106,7 +150,7 @@ function guardOne(sql: string, change: Change): GuardedStatement {
 export function guardPostgresChanges(changes: Change[]): GuardedStatement[] {
   const out: GuardedStatement[] = [];
   for (const change of changes) {
-    const parts = change.sql.split(/;\n(?=ALTER TABLE )/);
+    const parts = statementsOf(change.sql);
     const guarded = parts.map((sql) => guardOne(sql, change));
     if (parts.length > 1 && change.kind === "modify_column" && change.destructive) {
       // A column recreated (identity, serial, generated): each step may run again, but a second run
