@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
-import { guardChanges } from "../../src/sql/guard/mod.ts";
+import { guardChanges, renderGuardedScript } from "../../src/sql/guard/mod.ts";
+import { DatabaseSync } from "node:sqlite";
 import { connect, HAVE_MYSQL, runIn, withDatabases } from "./_mariadb.ts";
 import { have, PG_URL } from "../_env.ts";
 
@@ -147,4 +148,31 @@ Deno.test({
     assert.deepEqual(columns, ["id", "c\\''"]);
     assert.deepEqual(constraints.map((c) => c.split(":")[0]), ["k\\'", "t\\'_pkey"]);
   },
+});
+
+Deno.test("guarded SQLite: a rebuild never drops a user's table that has the temporary table's name", () => {
+  // The guard drops a leftover temporary table before each rebuild; the user may own one of that name.
+  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+    CREATE TABLE patchops_new_t (x TEXT); CREATE TABLE patchops_new_t_2 (y TEXT);`;
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);
+    CREATE TABLE patchops_new_t (x TEXT); CREATE TABLE patchops_new_t_2 (y TEXT);`;
+  const plan = guardChanges(
+    generateSchemaDiff(from, to, { dialect: "sqlite", allowDestructive: true }).changes,
+    "sqlite",
+  );
+  const script = renderGuardedScript(plan).join("\n");
+  const db = new DatabaseSync(":memory:");
+  try {
+    db.exec(from);
+    db.exec(
+      "INSERT INTO t VALUES (1, '5'); INSERT INTO patchops_new_t VALUES ('keep'); INSERT INTO patchops_new_t_2 VALUES ('me')",
+    );
+    db.exec(script);
+    db.exec(script);
+    assert.deepEqual(db.prepare("SELECT x FROM patchops_new_t").all().map((r) => r.x), ["keep"]);
+    assert.deepEqual(db.prepare("SELECT y FROM patchops_new_t_2").all().map((r) => r.y), ["me"]);
+    assert.deepEqual(db.prepare("SELECT id, typeof(a) AS ty FROM t").all().map((r) => [r.id, r.ty]), [[1, "integer"]]);
+  } finally {
+    db.close();
+  }
 });
