@@ -10,6 +10,7 @@ import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { guardChanges, renderGuardedScript } from "../../src/sql/guard/mod.ts";
 import { DatabaseSync } from "node:sqlite";
 import { connect, HAVE_MYSQL, runIn, withDatabases } from "./_mariadb.ts";
+import { check, type GuardCase } from "./_guarded_mysql.ts";
 import { have, PG_URL } from "../_env.ts";
 
 const HAVE_PG = await have("postgres");
@@ -175,4 +176,32 @@ Deno.test("guarded SQLite: a rebuild never drops a user's table that has the tem
   } finally {
     db.close();
   }
+});
+
+Deno.test({
+  name: "guarded MariaDB and MySQL 8 forms: a column renamed while its old name is added again, run twice and resumed",
+  ignore: !HAVE_MYSQL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Once b and the new a both exist, a second run must neither rename a again nor skip adding it the first time.
+    const c: GuardCase = {
+      name: "rename and re-add",
+      from: "CREATE TABLE t (id int PRIMARY KEY, a int, KEY ka (a));",
+      to: `CREATE TABLE t (id int PRIMARY KEY, b int, -- @renamed from=a
+        a varchar(10), KEY ka (b), KEY kn (a));`,
+      data: "INSERT INTO t VALUES (1, 5);",
+      oneWay: true,
+    };
+    const conn = await connect();
+    try {
+      await withDatabases(conn, 2, async ([a, b]) => {
+        for (const flavor of ["mariadb", "mysql"] as const) {
+          await check(conn, { c, from: c.from, to: c.to, flavor, dbs: [a!, b!] });
+        }
+      });
+    } finally {
+      await conn.end();
+    }
+  },
 });

@@ -60,6 +60,8 @@ interface Clause {
   name?: string;
   /** ADD PRIMARY KEY. */
   primary?: boolean;
+  /** The new name of a renamed column or index. */
+  to?: string;
 }
 
 /** Reads one ALTER TABLE clause as printed by the MySQL diff. */
@@ -73,7 +75,7 @@ function classify(sql: string): Clause | undefined {
     return { sql, op: "modify", space: "column", name: unquote(m[1]!) };
   }
   if ((m = new RegExp(`^CHANGE COLUMN ${ID} ${ID}`).exec(sql))) {
-    return { sql, op: "change", space: "column", name: unquote(m[1]!) };
+    return { sql, op: "change", space: "column", name: unquote(m[1]!), to: unquote(m[2]!) };
   }
   if (/^ADD PRIMARY KEY /.test(sql)) return { sql, op: "add", space: "index", name: "PRIMARY", primary: true };
   if ((m = new RegExp(`^ADD (?:UNIQUE |FULLTEXT |SPATIAL )?KEY ${ID}`).exec(sql))) {
@@ -84,7 +86,7 @@ function classify(sql: string): Clause | undefined {
     return { sql, op: "drop", space: "index", name: unquote(m[1]!) };
   }
   if ((m = new RegExp(`^RENAME INDEX ${ID} TO ${ID}$`).exec(sql))) {
-    return { sql, op: "rename", space: "index", name: unquote(m[1]!) };
+    return { sql, op: "rename", space: "index", name: unquote(m[1]!), to: unquote(m[2]!) };
   }
   if (new RegExp(`^ALTER INDEX ${ID} (NOT )?IGNORED$`).test(sql)) return { sql, op: "always" };
   if ((m = new RegExp(`^ADD CONSTRAINT ${ID} (CHECK|FOREIGN KEY) `).exec(sql))) {
@@ -173,16 +175,29 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
     ], change);
   }
 
-  if (flavor === "mysql") {
+  // A column renamed and its old name added again (b was a, a is new): once both exist, neither may run
+  // again. MariaDB's IF [NOT] EXISTS cannot say that, so such an ALTER takes the MySQL 8 form there too.
+  const at = (space: Space | "partitioned", name?: string) => exists(space, table, name);
+  const renaming = clauses.filter((c) => c.to !== undefined);
+  const renameDue = (r: Clause) =>
+    r.name!.toLowerCase() === r.to!.toLowerCase()
+      ? at(r.space!, r.name!)
+      : `(${at(r.space!, r.name!)} AND NOT ${at(r.space!, r.to!)})`;
+  const renamedAway = (c: Clause) => renaming.find((r) => key(r) === key(c));
+  if (flavor === "mysql" || clauses.some((c) => c.op === "add" && renamedAway(c))) {
     const items = clauses.map((c) => {
-      const at = (space: Space | "partitioned", name?: string) => exists(space, table, name);
       switch (c.op) {
-        case "add":
-          return paired(c) ? { sql: c.sql } : { when: `NOT ${at(c.space!, c.name!)}`, sql: c.sql };
-        case "drop":
-        case "modify":
+        case "add": {
+          if (paired(c)) return { sql: c.sql };
+          const r = renamedAway(c);
+          const missing = `NOT ${at(c.space!, c.name!)}`;
+          return { when: r ? `(${missing} OR ${renameDue(r)})` : missing, sql: c.sql };
+        }
         case "change":
         case "rename":
+          return { when: renameDue(c), sql: c.sql };
+        case "drop":
+        case "modify":
           return { when: at(c.space!, c.name!), sql: c.sql };
         case "remove_partitioning":
           return { when: at("partitioned"), sql: c.sql };

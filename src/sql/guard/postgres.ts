@@ -91,7 +91,8 @@ function guardOne(sql: string, change: Change): GuardedStatement {
       return block(`NOT ${constraintExists(table, unquote(n[1]!))}`, sql);
     }
     if ((n = new RegExp(`^RENAME COLUMN ${ID} TO ${ID}$`).exec(rest))) {
-      return block(columnExists(table, unquote(n[1]!)), sql);
+      // Once the new name exists the rename is done, even where a new column took the old name since.
+      return block(`${columnExists(table, unquote(n[1]!))} AND NOT ${columnExists(table, unquote(n[2]!))}`, sql);
     }
     // Setting a type, default or NOT NULL again to what it already is changes nothing.
     if (new RegExp(`^ALTER COLUMN ${ID} (TYPE |SET DEFAULT |DROP DEFAULT$|SET NOT NULL$|DROP NOT NULL$)`).test(rest)) {
