@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
-import { guardChanges, renderGuardedScript } from "../../src/sql/guard/mod.ts";
+import { guardChanges, guardHeader, renderGuardedScript } from "../../src/sql/guard/mod.ts";
+import type { Change } from "../../src/sql/model.ts";
 import { DatabaseSync } from "node:sqlite";
 import { connect, HAVE_MYSQL, runIn, withDatabases } from "./_mariadb.ts";
 import { check, type GuardCase } from "./_guarded_mysql.ts";
@@ -204,4 +205,49 @@ Deno.test({
       await conn.end();
     }
   },
+});
+
+Deno.test({
+  name: "guarded PostgreSQL: ADD VALUE is guarded on the named type, not on text inside its quoted name",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The diff does not make ALTER TYPE yet: the change is given as a future diff would print it.
+    const change: Change = {
+      kind: "alter_table",
+      sql: `ALTER TYPE "m ADD VALUE x" ADD VALUE 'c'`,
+      description: "add value c",
+    };
+    const plan = guardChanges([change], "postgres");
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    const s = `pt_guardq_${RUN}_enum`;
+    try {
+      // A decoy type whose name the old rewrite produced.
+      await client.query(`CREATE SCHEMA ${s}; SET search_path TO ${s};
+        CREATE TYPE "m ADD VALUE x" AS ENUM ('a'); CREATE TYPE "m ADD VALUE IF NOT EXISTS x" AS ENUM ('a')`);
+      for (let run = 1; run <= 2; run++) for (const st of plan.statements) await client.query(st.sql);
+      const values = async (t: string) =>
+        (await client.query(`SELECT unnest(enum_range(NULL::"${t}"))::text AS v`)).rows.map((r: Row) => r.v);
+      assert.deepEqual(await values("m ADD VALUE x"), ["a", "c"]);
+      assert.deepEqual(await values("m ADD VALUE IF NOT EXISTS x"), ["a"]);
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await client.end();
+    }
+  },
+});
+
+Deno.test("guarded PostgreSQL: a statement with CONCURRENTLY only in a literal is not claimed to be guarded", () => {
+  const change: Change = {
+    kind: "create_routine",
+    sql: "CREATE FUNCTION \"f\"() RETURNS text LANGUAGE sql AS $$ SELECT ' CONCURRENTLY ' $$",
+    description: "create function f",
+  };
+  const header = guardHeader(guardChanges([change], "postgres")).join("\n");
+  assert.match(
+    header,
+    /^-- guarded, except 1 statement that may fail if run twice:\n--   statement 1 \(create function f\)/,
+  );
 });

@@ -99,14 +99,29 @@ function guardOne(sql: string, change: Change): GuardedStatement {
       return ok(sql);
     }
   }
-  if (/^ALTER TYPE .* ADD VALUE /is.test(sql)) {
+  // Only the type's own name is read: " ADD VALUE " inside a quoted name must not be taken for the clause.
+  if ((m = new RegExp(`^(ALTER TYPE (?:${ID}\\.)?${ID} ADD VALUE )(?!IF NOT EXISTS )`).exec(sql))) {
     return {
-      sql: sql.replace(/ ADD VALUE (?!IF NOT EXISTS )/i, " ADD VALUE IF NOT EXISTS "),
+      sql: `${m[1]!}IF NOT EXISTS ${sql.slice(m[0].length)}`,
       change,
       noTransaction: "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run in a transaction",
     };
   }
-  if (/ CONCURRENTLY /i.test(sql)) return { sql, change, noTransaction: "CONCURRENTLY cannot run in a transaction" };
+  if (new RegExp(`^ALTER TYPE (?:${ID}\\.)?${ID} ADD VALUE IF NOT EXISTS `).test(sql)) {
+    return { sql, change, noTransaction: "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run in a transaction" };
+  }
+  const concurrently = "CONCURRENTLY cannot run in a transaction";
+  if ((m = /^(CREATE (?:UNIQUE )?INDEX CONCURRENTLY |DROP INDEX CONCURRENTLY )(?!IF )/.exec(sql))) {
+    const guard = m[1]!.startsWith("CREATE") ? "IF NOT EXISTS " : "IF EXISTS ";
+    return { sql: `${m[1]!}${guard}${sql.slice(m[0].length)}`, change, noTransaction: concurrently };
+  }
+  if (/^(CREATE (UNIQUE )?INDEX CONCURRENTLY IF NOT EXISTS|DROP INDEX CONCURRENTLY IF EXISTS) /.test(sql)) {
+    return { sql, change, noTransaction: concurrently };
+  }
+  // CONCURRENTLY elsewhere (or in a literal): kept out of the transaction, but not claimed to be guarded.
+  if (/ CONCURRENTLY /i.test(sql)) {
+    return { sql, change, noTransaction: concurrently, unguarded: "patchops has no guard for this statement" };
+  }
   return { sql, change, unguarded: "patchops has no guard for this statement" };
 }
 
