@@ -251,3 +251,33 @@ Deno.test("guarded PostgreSQL: a statement with CONCURRENTLY only in a literal i
     /^-- guarded, except 1 statement that may fail if run twice:\n--   statement 1 \(create function f\)/,
   );
 });
+
+Deno.test({
+  name: "guarded MariaDB form: a foreign key whose name holds ' FOREIGN KEY (' keeps its name and its guard",
+  ignore: !HAVE_MYSQL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const from = "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, p int);";
+    const to = `CREATE TABLE p (id int PRIMARY KEY);
+      CREATE TABLE c (id int PRIMARY KEY, p int, CONSTRAINT \`f FOREIGN KEY (\` FOREIGN KEY (p) REFERENCES p (id));`;
+    const plan = guardChanges(
+      generateSchemaDiff(from, to, { dialect: "mariadb", allowDestructive: true }).changes,
+      "mariadb",
+    );
+    const conn = await connect();
+    try {
+      await withDatabases(conn, 1, async ([db]) => {
+        await runIn(conn, db!, from);
+        for (let run = 1; run <= 2; run++) for (const s of plan.statements) await conn.query(s.sql);
+        const [rows] = await conn.query(
+          `SELECT CONSTRAINT_NAME AS n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`,
+          [db],
+        ) as [Row[], unknown];
+        assert.deepEqual(rows.map((r) => r.n), ["f FOREIGN KEY ("]);
+      });
+    } finally {
+      await conn.end();
+    }
+  },
+});

@@ -228,7 +228,8 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
         if (/^ADD CONSTRAINT `(?:[^`]|``)*` CHECK /.test(c.sql)) {
           return c.sql.replace(/^ADD CONSTRAINT /, "ADD CONSTRAINT IF NOT EXISTS ");
         }
-        return c.sql.replace(/ FOREIGN KEY \(/, " FOREIGN KEY IF NOT EXISTS (");
+        // After the constraint's name: " FOREIGN KEY (" may also be inside that name.
+        return c.sql.replace(new RegExp(`^(ADD CONSTRAINT ${ID} FOREIGN KEY) `), "$1 IF NOT EXISTS ");
       case "drop":
         if (c.name === "PRIMARY" && c.space === "index") return "DROP INDEX IF EXISTS `PRIMARY`";
         return c.sql.replace(/^DROP (COLUMN|INDEX|CONSTRAINT|FOREIGN KEY) /, "DROP $1 IF EXISTS ");
