@@ -281,3 +281,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test("guarded script: the header's one-transaction claim and BEGIN/COMMIT agree when a statement is withheld", () => {
+  const changes: Change[] = [
+    { kind: "add_column", sql: `ALTER TABLE "t" ADD COLUMN "a" int`, description: "add column a" },
+    {
+      kind: "drop_index",
+      sql: `DROP INDEX CONCURRENTLY "t_b"`,
+      description: "drop index t_b",
+      destructive: "drops index t_b",
+    },
+  ];
+  const plan = guardChanges(changes, "postgres");
+  for (const withheld of [new Set<Change>(), new Set([changes[1]!])]) {
+    const header = guardHeader(plan, withheld).includes("-- the whole script runs in one transaction");
+    const script = renderGuardedScript(plan, { withheld });
+    assert.equal(script[0] === "BEGIN;", header, `withheld: ${withheld.size}`);
+  }
+  // Withheld, the concurrent drop is a comment and the rest runs in one transaction.
+  assert.equal(renderGuardedScript(plan, { withheld: new Set([changes[1]!]) })[0], "BEGIN;");
+});
