@@ -301,3 +301,32 @@ Deno.test("guarded script: the header's one-transaction claim and BEGIN/COMMIT a
   // Withheld, the concurrent drop is a comment and the rest runs in one transaction.
   assert.equal(renderGuardedScript(plan, { withheld: new Set([changes[1]!]) })[0], "BEGIN;");
 });
+
+Deno.test({
+  name: "guarded PostgreSQL: a literal holding $patchops$ is not put in a DO block, and the header names it",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Inside DO $patchops$ ... $patchops$ the literal would end the block and run the rest as statements.
+    const from = "CREATE TABLE keep (id int); CREATE TABLE t (id int PRIMARY KEY, v text);";
+    const to = `CREATE TABLE keep (id int);
+      CREATE TABLE t (id int PRIMARY KEY, v text, CONSTRAINT c CHECK (v <> '$patchops$; DROP TABLE keep; --'));`;
+    const plan = guardChanges(generateSchemaDiff(from, to, { dialect: "postgres" }).changes, "postgres");
+    assert.match(guardHeader(plan).join("\n"), /^-- {3}statement 1 \(.*\): the statement holds \$patchops\$/m);
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    const s = `pt_guardq_${RUN}_tag`;
+    try {
+      await client.query(`CREATE SCHEMA ${s}; SET search_path TO ${s}; ${from}`);
+      for (const st of plan.statements) await client.query(st.sql);
+      const r = await client.query(
+        "SELECT to_regclass('keep') IS NOT NULL AS kept, (SELECT count(*) FROM pg_constraint WHERE conname = 'c' AND conrelid = to_regclass('t'))::int AS n",
+      );
+      assert.deepEqual(r.rows[0], { kept: true, n: 1 });
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await client.end();
+    }
+  },
+});
