@@ -37,6 +37,15 @@ const table = (name: string, from: string, to: string, more?: Partial<Case>) =>
 table("columns: add and drop", "id int PRIMARY KEY", "id int PRIMARY KEY, a text, b int DEFAULT 3", {
   data: "INSERT INTO t VALUES (1);",
 });
+// Once b and the new a both exist, a second run must not rename a again.
+table(
+  "columns: renamed while the old name is added again",
+  "id int PRIMARY KEY, a int",
+  `id int PRIMARY KEY,
+  b int, -- @renamed from=a
+  a text`,
+  { data: "INSERT INTO t VALUES (1, 5);", oneWay: true },
+);
 table("types: int and bigint", "id int PRIMARY KEY, v int", "id int PRIMARY KEY, v bigint", {
   data: "INSERT INTO t VALUES (1, 5);",
 });

@@ -109,6 +109,8 @@ export function renderGuardedScript(plan: GuardedPlan, options?: RenderGuardedOp
       body.push(`-- destructive: ${commentText(s.change.destructive)}\n${stmt}`);
     } else body.push(stmt);
   }
-  const inTx = plan.transaction && plan.statements.every((s) => s.noTransaction === undefined);
+  // A withheld statement is a comment: it does not keep the others out of a transaction (the header says the same).
+  const inTx = plan.transaction &&
+    plan.statements.every((s) => s.noTransaction === undefined || withheld?.has(s.change));
   return inTx ? [`${plan.transaction!.begin};`, ...body, `${plan.transaction!.commit};`] : body;
 }

@@ -25,8 +25,21 @@
 
 import type { Change } from "../model.ts";
 import { topLevelItems } from "../_ddl.ts";
-import { quoteString } from "../mysql/quote.ts";
 import type { GuardedStatement } from "./model.ts";
+
+/**
+ * A string literal that reads the same whatever the server's sql_mode:
+ * quotes doubled rather than backslash-escaped (with NO_BACKSLASH_ESCAPES,
+ * `\'` would end the literal and let a name from the schema file write
+ * SQL), and text holding a backslash written as a hex literal, which no
+ * mode reads differently. Hand-written: the mysql2 escaper always uses
+ * backslashes.
+ */
+function literal(value: string): string {
+  if (!value.includes("\\")) return `'${value.replaceAll("'", "''")}'`;
+  const hex = Array.from(new TextEncoder().encode(value), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `_utf8mb4 X'${hex}'`;
+}
 
 /** Which server the guarded script is for. */
 export type MysqlFlavor = "mariadb" | "mysql";
@@ -47,6 +60,8 @@ interface Clause {
   name?: string;
   /** ADD PRIMARY KEY. */
   primary?: boolean;
+  /** The new name of a renamed column or index. */
+  to?: string;
 }
 
 /** Reads one ALTER TABLE clause as printed by the MySQL diff. */
@@ -60,7 +75,7 @@ function classify(sql: string): Clause | undefined {
     return { sql, op: "modify", space: "column", name: unquote(m[1]!) };
   }
   if ((m = new RegExp(`^CHANGE COLUMN ${ID} ${ID}`).exec(sql))) {
-    return { sql, op: "change", space: "column", name: unquote(m[1]!) };
+    return { sql, op: "change", space: "column", name: unquote(m[1]!), to: unquote(m[2]!) };
   }
   if (/^ADD PRIMARY KEY /.test(sql)) return { sql, op: "add", space: "index", name: "PRIMARY", primary: true };
   if ((m = new RegExp(`^ADD (?:UNIQUE |FULLTEXT |SPATIAL )?KEY ${ID}`).exec(sql))) {
@@ -71,7 +86,7 @@ function classify(sql: string): Clause | undefined {
     return { sql, op: "drop", space: "index", name: unquote(m[1]!) };
   }
   if ((m = new RegExp(`^RENAME INDEX ${ID} TO ${ID}$`).exec(sql))) {
-    return { sql, op: "rename", space: "index", name: unquote(m[1]!) };
+    return { sql, op: "rename", space: "index", name: unquote(m[1]!), to: unquote(m[2]!) };
   }
   if (new RegExp(`^ALTER INDEX ${ID} (NOT )?IGNORED$`).test(sql)) return { sql, op: "always" };
   if ((m = new RegExp(`^ADD CONSTRAINT ${ID} (CHECK|FOREIGN KEY) `).exec(sql))) {
@@ -93,23 +108,21 @@ function hasBody(c: Change): boolean {
 
 /** `information_schema` checks, evaluated on the server when the statement runs. */
 function exists(space: Space | "table" | "partitioned" | "virtual", table: string, name = ""): string {
-  const where = `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${quoteString(table)}`;
+  const where = `TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${literal(table)}`;
   switch (space) {
     case "table":
       return `EXISTS (SELECT 1 FROM information_schema.TABLES WHERE ${where})`;
     case "column":
-      return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${quoteString(name)})`;
+      return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${literal(name)})`;
     case "virtual":
       return `EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE ${where} AND COLUMN_NAME = ${
-        quoteString(name)
+        literal(name)
       } AND EXTRA = 'VIRTUAL GENERATED')`;
     case "index":
-      return `EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE ${where} AND INDEX_NAME = ${
-        quoteString(name)
-      })`;
+      return `EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE ${where} AND INDEX_NAME = ${literal(name)})`;
     case "constraint":
       return `EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE ${where} AND CONSTRAINT_NAME = ${
-        quoteString(name)
+        literal(name)
       })`;
     case "partitioned":
       return `EXISTS (SELECT 1 FROM information_schema.PARTITIONS WHERE ${where} AND PARTITION_NAME IS NOT NULL)`;
@@ -122,12 +135,10 @@ function exists(space: Space | "table" | "partitioned" | "virtual", table: strin
  * statement. Every step may run again: each SET recomputes from the catalog.
  */
 function dynamicAlter(head: string, items: { when?: string; sql: string }[], change: Change) {
-  const parts = items.map((i) =>
-    i.when === undefined ? quoteString(i.sql) : `IF(${i.when}, ${quoteString(i.sql)}, NULL)`
-  );
+  const parts = items.map((i) => i.when === undefined ? literal(i.sql) : `IF(${i.when}, ${literal(i.sql)}, NULL)`);
   const stmts = [
     `SET @patchops_ddl = CONCAT_WS(', ', ${parts.join(", ")})`,
-    `SET @patchops_ddl = IF(@patchops_ddl = '', 'DO 0', CONCAT(${quoteString(head + " ")}, @patchops_ddl))`,
+    `SET @patchops_ddl = IF(@patchops_ddl = '', 'DO 0', CONCAT(${literal(head + " ")}, @patchops_ddl))`,
     "PREPARE patchops_ddl FROM @patchops_ddl",
     "EXECUTE patchops_ddl",
     "DEALLOCATE PREPARE patchops_ddl",
@@ -164,16 +175,29 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
     ], change);
   }
 
-  if (flavor === "mysql") {
+  // A column renamed and its old name added again (b was a, a is new): once both exist, neither may run
+  // again. MariaDB's IF [NOT] EXISTS cannot say that, so such an ALTER takes the MySQL 8 form there too.
+  const at = (space: Space | "partitioned", name?: string) => exists(space, table, name);
+  const renaming = clauses.filter((c) => c.to !== undefined);
+  const renameDue = (r: Clause) =>
+    r.name!.toLowerCase() === r.to!.toLowerCase()
+      ? at(r.space!, r.name!)
+      : `(${at(r.space!, r.name!)} AND NOT ${at(r.space!, r.to!)})`;
+  const renamedAway = (c: Clause) => renaming.find((r) => key(r) === key(c));
+  if (flavor === "mysql" || clauses.some((c) => c.op === "add" && renamedAway(c))) {
     const items = clauses.map((c) => {
-      const at = (space: Space | "partitioned", name?: string) => exists(space, table, name);
       switch (c.op) {
-        case "add":
-          return paired(c) ? { sql: c.sql } : { when: `NOT ${at(c.space!, c.name!)}`, sql: c.sql };
-        case "drop":
-        case "modify":
+        case "add": {
+          if (paired(c)) return { sql: c.sql };
+          const r = renamedAway(c);
+          const missing = `NOT ${at(c.space!, c.name!)}`;
+          return { when: r ? `(${missing} OR ${renameDue(r)})` : missing, sql: c.sql };
+        }
         case "change":
         case "rename":
+          return { when: renameDue(c), sql: c.sql };
+        case "drop":
+        case "modify":
           return { when: at(c.space!, c.name!), sql: c.sql };
         case "remove_partitioning":
           return { when: at("partitioned"), sql: c.sql };
@@ -204,7 +228,8 @@ function guardAlter(change: Change, flavor: MysqlFlavor): GuardedStatement[] {
         if (/^ADD CONSTRAINT `(?:[^`]|``)*` CHECK /.test(c.sql)) {
           return c.sql.replace(/^ADD CONSTRAINT /, "ADD CONSTRAINT IF NOT EXISTS ");
         }
-        return c.sql.replace(/ FOREIGN KEY \(/, " FOREIGN KEY IF NOT EXISTS (");
+        // After the constraint's name: " FOREIGN KEY (" may also be inside that name.
+        return c.sql.replace(new RegExp(`^(ADD CONSTRAINT ${ID} FOREIGN KEY) `), "$1 IF NOT EXISTS ");
       case "drop":
         if (c.name === "PRIMARY" && c.space === "index") return "DROP INDEX IF EXISTS `PRIMARY`";
         return c.sql.replace(/^DROP (COLUMN|INDEX|CONSTRAINT|FOREIGN KEY) /, "DROP $1 IF EXISTS ");
@@ -269,7 +294,7 @@ export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): Guard
         } else {
           const when = `${exists("table", unquote(m[1]!))} AND NOT ${exists("table", unquote(m[2]!))}`;
           out.push(
-            { sql: `SET @patchops_ddl = IF(${when}, ${quoteString(sql)}, 'DO 0')`, change },
+            { sql: `SET @patchops_ddl = IF(${when}, ${literal(sql)}, 'DO 0')`, change },
             { sql: "PREPARE patchops_ddl FROM @patchops_ddl", change },
             { sql: "EXECUTE patchops_ddl", change },
             { sql: "DEALLOCATE PREPARE patchops_ddl", change },

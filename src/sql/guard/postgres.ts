@@ -12,7 +12,7 @@
  */
 
 import type { Change } from "../model.ts";
-import { quoteString } from "../postgres/quote.ts";
+import { splitStatements } from "../split.ts";
 import type { GuardedStatement } from "./model.ts";
 
 const ID = '("(?:[^"]|"")*")';
@@ -20,6 +20,17 @@ const ID = '("(?:[^"]|"")*")';
 /** The name inside a double-quoted identifier. */
 function unquote(ident: string): string {
   return ident.slice(1, -1).replaceAll('""', '"');
+}
+
+/**
+ * A string literal that reads the same whatever standard_conforming_strings
+ * says: with it off, a backslash in a plain literal escapes the next
+ * character, so a name holding `\'` would end the literal early. An E''
+ * literal always reads backslash escapes.
+ */
+function literal(value: string): string {
+  if (!value.includes("\\")) return `'${value.replaceAll("'", "''")}'`;
+  return `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
 
 const TAG = "$patchops$";
@@ -32,15 +43,15 @@ function doIf(condition: string, statement: string): string | undefined {
 
 /** A column of table `table` (a quoted identifier) exists. */
 function columnExists(table: string, column: string): string {
-  return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${quoteString(table)}) AND attname = ${
-    quoteString(column)
+  return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${literal(table)}) AND attname = ${
+    literal(column)
   } AND attnum > 0 AND NOT attisdropped)`;
 }
 
 /** A constraint named `name` exists on table `table` (a quoted identifier). */
 function constraintExists(table: string, name: string): string {
-  return `EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${quoteString(table)}) AND conname = ${
-    quoteString(name)
+  return `EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${literal(table)}) AND conname = ${
+    literal(name)
   })`;
 }
 
@@ -80,22 +91,71 @@ function guardOne(sql: string, change: Change): GuardedStatement {
       return block(`NOT ${constraintExists(table, unquote(n[1]!))}`, sql);
     }
     if ((n = new RegExp(`^RENAME COLUMN ${ID} TO ${ID}$`).exec(rest))) {
-      return block(columnExists(table, unquote(n[1]!)), sql);
+      // Once the new name exists the rename is done, even where a new column took the old name since.
+      return block(`${columnExists(table, unquote(n[1]!))} AND NOT ${columnExists(table, unquote(n[2]!))}`, sql);
     }
     // Setting a type, default or NOT NULL again to what it already is changes nothing.
     if (new RegExp(`^ALTER COLUMN ${ID} (TYPE |SET DEFAULT |DROP DEFAULT$|SET NOT NULL$|DROP NOT NULL$)`).test(rest)) {
       return ok(sql);
     }
   }
-  if (/^ALTER TYPE .* ADD VALUE /is.test(sql)) {
+  // Only the type's own name is read: " ADD VALUE " inside a quoted name must not be taken for the clause.
+  if ((m = new RegExp(`^(ALTER TYPE (?:${ID}\\.)?${ID} ADD VALUE )(?!IF NOT EXISTS )`).exec(sql))) {
     return {
-      sql: sql.replace(/ ADD VALUE (?!IF NOT EXISTS )/i, " ADD VALUE IF NOT EXISTS "),
+      sql: `${m[1]!}IF NOT EXISTS ${sql.slice(m[0].length)}`,
       change,
       noTransaction: "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run in a transaction",
     };
   }
-  if (/ CONCURRENTLY /i.test(sql)) return { sql, change, noTransaction: "CONCURRENTLY cannot run in a transaction" };
+  if (new RegExp(`^ALTER TYPE (?:${ID}\\.)?${ID} ADD VALUE IF NOT EXISTS `).test(sql)) {
+    return { sql, change, noTransaction: "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run in a transaction" };
+  }
+  const concurrently = "CONCURRENTLY cannot run in a transaction";
+  if ((m = /^(CREATE (?:UNIQUE )?INDEX CONCURRENTLY |DROP INDEX CONCURRENTLY )(?!IF )/.exec(sql))) {
+    const guard = m[1]!.startsWith("CREATE") ? "IF NOT EXISTS " : "IF EXISTS ";
+    return { sql: `${m[1]!}${guard}${sql.slice(m[0].length)}`, change, noTransaction: concurrently };
+  }
+  if (/^(CREATE (UNIQUE )?INDEX CONCURRENTLY IF NOT EXISTS|DROP INDEX CONCURRENTLY IF EXISTS) /.test(sql)) {
+    return { sql, change, noTransaction: concurrently };
+  }
+  // CONCURRENTLY elsewhere (or in a literal): kept out of the transaction, but not claimed to be guarded.
+  if (/ CONCURRENTLY /i.test(sql)) {
+    return { sql, change, noTransaction: concurrently, unguarded: "patchops has no guard for this statement" };
+  }
   return { sql, change, unguarded: "patchops has no guard for this statement" };
+}
+
+/**
+ * Whether `text` ends outside any string, quoted name, dollar quote or
+ * comment: a statement that follows it starts a statement of its own.
+ */
+function endsAtTopLevel(text: string): boolean {
+  try {
+    const { statements } = splitStatements(`${text};\nSELECT 1`, { dialect: "postgres" });
+    return statements.at(-1)?.text === "SELECT 1";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The statements of a change made of several, split where the diff joined
+ * them. A `;\n` followed by ALTER TABLE inside a literal (a default or a
+ * CHECK written by the schema's author) is not a split: cut there, the rest
+ * of the literal would run as statements of its own.
+ */
+function statementsOf(sql: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const part of sql.split(/;\n(?=ALTER TABLE )/)) {
+    current = current === undefined ? part : `${current};\n${part}`;
+    if (endsAtTopLevel(current)) {
+      out.push(current);
+      current = undefined;
+    }
+  }
+  if (current !== undefined) out.push(current);
+  return out;
 }
 
 /**
@@ -106,7 +166,7 @@ function guardOne(sql: string, change: Change): GuardedStatement {
 export function guardPostgresChanges(changes: Change[]): GuardedStatement[] {
   const out: GuardedStatement[] = [];
   for (const change of changes) {
-    const parts = change.sql.split(/;\n(?=ALTER TABLE )/);
+    const parts = statementsOf(change.sql);
     const guarded = parts.map((sql) => guardOne(sql, change));
     if (parts.length > 1 && change.kind === "modify_column" && change.destructive) {
       // A column recreated (identity, serial, generated): each step may run again, but a second run

@@ -130,6 +130,20 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
   const drops: Change[] = [];
   const indexCreates: Change[] = [];
   const rebuilt = new Set<string>();
+  // A rebuild's temporary table takes a name no table, view or index of either schema has: a guarded script
+  // drops a leftover temporary table first, which must never be one of the user's.
+  const taken = new Set(
+    [from, to].flatMap((s) => [
+      ...s.tables.flatMap((t) => [t.name, ...t.indexes.map((i) => i.name)]),
+      ...s.views.map((v) => v.name),
+    ]).map(lower),
+  );
+  const temporaryName = (table: string): string => {
+    let name = `patchops_new_${table}`;
+    for (let n = 2; taken.has(lower(name)); n++) name = `patchops_new_${table}_${n}`;
+    taken.add(lower(name));
+    return name;
+  };
 
   // SQLite compares table names without regard to (ASCII) case.
   const { pairs, renamed, created, dropped } = pairTables(from, to, { ignoreCase: true });
@@ -231,7 +245,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       ? `changes the type affinity of ${retyped.map(([d]) => q(d.name)).join(", ")} in ${q(des.name)}`
       : undefined;
     const copy = [...match].filter(([d]) => !d.generated);
-    const tmp = `patchops_new_${des.name}`;
+    const tmp = temporaryName(des.name);
     const sql = [
       printCreateTable(des, tmp),
       `INSERT INTO ${q(tmp)} (${copy.map(([d]) => q(d.name)).join(", ")}) SELECT ${
