@@ -40,6 +40,16 @@ export function observeFs(fn: (event: FsEvent) => void): () => void {
   };
 }
 
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function note(event: FsEvent): void {
   observer?.(event);
 }
@@ -202,7 +212,7 @@ export async function forEachLimit<T>(
  */
 export async function writeFileAtomic(
   path: string,
-  text: string,
+  text: string | Iterable<string>,
 ): Promise<void> {
   const tmp = `${path}.tmp`;
   await removeIfExists(tmp);
@@ -212,10 +222,16 @@ export async function writeFileAtomic(
     mode: 0o600,
   });
   try {
-    const bytes = new TextEncoder().encode(text);
-    let off = 0;
-    while (off < bytes.length) off += await file.write(bytes.subarray(off));
-    note({ op: "create", path: tmp, data: bytes });
+    // Written part by part: a journal of 200,000 steps is never one string and one buffer.
+    const encoder = new TextEncoder();
+    const seen: Uint8Array[] = [];
+    for (const part of typeof text === "string" ? [text] : text) {
+      const bytes = encoder.encode(part);
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      if (observer) seen.push(bytes);
+    }
+    if (observer) note({ op: "create", path: tmp, data: concatBytes(seen) });
     await file.sync();
     note({ op: "fsync", path: tmp });
   } finally {

@@ -140,15 +140,26 @@ export function readProgress(ws: Workspace, id: string): Promise<number> {
   }
 }
 
+/**
+ * A journal as JSON, in parts of at most 1,024 steps: the same document as
+ * `JSON.stringify(journal)`, without holding all of it at once.
+ */
+export function* journalText(journal: Journal): Generator<string> {
+  const { steps, ...rest } = journal;
+  const head = JSON.stringify(rest);
+  yield `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"steps":[`;
+  for (let i = 0; i < steps.length; i += 1024) {
+    yield (i > 0 ? "," : "") + steps.slice(i, i + 1024).map((s) => JSON.stringify(s)).join(",");
+  }
+  yield "]}\n";
+}
+
 /** Writes the journal durably. */
 export async function writeJournal(
   ws: Workspace,
   journal: Journal,
 ): Promise<void> {
-  await writeFileAtomic(
-    journalPath(ws, journal.id),
-    JSON.stringify(journal) + "\n",
-  );
+  await writeFileAtomic(journalPath(ws, journal.id), journalText(journal));
 }
 
 /** Reads and validates a journal (untrusted input); `undefined` when there is none. */
@@ -553,10 +564,7 @@ export async function finishTransaction(
     const kept = ws.backupDir(journal.id);
     const txnBackup = `${ws.base}/${journal.backup}`;
     mkdirAll(kept);
-    await writeFileAtomic(
-      `${kept}/journal.json`,
-      JSON.stringify(journal) + "\n",
-    );
+    await writeFileAtomic(`${kept}/journal.json`, journalText(journal));
     // A cut between the barrier's halves can leave the backup under both names: the kept one wins.
     if (!exists(`${kept}/tree`)) {
       if (exists(txnBackup)) renameSync(txnBackup, `${kept}/tree`);
