@@ -248,7 +248,7 @@ Deno.test("guarded PostgreSQL: a statement with CONCURRENTLY only in a literal i
   const header = guardHeader(guardChanges([change], "postgres")).join("\n");
   assert.match(
     header,
-    /^-- guarded, except 1 statement that may fail if run twice:\n--   statement 1 \(create function f\)/,
+    /^-- guarded, except 1 statement that may fail if run twice:\n-- {3}statement 1 \(create function f\)/,
   );
 });
 
