@@ -6,11 +6,10 @@
  * @module
  */
 
-import { PatchopsError } from "../errors.ts";
-import { inverseSteps } from "./rollback.ts";
+import { inverseSteps, lastBackup } from "./rollback.ts";
 import { openInstallDir } from "./session.ts";
 import { readState } from "./state.ts";
-import { listBackups, planRecovery, readBackupJournal, type RecoverReport } from "./transaction.ts";
+import { planRecovery, type RecoverReport } from "./transaction.ts";
 import type { TrustPolicyOptions } from "./trust.ts";
 
 /** What `rollback` would do now. */
@@ -48,21 +47,14 @@ export async function previewRecovery(dir: string, options?: TrustPolicyOptions)
 export async function previewRollback(dir: string, options?: TrustPolicyOptions): Promise<RollbackPreview> {
   const ws = await openInstallDir(dir, options);
   try {
-    const none = () =>
-      new PatchopsError(
-        "NothingToRollBack",
-        `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
-      );
-    if (ws.openBase(false) === "missing") throw none();
+    if (ws.openBase(false) === "missing") await lastBackup(ws); // throws NothingToRollBack
     const recovery = await planRecovery(ws);
     const state = await readState(ws);
     if (pending(recovery) > 0) {
       // Finishing a committed transaction adds a backup: the answer is known only after the repair.
       return { recovery, undone: undefined, from: state.version, version: undefined, steps: [] };
     }
-    const last = (await listBackups(ws)).at(-1);
-    if (last === undefined) throw none();
-    const orig = await readBackupJournal(ws, last);
+    const { id: last, journal: orig } = await lastBackup(ws);
     const steps = await inverseSteps(ws, orig, `${ws.base}/backups/${last}/tree`);
     return {
       recovery,

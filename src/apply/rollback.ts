@@ -127,6 +127,18 @@ export async function rollbackLast(
   }
 }
 
+/** The newest kept backup and its journal; throws `NothingToRollBack` when none is kept. */
+export async function lastBackup(ws: Workspace): Promise<{ id: string; journal: Journal }> {
+  const last = (await listBackups(ws)).at(-1);
+  if (last === undefined) {
+    throw new PatchopsError(
+      "NothingToRollBack",
+      `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
+    );
+  }
+  return { id: last, journal: await readBackupJournal(ws, last) };
+}
+
 /**
  * Rolls back the last committed patch in a session that is open already
  * (`rollbackLast`, or `applyPatch` when a post-apply hook fails), with the
@@ -136,15 +148,7 @@ export async function rollbackInSession(ws: Workspace, options?: RollbackOptions
   const { keep = 1, onWarning, onStep, signal } = options ?? {};
   const hookOptions = { ...(options ?? {}), signal, onWarning };
   checkHooks(["pre-rollback", "post-rollback"], hookOptions);
-  const backups = await listBackups(ws);
-  const last = backups.at(-1);
-  if (last === undefined) {
-    throw new PatchopsError(
-      "NothingToRollBack",
-      `no backup is kept in "${ws.shownBase}", so there is nothing to roll back to`,
-    );
-  }
-  const orig = await readBackupJournal(ws, last);
+  const { id: last, journal: orig } = await lastBackup(ws);
   const state = await readState(ws);
   const id = newTxnId();
   const source = `backups/${last}/tree`;
