@@ -24,6 +24,7 @@ import { formatPublicKey } from "../src/verify/minisign.ts";
 import { generateSecretKey, publicKeyOf } from "../src/verify/secret_key.ts";
 import { formatBytes } from "../src/format.ts";
 import { deltaBench } from "./delta.ts";
+import { firstRunBench } from "./first_run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const RUNS = Number(Deno.env.get("PATCHOPS_BENCH_RUNS") ?? "5");
@@ -219,12 +220,17 @@ try {
   ];
   if (args.has("--huge")) shapes.push(["huge", (d) => buildLarge(d, 16)]);
   if (args.has("--many")) shapes.push(["many", buildMany]);
-  // Only on request (it fetches from npm and runs for minutes): PATCHOPS_BENCH_ONLY=delta.
-  shapes.push(["delta", () => Promise.resolve()]);
+  // Only on request (they fetch from npm): PATCHOPS_BENCH_ONLY=delta, PATCHOPS_BENCH_ONLY=first-run.
+  shapes.push(["delta", () => Promise.resolve()], ["first-run", () => Promise.resolve()]);
   const only = Deno.env.get("PATCHOPS_BENCH_ONLY");
-  shapes.splice(0, shapes.length, ...shapes.filter(([n]) => only ? only.split(",").includes(n) : n !== "delta"));
+  shapes.splice(
+    0,
+    shapes.length,
+    ...shapes.filter(([n]) => only ? only.split(",").includes(n) : n !== "delta" && n !== "first-run"),
+  );
+  if (shapes.some(([n]) => n === "first-run")) console.log(`\n${await firstRunBench(work)}\n`);
   for (const [name, build] of shapes) {
-    if (name === "delta") continue;
+    if (name === "delta" || name === "first-run") continue;
     console.error(`building the ${name} patch...`);
     await build(`${work}/tree-${name}`);
     await createPatch(empty, `${work}/tree-${name}`, `${work}/out-${name}`, { secretKey: sk, version: "1" });
@@ -248,6 +254,7 @@ try {
   const results: Result[] = [];
   const memory: string[] = [];
   for (const [name] of shapes) {
+    if (name === "first-run") continue;
     if (name === "delta") {
       console.error("measuring delta...");
       const deno = `${Deno.execPath()} run --quiet ${COMPILE_FLAGS.join(" ")} ${ROOT}/main.ts`;
