@@ -117,6 +117,11 @@ export interface Table {
   options: TableOptions;
   renamedFrom: string | undefined;
   line: number;
+  /**
+   * The CREATE TABLE as written (SQLite), whose items are compared and
+   * printed as written: clauses the model does not carry are kept.
+   */
+  definition?: string | undefined;
 }
 
 /** A view, compared by its canonical SELECT text. */

@@ -128,9 +128,7 @@ add(
   'CREATE TABLE "my table" (x INTEGER);',
   'CREATE TABLE "my table" (x INTEGER, "my col" TEXT);',
 );
-add("table: bracket-quoted names", "CREATE TABLE [t] ([a] INTEGER);", "CREATE TABLE [t] ([a] INTEGER, [b] TEXT);", {
-  knownLimit: "node-sql-parser's sqlite grammar does not read [name] quotes",
-});
+add("table: bracket-quoted names", "CREATE TABLE [t] ([a] INTEGER);", "CREATE TABLE [t] ([a] INTEGER, [b] TEXT);");
 // Foreign keys.
 const parent = "CREATE TABLE p (id INTEGER PRIMARY KEY);";
 add(
@@ -154,7 +152,6 @@ add(
   "fk: DEFERRABLE INITIALLY DEFERRED",
   `${parent} CREATE TABLE c (id INTEGER, pid INTEGER REFERENCES p (id));`,
   `${parent} CREATE TABLE c (id INTEGER, pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);`,
-  { knownLimit: "node-sql-parser's sqlite grammar does not read DEFERRABLE" },
 );
 // Indexes.
 const base = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);";

@@ -14,6 +14,7 @@ import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
 import { lowerOutsideQuotes } from "../_ddl.ts";
+import { canonicalTokens, lexSqlite, printTokens, type SqliteToken, type TableItem, tableParts } from "./lex.ts";
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -57,8 +58,75 @@ function printForeignKey(fk: ForeignKey): string {
   return s;
 }
 
-/** CREATE TABLE for `t` (under `name`, for the rebuild's temporary table). */
+/** A table's CREATE TABLE as written, cut into items: its columns line up with the model's. */
+interface Source {
+  items: TableItem[];
+  columns: TableItem[];
+  constraints: TableItem[];
+  options: SqliteToken[];
+}
+
+function sourceOf(t: Table): Source | undefined {
+  const parts = t.definition === undefined ? undefined : tableParts(t.definition);
+  if (!parts) return undefined;
+  const columns = parts.items.filter((i) => i.kind === "column");
+  if (columns.length !== t.columns.length) return undefined;
+  return { ...parts, columns, constraints: parts.items.filter((i) => i.kind === "constraint") };
+}
+
+/** Tokens with the names in `renames` (lower-case old name to new name) replaced. */
+function renamed(tokens: SqliteToken[], renames: Map<string, string>): SqliteToken[] {
+  return tokens.map((t) => {
+    const name = t.kind === "word" ? t.text : t.kind === "ident" ? t.value : undefined;
+    const to = name === undefined ? undefined : renames.get(lower(name));
+    return to === undefined ? t : { ...t, kind: "ident", value: to, text: q(to) };
+  });
+}
+
+/**
+ * Whether two tables are written alike, item by item in canonical form
+ * (columns in order, constraints in any order, options), the current one
+ * with its columns renamed: what the model does not carry (a declared
+ * type's spelling, DEFERRABLE, ON CONFLICT, a default's spelling) counts.
+ * The current table's first `count` columns are compared; true when either
+ * side has no source.
+ */
+function writtenAlike(cur: Table, des: Table, renames: Map<string, string>, count: number): boolean {
+  const a = sourceOf(cur);
+  const b = sourceOf(des);
+  if (!a || !b) return true;
+  const canon = (items: TableItem[], map = new Map<string, string>()) =>
+    items.map((i) => canonicalTokens(renamed(i.tokens, map)));
+  return JSON.stringify(canon(a.columns, renames)) === JSON.stringify(canon(b.columns.slice(0, count))) &&
+    JSON.stringify(canon(a.constraints, renames).sort()) === JSON.stringify(canon(b.constraints).sort()) &&
+    canonicalTokens(a.options) === canonicalTokens(b.options);
+}
+
+/** A column's definition for ADD COLUMN: as written in the target when it can be. */
+function columnText(c: Column, t: Table): string {
+  const src = sourceOf(t);
+  const i = t.columns.indexOf(c);
+  return src && i >= 0 ? printTokens(src.columns[i]!.tokens) : printColumn(c, t);
+}
+
+/**
+ * CREATE TABLE for `t` (under `name`, for the rebuild's temporary table):
+ * the items as the schema wrote them when it has its text, else printed
+ * from the model.
+ */
 export function printCreateTable(t: Table, name = t.name): string {
+  const src = sourceOf(t);
+  if (src) {
+    const opts = printTokens(src.options);
+    return `CREATE TABLE ${q(name)} (\n  ${src.items.map((i) => printTokens(i.tokens)).join(",\n  ")}\n)${
+      opts ? ` ${opts}` : ""
+    }`;
+  }
+  return printModelTable(t, name);
+}
+
+/** CREATE TABLE for `t` as the model prints it. */
+function printModelTable(t: Table, name: string): string {
   const lines = t.columns.map((c) => printColumn(c, t));
   const pk = t.indexes.find((i) => i.kind === "primary");
   if (pk && !singlePrimary(t)) lines.push(`PRIMARY KEY (${pk.parts.map((p) => q(p.column)).join(", ")})`);
@@ -73,8 +141,19 @@ export function printCreateTable(t: Table, name = t.name): string {
   return `CREATE TABLE ${q(name)} (\n  ${lines.join(",\n  ")}\n)${opts.length ? " " + opts.join(", ") : ""}`;
 }
 
-/** CREATE INDEX for a standalone index. */
+/** What follows `ON table` in a CREATE INDEX as written: the parts and the WHERE clause. */
+function indexTail(definition: string): SqliteToken[] | undefined {
+  const tokens = lexSqlite(definition).filter((t) => t.kind !== "space" && t.kind !== "comment" && t.text !== ";");
+  const on = tokens.findIndex((t) => t.kind === "word" && t.text.toUpperCase() === "ON");
+  return on < 0 || on + 2 >= tokens.length ? undefined : tokens.slice(on + 2);
+}
+
+/** CREATE INDEX for a standalone index: its parts as written when the schema has its text. */
 export function printCreateIndex(idx: Index, table: string): string {
+  const tail = idx.definition === undefined ? undefined : indexTail(idx.definition);
+  if (tail) {
+    return `CREATE ${idx.kind === "unique" ? "UNIQUE " : ""}INDEX ${q(idx.name)} ON ${q(table)} ${printTokens(tail)}`;
+  }
   const parts = idx.parts.map((p) =>
     `${q(p.column)}${p.collate ? ` COLLATE ${p.collate}` : ""}${p.desc ? " DESC" : ""}`
   );
@@ -88,6 +167,9 @@ function createIndex(idx: Index, table: string): Change {
 }
 
 function sameIndex(a: Index, b: Index): boolean {
+  const ta = a.definition === undefined ? undefined : indexTail(a.definition);
+  const tb = b.definition === undefined ? undefined : indexTail(b.definition);
+  if (ta && tb && canonicalTokens(ta) !== canonicalTokens(tb)) return false;
   return a.kind === b.kind && (a.where ?? "") === (b.where ?? "") &&
     JSON.stringify(a.parts.map((p) => [lower(p.column), p.desc, p.collate ?? ""])) ===
       JSON.stringify(b.parts.map((p) => [lower(p.column), p.desc, p.collate ?? ""]));
@@ -115,7 +197,7 @@ function appendable(c: Column, t: Table): boolean {
 }
 
 function tableShape(t: Table): string {
-  return lowerOutsideQuotes(printCreateTable(t, "t"));
+  return lowerOutsideQuotes(printModelTable(t, "t"));
 }
 
 /** Diffs two SQLite schemas into ordered changes. */
@@ -193,8 +275,10 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     };
     const columnRenames = [...match].filter(([d, p]) => d.name !== p.name);
     const appended = des.columns.slice(renamedCur.columns.length);
+    const renameMap = new Map(columnRenames.map(([d, p]) => [lower(p.name), d.name]));
     const sameHead = tableShape({ ...des, columns: des.columns.slice(0, renamedCur.columns.length) }) ===
         tableShape(renamedCur) &&
+      writtenAlike(cur, des, renameMap, renamedCur.columns.length) &&
       appended.every((c) => !match.has(c) && appendable(c, des));
     if (sameHead && renamedCur.columns.length <= des.columns.length) {
       for (const [d, p] of columnRenames) {
@@ -209,7 +293,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
         adds.push({
           kind: "add_column",
           table: des.name,
-          sql: `ALTER TABLE ${q(des.name)} ADD COLUMN ${printColumn(c, des)}`,
+          sql: `ALTER TABLE ${q(des.name)} ADD COLUMN ${columnText(c, des)}`,
           description: `add column ${c.name} to ${des.name}`,
         });
       }

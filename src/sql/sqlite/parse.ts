@@ -13,6 +13,7 @@ import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteExprIdent, quoteIdent, quoteString } from "./quote.ts";
+import { forParser } from "./lex.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
@@ -253,7 +254,7 @@ export function parseSqliteSchema(sql: string): Schema {
       // STRICT tables may declare a column ANY, which node-sql-parser's sqlite grammar does not know:
       // parsed as BLOB (same length, so positions hold) and given back its type after.
       const anyColumns = new Set<string>();
-      const text = stmt.text.replace(
+      const text = forParser(stmt.text).replace(
         /([(,]\s*("[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s+)ANY\b/gi,
         (_m, before: string, name: string) => {
           anyColumns.add(name.replace(/^["`[]|["`\]]$/g, "").toLowerCase());
@@ -262,6 +263,7 @@ export function parseSqliteSchema(sql: string): Schema {
       );
       const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations);
       for (const c of t.columns) if (anyColumns.has(c.name.toLowerCase())) c.type = { ...c.type, base: "any" };
+      t.definition = stmt.text;
       if (findByName(schema.tables, t.name, { ignoreCase: true })) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${t.name}" is defined twice`);
       }
@@ -269,7 +271,7 @@ export function parseSqliteSchema(sql: string): Schema {
       continue;
     }
     if (/^CREATE (UNIQUE )?INDEX/.test(head)) {
-      buildIndex(parseOne(stmt), stmt, schema, annotations);
+      buildIndex(parseOne({ ...stmt, text: forParser(stmt.text) }), stmt, schema, annotations);
       continue;
     }
     const view =
