@@ -229,3 +229,73 @@ export function forParser(text: string): string {
     return t.text;
   }).join("");
 }
+
+const TYPE_END = new Set([
+  "CONSTRAINT",
+  "PRIMARY",
+  "NOT",
+  "NULL",
+  "UNIQUE",
+  "CHECK",
+  "DEFAULT",
+  "COLLATE",
+  "REFERENCES",
+  "GENERATED",
+  "AS",
+]);
+
+/** A column's declared type as SQLite reads it: names, then optional `(n)` or `(n, m)`. */
+export interface DeclaredType {
+  /** The names, lower case, one space apart: `integer unsigned`, `nvarchar`. */
+  base: string;
+  /** The numbers in the parenthesis, as written. */
+  args: string[];
+}
+
+/**
+ * SQLite takes any sequence of names as a column type (`bool`,
+ * `NVARCHAR(120)`, `unsigned big int`); node-sql-parser's sqlite grammar
+ * knows a fixed list. Each declared type is replaced by `BLOB` for the
+ * parser (its lines kept) and handed back, one entry per column item.
+ */
+export function declaredTypes(text: string): { text: string; types: (DeclaredType | undefined)[] } {
+  const parts = tableParts(text);
+  if (!parts) return { text, types: [] };
+  const types: (DeclaredType | undefined)[] = [];
+  const spans: [number, number][] = [];
+  for (const item of parts.items.filter((i) => i.kind === "column")) {
+    const toks = item.tokens.filter(significant);
+    let k = 1;
+    while (
+      k < toks.length && (toks[k]!.kind === "word" || toks[k]!.kind === "ident") &&
+      !TYPE_END.has(toks[k]!.kind === "word" ? toks[k]!.text.toUpperCase() : "")
+    ) k++;
+    if (k === 1) {
+      types.push(undefined);
+      continue;
+    }
+    const names = toks.slice(1, k).map((t) => (t.kind === "word" ? t.text : t.value).toLowerCase());
+    let last = toks[k - 1]!;
+    const args: string[] = [];
+    if (toks[k]?.text === "(") {
+      const close = closingParen(toks, k);
+      if (close < 0) return { text, types: [] };
+      let arg = "";
+      for (const t of toks.slice(k + 1, close)) {
+        if (t.text === ",") {
+          args.push(arg);
+          arg = "";
+        } else arg += t.text;
+      }
+      args.push(arg);
+      last = toks[close]!;
+    }
+    types.push({ base: names.join(" "), args });
+    spans.push([toks[1]!.start, last.end]);
+  }
+  let out = text;
+  for (const [start, end] of spans.reverse()) {
+    out = out.slice(0, start) + "BLOB" + out.slice(start, end).replace(/[^\n]/g, "") + out.slice(end);
+  }
+  return { text: out, types };
+}

@@ -13,7 +13,7 @@ import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteExprIdent, quoteIdent, quoteString } from "./quote.ts";
-import { forParser } from "./lex.ts";
+import { declaredTypes, forParser } from "./lex.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
@@ -251,18 +251,17 @@ export function parseSqliteSchema(sql: string): Schema {
       if (/^CREATE (TEMP|TEMPORARY|VIRTUAL)/.test(head)) {
         throw fail(stmt, "temporary and virtual tables are not supported");
       }
-      // STRICT tables may declare a column ANY, which node-sql-parser's sqlite grammar does not know:
-      // parsed as BLOB (same length, so positions hold) and given back its type after.
-      const anyColumns = new Set<string>();
-      const text = forParser(stmt.text).replace(
-        /([(,]\s*("[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)\s+)ANY\b/gi,
-        (_m, before: string, name: string) => {
-          anyColumns.add(name.replace(/^["`[]|["`\]]$/g, "").toLowerCase());
-          return `${before}BLOB`;
-        },
-      );
+      // node-sql-parser knows a fixed list of types and none of `[name]`, DEFERRABLE or ON CONFLICT: it reads
+      // a rewritten text (lex.ts says how), and the declared types are given back as written after.
+      const declared = declaredTypes(stmt.text);
+      const text = forParser(declared.text);
       const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations);
-      for (const c of t.columns) if (anyColumns.has(c.name.toLowerCase())) c.type = { ...c.type, base: "any" };
+      if (declared.types.length === t.columns.length) {
+        t.columns.forEach((c, i) => {
+          const d = declared.types[i];
+          c.type = d ? { ...c.type, base: d.base, args: d.args } : { ...c.type, base: "", args: [] };
+        });
+      }
       t.definition = stmt.text;
       if (findByName(schema.tables, t.name, { ignoreCase: true })) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${t.name}" is defined twice`);
