@@ -281,6 +281,9 @@ add(
     data: "INSERT INTO `PlaylistSong` VALUES (1, 10), (1, 11);",
     check: "SELECT `playlistId`, `songId` FROM `PlaylistSong` ORDER BY 2",
     oneWay: true,
+    // As written, both rows get position 0, which the new key forbids: SQLite refuses the copy and the
+    // migration rolls back. Kept as written (held out) and counted as not converged.
+    knownLimit: "the rows break the new primary key, so the copy fails and everything rolls back",
   },
 );
 add(
@@ -348,7 +351,11 @@ add(
   "electron: full-text search table added (FTS5)",
   "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT, body TEXT);",
   "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT, body TEXT);\nCREATE VIRTUAL TABLE notes_fts USING fts5(title, body, content='notes', content_rowid='id');",
-  { data: "INSERT INTO notes VALUES (1, 'a', 'b');", check: "SELECT * FROM notes" },
+  {
+    data: "INSERT INTO notes VALUES (1, 'a', 'b');",
+    check: "SELECT * FROM notes",
+    refused: /virtual tables are not supported/,
+  },
 );
 add(
   "generated: VIRTUAL full name added",

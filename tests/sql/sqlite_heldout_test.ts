@@ -46,4 +46,6 @@ Deno.test("SQLite held-out: pass rate", () => {
   }
   assert.equal(outcomes.length, SQLITE_HELDOUT.length, "every case ran");
   assert.equal(count("wrong"), 0, line);
+  // The acceptance of issue 15: at least 95% of the cases SQLite accepts converge.
+  assert.ok(count("converged") >= 0.95 * accepted, line);
 });

@@ -143,9 +143,11 @@ function printModelTable(t: Table, name: string): string {
 
 /** What follows `ON table` in a CREATE INDEX as written: the parts and the WHERE clause. */
 function indexTail(definition: string): SqliteToken[] | undefined {
-  const tokens = lexSqlite(definition).filter((t) => t.kind !== "space" && t.kind !== "comment" && t.text !== ";");
-  const on = tokens.findIndex((t) => t.kind === "word" && t.text.toUpperCase() === "ON");
-  return on < 0 || on + 2 >= tokens.length ? undefined : tokens.slice(on + 2);
+  const tokens = lexSqlite(definition);
+  const words = tokens.map((t, i) => [t, i] as const).filter(([t]) => t.kind !== "space" && t.kind !== "comment");
+  const on = words.findIndex(([t]) => t.kind === "word" && t.text.toUpperCase() === "ON");
+  const table = words[on + 1];
+  return on < 0 || !table ? undefined : tokens.slice(table[1] + 1).filter((t) => t.text !== ";");
 }
 
 /** CREATE INDEX for a standalone index: its parts as written when the schema has its text. */

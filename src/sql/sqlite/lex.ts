@@ -299,3 +299,22 @@ export function declaredTypes(text: string): { text: string; types: (DeclaredTyp
   }
   return { text: out, types };
 }
+
+/** The parts of a `CREATE INDEX name ON table (part, ...)` as token lists, or undefined. */
+export function indexParts(text: string): SqliteToken[][] | undefined {
+  const tokens = lexSqlite(text).filter(significant);
+  const on = tokens.findIndex((t) => t.kind === "word" && t.text.toUpperCase() === "ON");
+  const open = on + 2;
+  if (on < 0 || tokens[open]?.text !== "(") return undefined;
+  const close = closingParen(tokens, open);
+  if (close < 0) return undefined;
+  const parts: SqliteToken[][] = [[]];
+  let depth = 0;
+  for (const t of tokens.slice(open + 1, close)) {
+    if (t.text === "(") depth++;
+    else if (t.text === ")") depth--;
+    if (depth === 0 && t.text === ",") parts.push([]);
+    else parts.at(-1)!.push(t);
+  }
+  return parts;
+}

@@ -13,7 +13,7 @@ import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteExprIdent, quoteIdent, quoteString } from "./quote.ts";
-import { declaredTypes, forParser } from "./lex.ts";
+import { canonicalTokens, declaredTypes, forParser, indexParts } from "./lex.ts";
 import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
@@ -208,14 +208,20 @@ function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Ann
   // SQLite names are case-insensitive.
   const t = findByName(schema.tables, table, { ignoreCase: true });
   if (!t) throw fail(stmt, `CREATE INDEX on "${table}" comes before its CREATE TABLE`);
-  const parts = (ast.index_columns as Expr[] ?? []).map((c) => {
+  const written = indexParts(stmt.text);
+  const parts = (ast.index_columns as Expr[] ?? []).map((c, k) => {
     // A double-quoted name is an identifier in SQLite, whatever the parser calls it.
     const ident = c.type === "column_ref"
       ? identOf(c.column)
       : c.type === "double_quote_string" || c.type === "backticks_quote_string"
       ? String(c.value)
       : undefined;
-    if (ident === undefined) throw fail(stmt, `index on "${table}": expression indexes are not supported`);
+    if (ident === undefined) {
+      // An expression: compared by its written text in canonical form, and printed as written (definition).
+      const tokens = written?.[k];
+      if (!tokens) throw fail(stmt, `index on "${table}": cannot read the expression of part ${k + 1}`);
+      return { column: canonicalTokens(tokens), length: undefined, desc: false, collate: undefined };
+    }
     const col = t.columns.find((x) => x.name.toLowerCase() === ident.toLowerCase());
     if (!col) throw new PatchopsError("SqlInvalid", `line ${stmt.line}: index names the unknown column "${ident}"`);
     return {
@@ -235,6 +241,8 @@ function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Ann
     implicit: false,
     renamedFrom: renameFor(annotations, stmt.line, stmt.lines.at(-1) ?? stmt.line),
     where: ast.where ? sqliteExpr(ast.where) : undefined,
+    // Printed and compared as written (sqlite/diff.ts): expressions, collations and the WHERE keep their form.
+    definition: stmt.text,
   });
 }
 
@@ -288,8 +296,8 @@ export function parseSqliteSchema(sql: string): Schema {
         .exec(stmt.text);
     if (trig) {
       schema.triggers.push({
-        name: trig[1]!.replace(/^["`]|["`]$/g, ""),
-        table: trig[2]!.replace(/^["`]|["`]$/g, ""),
+        name: trig[1]!.replace(/^["`[]|["`\]]$/g, ""),
+        table: trig[2]!.replace(/^["`[]|["`\]]$/g, ""),
         canonical: canonical(stmt.text.slice(trig.index + trig[0].indexOf(trig[1]!) + trig[1]!.length)),
         sql: stmt.text,
         line: stmt.line,
