@@ -60,7 +60,7 @@ Deno.test("a patch with a SQLite migration: refused without --db, files only wit
 
     r = await apply("--db", `sqlite:${dir}/app.db`, "--dry-run");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /ALTER TABLE "users" ADD COLUMN "email" TEXT DEFAULT ''/);
+    assert.match(r.stdout, /ALTER TABLE "users" ADD COLUMN email TEXT DEFAULT ''/);
 
     r = await apply("--db", `sqlite:${dir}/app.db`);
     assert.equal(r.code, 0, r.stderr);

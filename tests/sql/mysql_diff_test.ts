@@ -253,6 +253,7 @@ Deno.test("diff() keeps AND binding tighter than OR in every dialect", () => {
     );
     const changed = d("a > 0 AND b > 0 OR c > 0 AND d > 0", "a > 0 AND (b > 0 OR c > 0) AND d > 0");
     assert.ok(changed.changes.length > 0, dialect);
-    assert.match(changed.sql, /and \(.b. > 0 or .c. > 0\) and/, dialect);
+    // SQLite prints the CHECK as written, the others in their canonical form.
+    assert.match(changed.sql, /and \(["`]?b["`]? > 0 or ["`]?c["`]? > 0\) and/i, dialect);
   }
 });
