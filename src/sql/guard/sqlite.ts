@@ -10,6 +10,16 @@
  * from a renamed column) are named in the header: run such a script once;
  * if it fails, nothing was changed and it can run again.
  *
+ * Ways to make a second run of ADD COLUMN or RENAME succeed were weighed
+ * (issue 20) and none is sound: SQLite's SQL has no control flow outside
+ * triggers, and triggers cannot run DDL; a rebuild copying `SELECT *` or the
+ * new column by name fails on one of the two runs, and one that leaves the
+ * column out resets its data on every run; a name that may be missing can
+ * be read only through the double-quoted-string misfeature, which turns it
+ * into a string; editing `sqlite_schema` under `PRAGMA writable_schema`
+ * needs a `schema_version` bump that takes only a literal (unknown to a
+ * script) and is refused in defensive mode. So they stay named in the header.
+ *
  * @module
  */
 
