@@ -196,6 +196,8 @@ export interface Schema {
   routines: Routine[];
   /** PostgreSQL's other objects. */
   objects?: PgObject[] | undefined;
+  /** SQLite's virtual tables (FTS5, R*Tree, ...), compared by their canonical text like views. */
+  virtualTables?: View[] | undefined;
 }
 
 /** One change, ready to print. */

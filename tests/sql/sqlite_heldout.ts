@@ -354,7 +354,6 @@ add(
   {
     data: "INSERT INTO notes VALUES (1, 'a', 'b');",
     check: "SELECT * FROM notes",
-    refused: /virtual tables are not supported/,
   },
 );
 add(

@@ -87,3 +87,35 @@ Deno.test("forParser() keeps lengths and lines, and never touches literals", () 
   );
   assert.equal(printTokens(lexSqlite("a /* x */ 'it''s'  -- z\n b")), "a 'it''s' b");
 });
+
+Deno.test("SQLite virtual tables: a dump's shadow tables are not diffed, a change is destructive, the guarded script runs twice", async () => {
+  const notes = "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT, body TEXT);";
+  const fts = "CREATE VIRTUAL TABLE notes_fts USING fts5(title, body, content='notes', content_rowid='id');";
+  const [dir, done] = await tempDir();
+  try {
+    const db = new DatabaseSync(`${dir}/a.db`);
+    db.exec(notes + fts);
+    db.close();
+    // What the sqlite3 client's .schema prints: the FTS5 shadow tables too, as CREATE TABLE 'notes_fts_data'(...).
+    const out = await new Deno.Command("sqlite3", { args: [`${dir}/a.db`, ".schema"] }).output();
+    const dump = new TextDecoder().decode(out.stdout);
+    assert.match(dump, /notes_fts_data/);
+    assert.deepEqual(diff(notes + fts, dump).changes, []);
+    assert.deepEqual((await migrateDatabase(dump, `sqlite:${dir}/a.db`, { dryRun: true })).plan.changes, []);
+    const changed = diff(dump, notes + fts.replace("title, body", "title"));
+    assert.deepEqual(changed.changes.map((c) => [c.kind, Boolean(c.destructive)]), [
+      ["drop_table", true],
+      ["create_table", false],
+    ]);
+    // Made from nothing by a guarded script, which may run twice.
+    const guarded = generateSchemaDiff(notes, notes + fts, { dialect: "sqlite", guarded: true }).sql;
+    const b = new DatabaseSync(`${dir}/b.db`);
+    b.exec(notes);
+    b.exec(guarded);
+    b.exec(guarded);
+    b.close();
+    assert.deepEqual((await migrateDatabase(notes + fts, `sqlite:${dir}/b.db`, { dryRun: true })).plan.changes, []);
+  } finally {
+    await done();
+  }
+});

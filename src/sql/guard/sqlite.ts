@@ -43,7 +43,9 @@ function guardOne(sql: string, change: Change): GuardedStatement {
   if (new RegExp(`^CREATE (UNIQUE )?INDEX ${ID}`).test(sql)) {
     return ok(sql.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
   }
-  // Views and triggers are kept as written: insert IF NOT EXISTS after the object keyword.
+  // Views, triggers and virtual tables are kept as written: insert IF NOT EXISTS after the object keyword.
+  const vt = /^CREATE\s+VIRTUAL\s+TABLE\s+(?!IF\s+NOT\s+EXISTS\b)/i.exec(sql);
+  if (vt) return ok(`${vt[0]}IF NOT EXISTS ${sql.slice(vt[0].length)}`);
   const m = /^CREATE\s+(?:(TEMP|TEMPORARY)\s+)?(VIEW|TRIGGER)\s+(?!IF\s+NOT\s+EXISTS\b)/i.exec(sql);
   if (m) return ok(`${m[0]}IF NOT EXISTS ${sql.slice(m[0].length)}`);
   if (/^CREATE\s+(?:(TEMP|TEMPORARY)\s+)?(VIEW|TRIGGER)\s+IF\s+NOT\s+EXISTS\b/i.test(sql)) return ok(sql);

@@ -401,6 +401,31 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     }
   }
 
+  // Virtual tables: made as written; one that changes is dropped and made again, which loses what it holds.
+  const virtualDrops: Change[] = [];
+  const virtualCreates: Change[] = [];
+  for (const v of from.virtualTables ?? []) {
+    const next = findByName(to.virtualTables ?? [], v.name, { ignoreCase: true });
+    if (next && next.canonical === v.canonical) continue;
+    virtualDrops.push({
+      kind: "drop_table",
+      table: v.name,
+      sql: `DROP TABLE ${q(v.name)}`,
+      description: `drop virtual table ${v.name}`,
+      destructive: `drops virtual table ${q(v.name)} and what it holds`,
+    });
+  }
+  for (const v of to.virtualTables ?? []) {
+    const prev = findByName(from.virtualTables ?? [], v.name, { ignoreCase: true });
+    if (prev && prev.canonical === v.canonical) continue;
+    virtualCreates.push({
+      kind: "create_table",
+      table: v.name,
+      sql: v.sql.replace(/;\s*$/, ""),
+      description: `create virtual table ${v.name}`,
+    });
+  }
+
   return [
     ...viewDrops,
     ...triggerDrops,
@@ -410,6 +435,8 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
     ...adds,
     ...rebuilds,
     ...drops,
+    ...virtualDrops,
+    ...virtualCreates,
     ...indexCreates,
     ...viewCreates,
     ...triggerCreates,

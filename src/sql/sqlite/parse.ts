@@ -13,8 +13,8 @@ import NodeSqlParser from "node-sql-parser";
 import { PatchopsError } from "../../errors.ts";
 import { type Expr, printExpr, unescapeString } from "../expr.ts";
 import { quoteExprIdent, quoteIdent, quoteString } from "./quote.ts";
-import { canonicalTokens, declaredTypes, forParser, indexParts } from "./lex.ts";
-import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table } from "../model.ts";
+import { canonicalTokens, declaredTypes, forParser, indexParts, lexSqlite } from "./lex.ts";
+import type { Column, ColumnDefault, ForeignKey, Index, Schema, Table, View } from "../model.ts";
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { findByName } from "../_pairs.ts";
 import { groupAndOr } from "../_ddl.ts";
@@ -248,17 +248,66 @@ function buildIndex(ast: Expr, stmt: Statement, schema: Schema, annotations: Ann
 
 const canonical = (s: string) => lowerOutsideQuotes(s.replace(/\s+/g, " ").trim());
 
-/** Parses a SQLite schema file (tables, indexes, views, triggers). */
+/** The name a CREATE [VIRTUAL] TABLE makes (lex.ts reads the quotes, also SQLite's 'name' form in dumps). */
+function createdName(text: string): string | undefined {
+  const tokens = lexSqlite(text).filter((t) => t.kind !== "space" && t.kind !== "comment");
+  let k = tokens.findIndex((t) => t.kind === "word" && t.text.toUpperCase() === "TABLE") + 1;
+  if (k === 0) return undefined;
+  if (tokens[k]?.text.toUpperCase() === "IF") k += 3;
+  const t = tokens[k];
+  return t && (t.kind === "word" || t.kind === "ident" || t.kind === "string") ? t.value : undefined;
+}
+
+/** A CREATE VIRTUAL TABLE, compared by what follows its name in canonical form. */
+function virtualTable(stmt: Statement): View | undefined {
+  const name = createdName(stmt.text);
+  const using = /\bUSING\s+[\s\S]*$/i.exec(stmt.text);
+  if (name === undefined || !using) return undefined;
+  return { name, canonical: canonicalTokens(lexSqlite(using[0])), sql: stmt.text, line: stmt.line };
+}
+
+/**
+ * The shadow tables SQLite's FTS3/4/5 and R*Tree modules keep for each
+ * virtual table (their documented suffixes): made and dropped with it, never
+ * diffed on their own.
+ */
+function shadowTables(statements: Statement[]): Set<string> {
+  const suffixes: Record<string, string[]> = {
+    fts5: ["data", "idx", "content", "docsize", "config"],
+    fts4: ["content", "segments", "segdir", "docsize", "stat"],
+    fts3: ["content", "segments", "segdir", "docsize", "stat"],
+    rtree: ["node", "parent", "rowid"],
+    rtree_i32: ["node", "parent", "rowid"],
+    geopoly: ["node", "parent", "rowid"],
+  };
+  const out = new Set<string>();
+  for (const stmt of statements) {
+    const module = /^CREATE\s+VIRTUAL\s+TABLE\b[\s\S]*?\bUSING\s+(\w+)/i.exec(stmt.text)?.[1]?.toLowerCase();
+    const name = module === undefined ? undefined : createdName(stmt.text);
+    if (name === undefined) continue;
+    for (const s of suffixes[module!] ?? []) out.add(`${name}_${s}`.toLowerCase());
+  }
+  return out;
+}
+
+/** Parses a SQLite schema file (tables, indexes, views, triggers, virtual tables). */
 export function parseSqliteSchema(sql: string): Schema {
   const { statements, annotations } = splitStatements(sql, { dialect: "sqlite" });
-  const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
+  const schema: Schema = { tables: [], views: [], triggers: [], routines: [], virtualTables: [] };
+  const shadows = shadowTables(statements);
   for (const stmt of statements) {
     const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (/^(PRAGMA|BEGIN|COMMIT|END|ANALYZE|VACUUM|DROP (TABLE|VIEW|INDEX|TRIGGER) IF EXISTS)\b/.test(head)) continue;
-    if (/^CREATE (TEMP |TEMPORARY )?(TABLE|VIRTUAL TABLE)/.test(head)) {
-      if (/^CREATE (TEMP|TEMPORARY|VIRTUAL)/.test(head)) {
-        throw fail(stmt, "temporary and virtual tables are not supported");
-      }
+    if (/^CREATE VIRTUAL TABLE/.test(head)) {
+      const vt = virtualTable(stmt);
+      if (!vt) throw fail(stmt, "cannot read this CREATE VIRTUAL TABLE");
+      schema.virtualTables!.push(vt);
+      continue;
+    }
+    if (/^CREATE (TEMP |TEMPORARY )?TABLE/.test(head)) {
+      if (/^CREATE (TEMP|TEMPORARY)/.test(head)) throw fail(stmt, "temporary tables are not supported");
+      // A virtual table's own storage, which SQLite makes and drops with it (a dump lists it).
+      if (shadows.has(createdName(stmt.text)?.toLowerCase() ?? "")) continue;
       // node-sql-parser knows a fixed list of types and none of `[name]`, DEFERRABLE or ON CONFLICT: it reads
       // a rewritten text (lex.ts says how), and the declared types are given back as written after.
       const declared = declaredTypes(stmt.text);
