@@ -66,7 +66,18 @@ interface Source {
   options: SqliteToken[];
 }
 
+/** Cut once per table: ADD COLUMN of many columns asks for each. */
+const sources = new WeakMap<Table, Source | null>();
+
 function sourceOf(t: Table): Source | undefined {
+  const known = sources.get(t);
+  if (known !== undefined) return known ?? undefined;
+  const source = cut(t);
+  sources.set(t, source ?? null);
+  return source;
+}
+
+function cut(t: Table): Source | undefined {
   const parts = t.definition === undefined ? undefined : tableParts(t.definition);
   if (!parts) return undefined;
   const columns = parts.items.filter((i) => i.kind === "column");
