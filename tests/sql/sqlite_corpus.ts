@@ -122,6 +122,13 @@ add(
   "CREATE TABLE b ( -- @renamed from=a\n  x INTEGER);",
   { data: "INSERT INTO a VALUES (7);", oneWay: true },
 );
+// Regression (issue 15): a rename and a rebuild together copied the rows from the old name after the rename.
+add(
+  "table: renamed by annotation and rebuilt",
+  "CREATE TABLE a (x INTEGER, y TEXT);",
+  "CREATE TABLE b ( -- @renamed from=a\n  x INTEGER, y TEXT NOT NULL DEFAULT '', z INTEGER);",
+  { data: "INSERT INTO a VALUES (7, 'q');", oneWay: true },
+);
 add("table: names differ in case only", "CREATE TABLE users (x INTEGER);", "CREATE TABLE USERS (x INTEGER, y TEXT);");
 add(
   "table: a quoted name",

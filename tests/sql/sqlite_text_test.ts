@@ -119,3 +119,21 @@ Deno.test("SQLite virtual tables: a dump's shadow tables are not diffed, a chang
     await done();
   }
 });
+
+Deno.test("regression (issue 15): the schema of a live database as .schema prints it (sqlite_sequence too) is a valid target", async () => {
+  const schema = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);";
+  const [dir, done] = await tempDir();
+  try {
+    const db = new DatabaseSync(`${dir}/a.db`);
+    db.exec(schema);
+    db.close();
+    const out = await new Deno.Command("sqlite3", { args: [`${dir}/a.db`, ".schema"] }).output();
+    const dump = new TextDecoder().decode(out.stdout);
+    assert.match(dump, /CREATE TABLE sqlite_sequence/);
+    assert.deepEqual(diff(schema, dump).changes, []);
+    await migrateDatabase(dump.replace("a TEXT", "a TEXT, b TEXT"), `sqlite:${dir}/a.db`);
+    assert.match(stored(`${dir}/a.db`, "t"), /b TEXT\)$/);
+  } finally {
+    await done();
+  }
+});

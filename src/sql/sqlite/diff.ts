@@ -346,12 +346,14 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
       : undefined;
     const copy = [...match].filter(([d]) => !d.generated);
     const tmp = temporaryName(des.name);
+    // A renamed table was renamed before the rebuilds run (see the order below): copy from its new name.
+    const source = lower(cur.name) === lower(des.name) ? cur.name : des.name;
     const sql = [
       printCreateTable(des, tmp),
       `INSERT INTO ${q(tmp)} (${copy.map(([d]) => q(d.name)).join(", ")}) SELECT ${
         copy.map(([, p]) => q(p.name)).join(", ")
-      } FROM ${q(cur.name)}`,
-      `DROP TABLE ${q(cur.name)}`,
+      } FROM ${q(source)}`,
+      `DROP TABLE ${q(source)}`,
       `ALTER TABLE ${q(tmp)} RENAME TO ${q(des.name)}`,
     ];
     const indexes = des.indexes.filter((i) => !i.implicit).map((idx) => createIndex(idx, des.name));

@@ -307,7 +307,9 @@ export function parseSqliteSchema(sql: string): Schema {
     if (/^CREATE (TEMP |TEMPORARY )?TABLE/.test(head)) {
       if (/^CREATE (TEMP|TEMPORARY)/.test(head)) throw fail(stmt, "temporary tables are not supported");
       // A virtual table's own storage, which SQLite makes and drops with it (a dump lists it).
-      if (shadows.has(createdName(stmt.text)?.toLowerCase() ?? "")) continue;
+      // SQLite's own tables (sqlite_sequence, sqlite_stat1), which `.schema` prints and no one may create.
+      const created = createdName(stmt.text)?.toLowerCase() ?? "";
+      if (shadows.has(created) || created.startsWith("sqlite_")) continue;
       // node-sql-parser knows a fixed list of types and none of `[name]`, DEFERRABLE or ON CONFLICT: it reads
       // a rewritten text (lex.ts says how), and the declared types are given back as written after.
       const declared = declaredTypes(stmt.text);
