@@ -280,3 +280,23 @@ Deno.test("sql diff --dialect sqlite matches table names without case, as SQLite
   // The column as the schema wrote it.
   assert.deepEqual(r.changes.map((c) => c.sql), ['ALTER TABLE "Users" ADD COLUMN n text']);
 });
+
+Deno.test("regression (issue 15): sql apply --dry-run on a WAL database leaves no -wal or -shm file behind", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    // A name with a space, "%41" and a "?", which the URI form must keep as they are.
+    const path = `${dir}/app 100%41?.db`;
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);");
+    db.close();
+    const names = () => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    const bytes = await Deno.readFile(path);
+    assert.deepEqual(names(), ["app 100%41?.db"]);
+    const r = await migrateDatabase("CREATE TABLE t (a INTEGER, b TEXT);", `sqlite:${path}`, { dryRun: true });
+    assert.equal(r.plan.changes.length, 1);
+    assert.deepEqual(names(), ["app 100%41?.db"]);
+    assert.deepEqual(await Deno.readFile(path), bytes);
+  } finally {
+    await done();
+  }
+});

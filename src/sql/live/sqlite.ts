@@ -12,12 +12,43 @@ import { PatchopsError } from "../../errors.ts";
 import type { LiveDatabase, OpenOptions } from "./database.ts";
 import type { DbUrl } from "./url.ts";
 
+/**
+ * What a read-only connection opens. A dry run must create no file, but on a
+ * WAL database whose last connection has closed (no `-wal` file), a
+ * read-only connection creates `-wal` and `-shm` and cannot remove them. The
+ * file alone then holds everything, so it is opened `immutable` (SQLite's
+ * URI parameter: no locks, no side files). With a `-wal` present, another
+ * connection is open and the side files exist already.
+ */
+function readOnlyTarget(path: string): string | URL {
+  try {
+    Deno.statSync(`${path}-wal`);
+    return path;
+  } catch {
+    // No -wal: read the header below.
+  }
+  const header = new Uint8Array(100);
+  try {
+    using file = Deno.openSync(path, { read: true });
+    if (file.readSync(header) !== 100) return path;
+  } catch {
+    return path;
+  }
+  // Bytes 18 and 19 of the header are the read and write format versions: 2 is WAL.
+  if (header[18] !== 2 && header[19] !== 2) return path;
+  const target = new URL("file://");
+  // A "%" in the name is a "%", not the start of an escape.
+  target.pathname = (path.startsWith("/") ? path : `${Deno.cwd()}/${path}`).replaceAll("%", "%25");
+  target.searchParams.set("immutable", "1");
+  return target;
+}
+
 /** Opens a SQLite database file (created if missing, unless `readOnly`). */
 export function openSqlite(url: DbUrl, options?: OpenOptions): LiveDatabase {
   const readOnly = options?.readOnly ?? false;
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(url.database, { readOnly });
+    db = new DatabaseSync(readOnly ? readOnlyTarget(url.database) : url.database, { readOnly });
   } catch (err) {
     throw new PatchopsError("DbFailed", `cannot open "${url.display}" (${(err as Error).message})`);
   }
