@@ -110,12 +110,11 @@ export async function deltaBench(
     }
     console.error(`  ${label}: creating packages...`);
     const old = `${dir}/old/package`, neu = `${dir}/new/package`;
-    await createPatch(old, neu, `${dir}/full`, { secretKey: sk, version: "2" });
+    const full = (await createPatch(old, neu, `${dir}/full`, { secretKey: sk, version: "2" })).bytes;
     const t0 = performance.now();
     const made = await createPatch(old, neu, `${dir}/delta`, { secretKey: sk, version: "2", delta: {} });
     const createSecs = (performance.now() - t0) / 1000;
-    const full = (await Deno.stat(`${dir}/full/patch.tar.gz`)).size;
-    const delta = (await Deno.stat(`${dir}/delta/patch.tar.gz`)).size;
+    const delta = made.bytes;
     console.error(`  ${label}: running zstd, bsdiff, xdelta3...`);
     const sizes = await toolSizes(sh, old, neu, dir);
     const best = Math.min(sizes.zstd!, sizes.bsdiff!, sizes.xdelta3!);

@@ -38,7 +38,12 @@ export const flags: FlagTable = {
     help: "dialect of --schema: mysql, mariadb, postgres or sqlite",
     default: "mysql",
   },
-  compression: { type: "string", value: "gzip|zstd", help: "package compression", default: "gzip" },
+  compression: {
+    type: "string",
+    value: "gzip|zstd",
+    help: "package compression",
+    default: "gzip, or zstd -19 with --delta",
+  },
   arch: { type: "string", value: "<arch>", help: "architecture signed into the package header", default: "any" },
   force: { type: "boolean", help: "overwrite an existing manifest or package in --out" },
   hook: {
@@ -52,7 +57,7 @@ export const flags: FlagTable = {
     type: "string",
     value: "<bytes>",
     help: "smallest changed file considered for --delta",
-    default: "65536",
+    default: "1024",
   },
   ...COMMON_FLAGS,
 };
@@ -79,7 +84,8 @@ export interface CreateFlags {
   mtime: number;
   schema: string | undefined;
   schemaDialect: string | undefined;
-  compression: "gzip" | "zstd";
+  /** Unset: gzip, or zstd with --delta. */
+  compression: "gzip" | "zstd" | undefined;
   /** Package hooks by stage: file paths. */
   hooks: { stage: "pre-apply" | "post-apply"; file: string }[];
   /** Ship deltas; files below `deltaMinSize` bytes go whole. */
@@ -136,8 +142,8 @@ function hookArgs(value: string | undefined): CreateFlags["hooks"] {
   return out;
 }
 
-function compressionFlag(value: string | undefined): "gzip" | "zstd" {
-  if (value === undefined || value === "gzip" || value === "zstd") return value ?? "gzip";
+function compressionFlag(value: string | undefined): "gzip" | "zstd" | undefined {
+  if (value === undefined || value === "gzip" || value === "zstd") return value;
   throw new UsageError(`--compression must be gzip or zstd, got "${value}"`);
 }
 

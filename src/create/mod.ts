@@ -38,8 +38,13 @@ export interface CreateOptions extends DiffOptions {
   mtime?: number;
   /** A target database schema to carry (as `.patchops/schema.sql`), with its dialect. */
   schema?: { sql: string; dialect: Dialect };
-  /** Package compression; zstd packages are named `patch.tar.zst`. @default "gzip" */
-  compression?: "gzip" | "zstd";
+  /**
+   * Package compression; zstd packages are named `patch.tar.zst`. With
+   * `delta`, zstd at level 19: the deltas go in uncompressed, and one
+   * strong stream over all of them finds what alike files' deltas share.
+   * @default "gzip", or "zstd" with `delta`
+   */
+  compression?: "gzip" | "zstd" | undefined;
   /** Architecture the package is for (`x86_64`, `aarch64`), signed into its header; any when absent. */
   arch?: string | undefined;
   /**
@@ -93,7 +98,8 @@ export async function createPatch(
       );
     }
   }
-  const packageName = options?.compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
+  const compression = options?.compression ?? (options?.delta ? "zstd" : "gzip");
+  const packageName = compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
   const packagePath = `${outDir}/${packageName}`;
   if (!options?.overwrite) {
     // A publisher's earlier release is not replaced by accident.
@@ -114,7 +120,7 @@ export async function createPatch(
   const deltas = options?.delta
     ? await chooseDeltas(from, to, members, {
       minSize: options.delta.minSize,
-      compression: options?.compression ?? "gzip",
+      compression,
     })
     : new Map<string, ChosenDelta>();
   for (const path of members) {
@@ -152,7 +158,8 @@ export async function createPatch(
   });
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
-    compression: options?.compression ?? "gzip",
+    compression,
+    level: options?.delta && compression === "zstd" ? 19 : undefined,
     contents: new Map([...deltas].map(([path, d]) => [path, d.bytes])),
     extra: new Map([
       [OPERATIONS_MEMBER, header],

@@ -61,13 +61,14 @@ async function run(
   return { out, given, error: undefined };
 }
 
-async function roundTrip(old: Uint8Array, neu: Uint8Array, level?: number): Promise<number> {
-  const d = makeDelta(old, neu, { level });
+/** Rebuilds `neu` from `old` through a delta; returns the delta's size as the package would carry it (zstd). */
+async function roundTrip(old: Uint8Array, neu: Uint8Array): Promise<number> {
+  const d = makeDelta(old, neu);
   const r = await run(d, old, { size: neu.length, sha256: sha256(neu) });
   assert.equal(r.error, undefined);
   assert.equal(r.out.length, neu.length);
   assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)), "rebuilt bytes differ");
-  return d.length;
+  return zlib.zstdCompressSync(d).length;
 }
 
 function random(n: number, seed: number): Uint8Array {
@@ -120,24 +121,43 @@ Deno.test("a delta rebuilds random data, a real executable edited, empty and tin
 
 Deno.test("a delta over 8 MiB of new bytes is split into blocks the reader accepts", async () => {
   const neu = random(9 << 20, 5);
-  await roundTrip(random(1000, 4), neu, 1);
+  await roundTrip(random(1000, 4), neu);
 });
 
-/** A raw delta from hand-written controls: [diff, extra, seek] with zero diff bytes and `fill` extra bytes. */
-function handMade(blocks: [number, number, number][][], fill = 0x41): Uint8Array {
+/** Sparse diff bytes of one block: runs of [zeros, literal length], then the literal bytes. */
+interface Runs {
+  runs: [number, number][];
+  literal: number[];
+}
+
+/**
+ * A raw delta from hand-written controls: [diff, extra, seek], `fill` extra
+ * bytes, and per block its runs of diff bytes (none: every diff byte zero);
+ * each block behind its length.
+ */
+function handMade(blocks: [number, number, number][][], fill = 0x41, runs: Runs[] = []): Uint8Array {
   const parts: number[] = [...DELTA_MAGIC];
-  for (const controls of blocks) {
-    pushVarint(parts, controls.length);
+  blocks.forEach((controls, b) => {
+    const block: number[] = [];
+    pushVarint(block, controls.length);
     for (const [d, e, s] of controls) {
-      pushVarint(parts, d);
-      pushVarint(parts, e);
-      pushVarint(parts, zigzag(s));
+      pushVarint(block, d);
+      pushVarint(block, e);
+      pushVarint(block, zigzag(s));
     }
-    for (const [d] of controls) parts.push(...new Array(d).fill(0));
-    for (const [, e] of controls) parts.push(...new Array(e).fill(fill));
-  }
+    const sparse = runs[b] ?? { runs: [], literal: [] };
+    pushVarint(block, sparse.runs.length);
+    for (const [z, l] of sparse.runs) {
+      pushVarint(block, z);
+      pushVarint(block, l);
+    }
+    block.push(...sparse.literal);
+    for (const [, e] of controls) block.push(...new Array(e).fill(fill));
+    pushVarint(parts, block.length);
+    parts.push(...block);
+  });
   parts.push(0);
-  return new Uint8Array(zlib.zstdCompressSync(new Uint8Array(parts)));
+  return new Uint8Array(parts);
 }
 
 function assertDeltaInvalid(error: unknown, words: RegExp): void {
@@ -161,6 +181,31 @@ Deno.test("a delta that reads outside the old file is refused", async () => {
   assertDeltaInvalid(past.error, /reads outside the old file/);
   const before = await run(handMade([[[10, 0, -20], [10, 0, 0]]]), old, { size: 20, sha256: "0".repeat(64) });
   assertDeltaInvalid(before.error, /reads outside the old file/);
+});
+
+Deno.test("literal diff bytes are added across the controls' diff regions, past the extra bytes", async () => {
+  const old = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80]);
+  // Diff regions: out[0..3) from old[0..3), then 2 extra bytes, then out[5..9) from old[3..7).
+  // One run: skip 1 diff byte, then 5 literal ones: out[1], out[2], out[5], out[6], out[7].
+  const d = handMade([[[3, 2, 0], [4, 0, 0]]], 0x41, [{ runs: [[1, 5]], literal: [1, 2, 3, 4, 5] }]);
+  const want = Uint8Array.from([10, 21, 32, 0x41, 0x41, 43, 54, 65, 70]);
+  const r = await run(d, old, { size: want.length, sha256: sha256(want) });
+  assert.equal(r.error, undefined);
+  assert.deepEqual([...r.out], [...want]);
+});
+
+Deno.test("runs of diff bytes beyond the declared diff bytes, or empty, are refused", async () => {
+  const old = random(100, 1);
+  const over = await run(handMade([[[4, 0, 0]]], 0x41, [{ runs: [[2, 3]], literal: [1, 1, 1] }]), old, {
+    size: 4,
+    sha256: "0".repeat(64),
+  });
+  assertDeltaInvalid(over.error, /diff bytes go beyond what its controls declare/);
+  const empty = await run(handMade([[[4, 0, 0]]], 0x41, [{ runs: [[1, 0]], literal: [] }]), old, {
+    size: 4,
+    sha256: "0".repeat(64),
+  });
+  assertDeltaInvalid(empty.error, /run of diff bytes is empty/);
 });
 
 Deno.test("a delta of empty controls (unbounded work) is refused", async () => {

@@ -107,6 +107,10 @@ function gunzip(b: Uint8Array): Uint8Array {
   return new Uint8Array(zlib.gunzipSync(b));
 }
 
+function unzstd(b: Uint8Array): Uint8Array {
+  return new Uint8Array(zlib.zstdDecompressSync(b));
+}
+
 /** The signed header of a package made by `create`, as JSON. */
 function headerOf(tar: Uint8Array): { text: string; end: number } {
   const size = parseInt(new TextDecoder().decode(tar.subarray(124, 136)).replace(/\0.*$/, "").trim(), 8);
@@ -163,9 +167,10 @@ Deno.test("create --delta ships smaller packages that apply to exactly the new t
     await create(w, "full");
     await create(w, "delta", "--delta");
     const full = (await Deno.stat(`${w.base}/srv/full/patch.tar.gz`)).size;
-    const delta = (await Deno.stat(`${w.base}/srv/delta/patch.tar.gz`)).size;
+    // A delta package is zstd unless --compression says otherwise.
+    const delta = (await Deno.stat(`${w.base}/srv/delta/patch.tar.zst`)).size;
     assert.ok(delta * 5 < full, `delta package ${delta} bytes, full ${full}`);
-    const header = JSON.parse(headerOf(gunzip(await Deno.readFile(`${w.base}/srv/delta/patch.tar.gz`))).text);
+    const header = JSON.parse(headerOf(unzstd(await Deno.readFile(`${w.base}/srv/delta/patch.tar.zst`))).text);
     assert.equal(header.format, 3);
     assert.deepEqual(Object.keys(header.deltas), ["bin/tool", "lib/bundle.js"]);
     assert.equal(header.deltas["bin/tool"].old_sha256, sha256(w.files["bin/tool"]![0]));
@@ -246,7 +251,7 @@ Deno.test("apply refuses a signed delta whose result is not the signed one, or l
 
 Deno.test("apply refuses a delta package whose header was changed, or that is not signed", opts, async () => {
   await withWorld(async (w) => {
-    await create(w, "delta", "--delta");
+    await create(w, "delta", "--delta", "--compression", "gzip");
     const dir = `${w.base}/srv/delta`;
     const tar = gunzip(await Deno.readFile(`${dir}/patch.tar.gz`));
     const { text } = headerOf(tar);
