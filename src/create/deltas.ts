@@ -63,7 +63,10 @@ export async function chooseDeltas(
     if (neu.length !== n.size) throw new Error(`"${to.root}/${path}" changed size while being read`);
     const bytes = makeDelta(old, neu);
     if (packedSize(bytes, compression) + ENTRY_BYTES >= packedSize(neu, compression)) continue;
-    out.set(path, { entry: { old_sha256: sha256(old), sha256: sha256(neu), size: neu.length }, bytes });
+    out.set(path, {
+      entry: { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length },
+      bytes,
+    });
   }
   return out;
 }

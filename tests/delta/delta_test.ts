@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import { makeDelta } from "../../src/delta/diff.ts";
 import { applyDelta, type OldFile } from "../../src/delta/patch.ts";
+import { rebuildMember } from "../../src/delta/rebuild.ts";
 import { DELTA_MAGIC, pushVarint, zigzag } from "../../src/delta/format.ts";
 import { PatchopsError } from "../../src/errors.ts";
 
@@ -229,4 +230,45 @@ Deno.test("a delta whose result is not the signed one, or that is cut short, is 
     sha256: sha256(neu),
   });
   assertDeltaInvalid(notDelta.error, /not a patchops delta/);
+});
+
+Deno.test("an installed file of another size than signed is refused without a byte of it read", async () => {
+  const old = random(100_000, 1);
+  const neu = edit(old, 2);
+  const delta = makeDelta(old, neu);
+  const entry = { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length };
+  let reads = 0;
+  // A local file grown to a terabyte: hashing it would take hours.
+  const grown = () => ({
+    size: 1 << 40,
+    read: () => {
+      reads++;
+      throw new Error("read");
+    },
+    close: () => {},
+  });
+  const body = (async function* () {
+    yield delta;
+  })();
+  await assert.rejects(
+    async () => {
+      for await (const _ of rebuildMember("bin/tool", body, entry, grown)) { /* nothing */ }
+    },
+    (e: unknown) => e instanceof PatchopsError && e.code === "DeltaBaseMismatch" && /"bin\/tool"/.test(e.message),
+  );
+  assert.equal(reads, 0);
+  // The same file as signed rebuilds.
+  const parts: Uint8Array[] = [];
+  const same = () => ({ ...oldFile(old), close: () => {} });
+  for await (
+    const p of rebuildMember(
+      "bin/tool",
+      (async function* () {
+        yield delta;
+      })(),
+      entry,
+      same,
+    )
+  ) parts.push(p.slice());
+  assert.equal(sha256(new Uint8Array(parts.flatMap((p) => [...p]))), entry.sha256);
 });

@@ -125,7 +125,7 @@ async function signedDeltaPackage(
   w: World,
   name: string,
   members: Member[],
-  deltas: Record<string, { old_sha256: string; sha256: string; size: number }>,
+  deltas: Record<string, { old_sha256: string; old_size: number; sha256: string; size: number }>,
 ): Promise<void> {
   const files = members.map((m) => m.path);
   const header = new TextEncoder().encode(JSON.stringify({
@@ -232,10 +232,10 @@ Deno.test("apply refuses a signed delta whose result is not the signed one, or l
     const delta = makeDelta(old, other);
     // The header vouches for `neu`, the delta gives `other` (same size, other bytes).
     await signedDeltaPackage(w, "wrong", [{ path: "bin/tool", data: delta, mode: 0o755 }], {
-      "bin/tool": { old_sha256: sha256(old), sha256: sha256(neu), size: other.length },
+      "bin/tool": { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: other.length },
     });
     await signedDeltaPackage(w, "large", [{ path: "bin/tool", data: delta, mode: 0o755 }], {
-      "bin/tool": { old_sha256: sha256(old), sha256: sha256(other), size: 1000 },
+      "bin/tool": { old_sha256: sha256(old), old_size: old.length, sha256: sha256(other), size: 1000 },
     });
     const before = await snapshot(w.app);
     const wrong = await apply(w, "wrong");
