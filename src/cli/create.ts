@@ -53,6 +53,10 @@ export const flags: FlagTable = {
     repeatable: true,
   },
   delta: { type: "boolean", help: "ship changed files as binary deltas against the old ones where smaller" },
+  "delta-fallback": {
+    type: "boolean",
+    help: "with --delta, also write a full-file package to <out>/full/ for installs changed locally",
+  },
   "delta-min-size": {
     type: "string",
     value: "<bytes>",
@@ -90,6 +94,8 @@ export interface CreateFlags {
   hooks: { stage: "pre-apply" | "post-apply"; file: string }[];
   /** Ship deltas; files below `deltaMinSize` bytes go whole. */
   delta: boolean;
+  /** With `delta`, a full-file fallback package too. */
+  deltaFallback: boolean;
   deltaMinSize: number | undefined;
 }
 
@@ -105,8 +111,12 @@ export function parseCreateArgs(args: string[]): CreateFlags {
   if (minSize !== undefined && !/^[0-9]{1,15}$/.test(minSize)) {
     throw new UsageError(`--delta-min-size must be a number of bytes, got "${minSize}"`);
   }
+  if (values["delta-fallback"] === true && values.delta !== true) {
+    throw new UsageError("--delta-fallback goes with --delta");
+  }
   return {
     delta: values.delta === true,
+    deltaFallback: values["delta-fallback"] === true,
     deltaMinSize: minSize === undefined ? undefined : Number(minSize),
     from: stringFlag(values, "from", true),
     to: stringFlag(values, "to", true),
@@ -175,7 +185,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     compression: flags.compression,
     overwrite: flags.force,
     hooks: await Promise.all(flags.hooks.map(async (h) => ({ stage: h.stage, bytes: await Deno.readFile(h.file) }))),
-    delta: flags.delta ? { minSize: flags.deltaMinSize } : undefined,
+    delta: flags.delta ? { minSize: flags.deltaMinSize, fallback: flags.deltaFallback } : undefined,
   });
   const o = r.operations;
   if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");

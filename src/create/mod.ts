@@ -29,7 +29,7 @@ import { chooseDeltas, type ChosenDelta } from "./deltas.ts";
 /** Options of {@linkcode createPatch}. */
 export interface CreateOptions extends DiffOptions {
   /** Package URL written in the manifest. @default "patch.tar.gz" */
-  url?: string;
+  url?: string | undefined;
   secretKey?: SecretKey;
   version?: string;
   fromVersion?: string;
@@ -50,8 +50,11 @@ export interface CreateOptions extends DiffOptions {
   /**
    * Ship changed files as deltas against their old versions where that is
    * smaller (see `chooseDeltas`); `minSize` is the smallest file considered.
+   * With `fallback`, a full-file package is written too, to `<out>/full/`,
+   * and the manifest names it: a client whose installed files were changed
+   * locally fetches that one instead of refusing the patch.
    */
-  delta?: { minSize?: number | undefined } | undefined;
+  delta?: { minSize?: number | undefined; fallback?: boolean | undefined } | undefined;
   /** Replace a manifest or package already in the output directory. @default false */
   overwrite?: boolean | undefined;
   /** Package hooks to ship as `.patchops/hooks/<stage>`, listed with their SHA-256 in the signed header. */
@@ -185,6 +188,14 @@ export async function createPatch(
     signature: signature ?? "",
     operations: toPatchOperations(ops),
   };
+  if (options?.delta?.fallback) {
+    // The same trees as a plain package (gzip, no deltas); its manifest is not needed beside this one.
+    const { url: _url, compression: _compression, delta: _delta, ...plain } = options;
+    const full = await createPatch(fromDir, toDir, `${outDir}/full`, plain);
+    const doc = JSON.parse(await Deno.readTextFile(full.manifestPath));
+    await Deno.remove(full.manifestPath);
+    manifest.fallback = { url: `full/${doc.url}`, hash: doc.hash, size: doc.size, signature: doc.signature };
+  }
   if (options?.notes !== undefined) manifest.notes = options.notes;
   if (options?.version !== undefined) manifest.version = options.version;
   if (options?.fromVersion !== undefined) {

@@ -209,6 +209,50 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "with a full-file fallback, a file changed locally gets the full package; a forged one changes nothing",
+  opts,
+  async () => {
+    await withWorld(async (w) => {
+      await create(w, "delta", "--delta", "--delta-fallback");
+      const manifest = JSON.parse(await Deno.readTextFile(`${w.base}/srv/delta/manifest.json`));
+      assert.equal(manifest.fallback.url, "full/patch.tar.gz");
+      const tool = await Deno.readFile(`${w.app}/bin/tool`);
+      tool[100] = tool[100]! ^ 1;
+      await Deno.writeFile(`${w.app}/bin/tool`, tool);
+
+      // The fallback package forged (one byte): refused on its hash, and the tree is as it was.
+      const full = `${w.base}/srv/delta/full/patch.tar.gz`;
+      const good = await Deno.readFile(full);
+      const bad = good.slice();
+      bad[bad.length - 20] = bad[bad.length - 20]! ^ 1;
+      await Deno.writeFile(full, bad);
+      const before = await snapshot(w.app);
+      const forged = await apply(w, "delta");
+      assert.equal(forged.code, 1);
+      assert.match(forged.stderr, /"bin\/tool".*applying the full-file package instead/);
+      assert.deepEqual(await snapshot(w.app), before);
+
+      await Deno.writeFile(full, good);
+      const r = await apply(w, "delta");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^warning: .*"bin\/tool".*not the version its delta was made from.*full-file package instead/m,
+      );
+      assert.deepEqual(await snapshot(w.app), await snapshot(w.neu));
+      // Without a local change the delta package itself is used (no warning).
+      const back = await runCli(["rollback", "--dir", w.app]);
+      assert.equal(back.code, 0, back.stderr);
+      await Deno.writeFile(`${w.app}/bin/tool`, w.files["bin/tool"]![0]);
+      const plain = await apply(w, "delta");
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.doesNotMatch(plain.stderr, /full-file package/);
+      assert.deepEqual(await snapshot(w.app), await snapshot(w.neu));
+    });
+  },
+);
+
 Deno.test("apply does not follow an old file swapped for a symlink to an identical copy outside", opts, async () => {
   await withWorld(async (w) => {
     await create(w, "delta", "--delta");
