@@ -129,8 +129,7 @@ interface Progress {
 
 /**
  * Rebuilds one block (`body`, its bytes after the length) into the output
- * block at the start of `pages.mem`; returns how many bytes it gave. Plain
- * and synchronous, so that V8 optimises its loops (see format.ts). Every
+ * block at the start of `pages.mem`; returns how many bytes it gave. Every
  * bound is checked before the bytes it guards are read or written.
  */
 function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progress): number {
@@ -240,10 +239,10 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
  * read again, up to `MAX_PAGES`. A delta reads the old file mostly in
  * order, with short seeks and now and then a match far away (the writer
  * leaves out short far ones); a delta of a few changes reads it straight
- * through and needs few pages, the Deno binary's needs all (2,807 misses
- * of 128 pages over its 91 MiB). Pages are kept no more than needed because
- * on the 2-core VMs here touching fresh memory costs about 10 ms a MiB,
- * and each read about 10 us.
+ * through and needs few pages, a new build of a program needs more. Pages
+ * are kept no more than needed because fresh memory is slow to touch on
+ * the VMs this was measured on (about 1 s for 100 MiB) and so is a read
+ * (about 10 us for `readSync`, whatever its size up to 16 KiB).
  */
 class OldPages {
   readonly #old: OldFile;
