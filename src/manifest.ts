@@ -52,6 +52,20 @@ export interface Manifest {
   schemaDialect: string | undefined;
   /** The package's size in bytes, when the manifest says (not authenticated: a bound, not a promise). */
   size?: number | undefined;
+  /**
+   * A full-file package of the same operations (`create --delta
+   * --delta-fallback`), applied instead when an installed file a delta
+   * applies to was changed locally. Checked as any package: hash, signature.
+   */
+  fallback?: PackageRef | undefined;
+}
+
+/** Where a package is and what vouches for it. */
+export interface PackageRef {
+  url: URL;
+  sha256: string;
+  signature: string | undefined;
+  size?: number | undefined;
 }
 
 /** SQL dialects a manifest's `schema.dialect` may name. */
@@ -261,6 +275,13 @@ function parsePackage(
   }
   if (version !== undefined) out.version = version;
   if (fromVersion !== undefined) out.fromVersion = fromVersion;
+  if (pkg.fallback !== undefined && pkg.fallback !== null) {
+    if (!isObject(pkg.fallback)) throw invalid(`field "${field("fallback")}" must be an object`);
+    if (pkg.fallback.fallback !== undefined) throw invalid(`field "${field("fallback")}" may not have a fallback`);
+    // The fallback carries the same operations: they are what its signed header is held to.
+    const fb = parsePackage({ ...pkg.fallback, operations: pkg.operations }, base, field("fallback"));
+    out.fallback = { url: fb.url, sha256: fb.sha256, signature: fb.signature, size: fb.size };
+  }
   if (pkg.schema !== undefined && pkg.schema !== null) {
     const dialect = isObject(pkg.schema) ? pkg.schema.dialect : undefined;
     if (typeof dialect !== "string" || !SCHEMA_DIALECTS.includes(dialect)) {

@@ -67,6 +67,8 @@ export function hookMember(stage: string): string {
 export interface DeltaEntry {
   /** SHA-256 (hex) of the installed file the delta applies to. */
   old_sha256: string;
+  /** Size of that file: one of another size is refused before it is read. */
+  old_size: number;
   /** SHA-256 (hex) of the file it gives. */
   sha256: string;
   /** Size of the file it gives. */
@@ -261,7 +263,8 @@ function parseDeltas(raw: unknown): Map<string, DeltaEntry> {
     const d = e as Partial<DeltaEntry> | null;
     if (
       typeof d !== "object" || d === null || typeof d.old_sha256 !== "string" || !HEX64.test(d.old_sha256) ||
-      typeof d.sha256 !== "string" || !HEX64.test(d.sha256) || !Number.isSafeInteger(d.size) || d.size! < 0
+      typeof d.sha256 !== "string" || !HEX64.test(d.sha256) || !Number.isSafeInteger(d.size) || d.size! < 0 ||
+      !Number.isSafeInteger(d.old_size) || d.old_size! < 0
     ) throw bad(`has a malformed delta for ${JSON.stringify(path)}`);
     let norm: string;
     try {
@@ -269,7 +272,7 @@ function parseDeltas(raw: unknown): Map<string, DeltaEntry> {
     } catch {
       throw bad(`names a delta for ${JSON.stringify(path)}, which is not a valid path`);
     }
-    out.set(norm, { old_sha256: d.old_sha256, sha256: d.sha256, size: d.size! });
+    out.set(norm, { old_sha256: d.old_sha256, old_size: d.old_size!, sha256: d.sha256, size: d.size! });
   }
   return out;
 }

@@ -221,9 +221,27 @@ function checkVersion(
 /**
  * Applies `manifest` to the install directory `dir` as one transaction:
  * lock, recover, fetch and verify while staging, check, plan, commit.
- * Any failure leaves the directory as it was.
+ * Any failure leaves the directory as it was. When an installed file that
+ * a delta applies to was changed locally, and the manifest names a full
+ * fallback package, that package is applied instead (a warning says so).
  */
 export async function applyPatch(
+  manifest: Manifest,
+  dir: string,
+  options?: ApplyOptions,
+): Promise<ApplyResult> {
+  try {
+    return await applyOnce(manifest, dir, options);
+  } catch (err) {
+    const fb = manifest.fallback;
+    if (!(err instanceof PatchopsError) || err.code !== "DeltaBaseMismatch" || fb === undefined) throw err;
+    // Refused before anything changed: the full package goes through the same checks from the start.
+    options?.onWarning?.(`${err.message}; applying the full-file package instead`);
+    return await applyOnce({ ...manifest, ...fb, fallback: undefined }, dir, options);
+  }
+}
+
+async function applyOnce(
   manifest: Manifest,
   dir: string,
   options?: ApplyOptions,

@@ -38,7 +38,12 @@ export const flags: FlagTable = {
     help: "dialect of --schema: mysql, mariadb, postgres or sqlite",
     default: "mysql",
   },
-  compression: { type: "string", value: "gzip|zstd", help: "package compression", default: "gzip" },
+  compression: {
+    type: "string",
+    value: "gzip|zstd",
+    help: "package compression",
+    default: "gzip, or zstd -19 with --delta",
+  },
   arch: { type: "string", value: "<arch>", help: "architecture signed into the package header", default: "any" },
   force: { type: "boolean", help: "overwrite an existing manifest or package in --out" },
   hook: {
@@ -48,11 +53,15 @@ export const flags: FlagTable = {
     repeatable: true,
   },
   delta: { type: "boolean", help: "ship changed files as binary deltas against the old ones where smaller" },
+  "delta-fallback": {
+    type: "boolean",
+    help: "with --delta, also write a full-file package to <out>/full/ for installs changed locally",
+  },
   "delta-min-size": {
     type: "string",
     value: "<bytes>",
     help: "smallest changed file considered for --delta",
-    default: "65536",
+    default: "1024",
   },
   ...COMMON_FLAGS,
 };
@@ -79,11 +88,14 @@ export interface CreateFlags {
   mtime: number;
   schema: string | undefined;
   schemaDialect: string | undefined;
-  compression: "gzip" | "zstd";
+  /** Unset: gzip, or zstd with --delta. */
+  compression: "gzip" | "zstd" | undefined;
   /** Package hooks by stage: file paths. */
   hooks: { stage: "pre-apply" | "post-apply"; file: string }[];
   /** Ship deltas; files below `deltaMinSize` bytes go whole. */
   delta: boolean;
+  /** With `delta`, a full-file fallback package too. */
+  deltaFallback: boolean;
   deltaMinSize: number | undefined;
 }
 
@@ -99,8 +111,12 @@ export function parseCreateArgs(args: string[]): CreateFlags {
   if (minSize !== undefined && !/^[0-9]{1,15}$/.test(minSize)) {
     throw new UsageError(`--delta-min-size must be a number of bytes, got "${minSize}"`);
   }
+  if (values["delta-fallback"] === true && values.delta !== true) {
+    throw new UsageError("--delta-fallback goes with --delta");
+  }
   return {
     delta: values.delta === true,
+    deltaFallback: values["delta-fallback"] === true,
     deltaMinSize: minSize === undefined ? undefined : Number(minSize),
     from: stringFlag(values, "from", true),
     to: stringFlag(values, "to", true),
@@ -136,8 +152,8 @@ function hookArgs(value: string | undefined): CreateFlags["hooks"] {
   return out;
 }
 
-function compressionFlag(value: string | undefined): "gzip" | "zstd" {
-  if (value === undefined || value === "gzip" || value === "zstd") return value ?? "gzip";
+function compressionFlag(value: string | undefined): "gzip" | "zstd" | undefined {
+  if (value === undefined || value === "gzip" || value === "zstd") return value;
   throw new UsageError(`--compression must be gzip or zstd, got "${value}"`);
 }
 
@@ -169,7 +185,7 @@ export async function run(flags: CreateFlags, out: Output): Promise<number> {
     compression: flags.compression,
     overwrite: flags.force,
     hooks: await Promise.all(flags.hooks.map(async (h) => ({ stage: h.stage, bytes: await Deno.readFile(h.file) }))),
-    delta: flags.delta ? { minSize: flags.deltaMinSize } : undefined,
+    delta: flags.delta ? { minSize: flags.deltaMinSize, fallback: flags.deltaFallback } : undefined,
   });
   const o = r.operations;
   if (!r.signed) out.warn("no --secret-key: the manifest carries no signature");

@@ -1,8 +1,9 @@
 /**
  * `create --delta`: for each changed file big enough to be worth it whose
  * old version is a regular file, ships a delta against that old version
- * when it is smaller than the file itself, compressed as the package would
- * compress it.
+ * when it is smaller than the file itself, both compressed as the package
+ * would compress them, and by more than the delta's entry in the signed
+ * header costs.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import type { Tree } from "./tree.ts";
 export interface DeltaOptions {
   /**
    * Files smaller than this are shipped whole.
-   * @default 64 KiB
+   * @default 1 KiB
    */
   minSize?: number | undefined;
   /** @default "gzip" */
@@ -32,8 +33,14 @@ export interface ChosenDelta {
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
+/** What a delta's entry adds to the signed header, compressed: a path, two SHA-256s and a size. */
+const ENTRY_BYTES = 128;
+
+/** About what `data` weighs in the package (a faster level than the package's, for both sides alike). */
 function packedSize(data: Uint8Array, compression: "gzip" | "zstd"): number {
-  return compression === "gzip" ? zlib.gzipSync(data, { level: 6 }).length : zlib.zstdCompressSync(data).length;
+  return compression === "gzip" ? zlib.gzipSync(data, { level: 6 }).length : zlib.zstdCompressSync(data, {
+    params: { [zlib.constants.ZSTD_c_compressionLevel]: 9 },
+  }).length;
 }
 
 /** Chooses, among `paths` (archive members of `to`), the files to ship as deltas against `from`. */
@@ -43,7 +50,7 @@ export async function chooseDeltas(
   paths: Iterable<string>,
   options?: DeltaOptions,
 ): Promise<Map<string, ChosenDelta>> {
-  const { minSize = 64 << 10, compression = "gzip" } = options ?? {};
+  const { minSize = 1 << 10, compression = "gzip" } = options ?? {};
   const out = new Map<string, ChosenDelta>();
   for (const path of paths) {
     const n = to.nodes.get(path);
@@ -55,8 +62,11 @@ export async function chooseDeltas(
     ]);
     if (neu.length !== n.size) throw new Error(`"${to.root}/${path}" changed size while being read`);
     const bytes = makeDelta(old, neu);
-    if (bytes.length >= packedSize(neu, compression)) continue;
-    out.set(path, { entry: { old_sha256: sha256(old), sha256: sha256(neu), size: neu.length }, bytes });
+    if (packedSize(bytes, compression) + ENTRY_BYTES >= packedSize(neu, compression)) continue;
+    out.set(path, {
+      entry: { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length },
+      bytes,
+    });
   }
   return out;
 }

@@ -29,7 +29,7 @@ import { chooseDeltas, type ChosenDelta } from "./deltas.ts";
 /** Options of {@linkcode createPatch}. */
 export interface CreateOptions extends DiffOptions {
   /** Package URL written in the manifest. @default "patch.tar.gz" */
-  url?: string;
+  url?: string | undefined;
   secretKey?: SecretKey;
   version?: string;
   fromVersion?: string;
@@ -38,15 +38,23 @@ export interface CreateOptions extends DiffOptions {
   mtime?: number;
   /** A target database schema to carry (as `.patchops/schema.sql`), with its dialect. */
   schema?: { sql: string; dialect: Dialect };
-  /** Package compression; zstd packages are named `patch.tar.zst`. @default "gzip" */
-  compression?: "gzip" | "zstd";
+  /**
+   * Package compression; zstd packages are named `patch.tar.zst`. With
+   * `delta`, zstd at level 19: the deltas go in uncompressed, and one
+   * strong stream over all of them finds what alike files' deltas share.
+   * @default "gzip", or "zstd" with `delta`
+   */
+  compression?: "gzip" | "zstd" | undefined;
   /** Architecture the package is for (`x86_64`, `aarch64`), signed into its header; any when absent. */
   arch?: string | undefined;
   /**
    * Ship changed files as deltas against their old versions where that is
    * smaller (see `chooseDeltas`); `minSize` is the smallest file considered.
+   * With `fallback`, a full-file package is written too, to `<out>/full/`,
+   * and the manifest names it: a client whose installed files were changed
+   * locally fetches that one instead of refusing the patch.
    */
-  delta?: { minSize?: number | undefined } | undefined;
+  delta?: { minSize?: number | undefined; fallback?: boolean | undefined } | undefined;
   /** Replace a manifest or package already in the output directory. @default false */
   overwrite?: boolean | undefined;
   /** Package hooks to ship as `.patchops/hooks/<stage>`, listed with their SHA-256 in the signed header. */
@@ -93,7 +101,8 @@ export async function createPatch(
       );
     }
   }
-  const packageName = options?.compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
+  const compression = options?.compression ?? (options?.delta ? "zstd" : "gzip");
+  const packageName = compression === "zstd" ? "patch.tar.zst" : "patch.tar.gz";
   const packagePath = `${outDir}/${packageName}`;
   if (!options?.overwrite) {
     // A publisher's earlier release is not replaced by accident.
@@ -114,7 +123,7 @@ export async function createPatch(
   const deltas = options?.delta
     ? await chooseDeltas(from, to, members, {
       minSize: options.delta.minSize,
-      compression: options?.compression ?? "gzip",
+      compression,
     })
     : new Map<string, ChosenDelta>();
   for (const path of members) {
@@ -152,7 +161,8 @@ export async function createPatch(
   });
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
-    compression: options?.compression ?? "gzip",
+    compression,
+    level: options?.delta && compression === "zstd" ? 19 : undefined,
     contents: new Map([...deltas].map(([path, d]) => [path, d.bytes])),
     extra: new Map([
       [OPERATIONS_MEMBER, header],
@@ -178,6 +188,14 @@ export async function createPatch(
     signature: signature ?? "",
     operations: toPatchOperations(ops),
   };
+  if (options?.delta?.fallback) {
+    // The same trees as a plain package (gzip, no deltas); its manifest is not needed beside this one.
+    const { url: _url, compression: _compression, delta: _delta, ...plain } = options;
+    const full = await createPatch(fromDir, toDir, `${outDir}/full`, plain);
+    const doc = JSON.parse(await Deno.readTextFile(full.manifestPath));
+    await Deno.remove(full.manifestPath);
+    manifest.fallback = { url: `full/${doc.url}`, hash: doc.hash, size: doc.size, signature: doc.signature };
+  }
   if (options?.notes !== undefined) manifest.notes = options.notes;
   if (options?.version !== undefined) manifest.version = options.version;
   if (options?.fromVersion !== undefined) {

@@ -1,11 +1,10 @@
 /**
- * Scratch buffers kept between delta members: each member needs an old-file
- * window, an output block and a hashing buffer of a few MiB, and V8 frees
- * such memory only at its next garbage collection, so a package of many
- * deltas would otherwise pile them up. (Measured on node-sql-parser's sixty
- * deltas, README: peak RSS went from 133 MiB to 123-130 MiB, so this is not
- * where most of the memory goes.) One buffer of each kind is kept; a caller
- * that finds it taken (two rebuilds at once) allocates its own.
+ * Scratch buffers kept between delta members: each member needs an output
+ * block with pages of the old file, a buffer for one block of the delta
+ * and one for hashing, and V8 frees such memory only at its next garbage
+ * collection, so a package of many deltas would otherwise pile them up. One
+ * buffer of each kind is kept; a caller that finds it taken (two rebuilds
+ * at once) allocates its own.
  *
  * @module
  */

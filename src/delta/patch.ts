@@ -5,16 +5,16 @@
  * output never goes beyond the signed size, a block holds at most
  * `BLOCK_BYTES` and no more controls than bytes plus one, every read of the
  * old file stays inside it, and the result must hash to the signed SHA-256.
- * Memory: one block of delta bytes, one block of output, a window of the
- * old file and the decompressor's window.
+ * Memory: one block of output, its controls and runs, the pages of the old
+ * file kept (8 MiB) and the decompressor's window.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { inflating, type Pull } from "../archive/inflate.ts";
+import type { Pull } from "../archive/inflate.ts";
 import { PatchopsError } from "../errors.ts";
-import { BLOCK_BYTES, DELTA_MAGIC, unzigzag } from "./format.ts";
+import { BLOCK_BODY, BLOCK_BYTES, BLOCK_CONTROLS, BLOCK_RUNS, DELTA_MAGIC, unzigzag } from "./format.ts";
 import { borrow, giveBack } from "./_buffers.ts";
 
 /** The old file, read at positions (e.g. `pread` on a descriptor opened once). */
@@ -30,8 +30,11 @@ export interface DeltaResult {
   sha256: string;
 }
 
-const WINDOW = 4 << 20;
-const READ_AHEAD = 64 << 10;
+const PAGE = 64 << 10;
+const FIRST_PAGES = 8;
+const MAX_PAGES = 128;
+/** Old ranges this long are read straight into the output block. */
+const DIRECT = 32 << 10;
 
 /** Reads the decompressed delta: varints and runs of bytes, across chunk borders. */
 class DeltaReader {
@@ -52,29 +55,7 @@ class DeltaReader {
     return true;
   }
 
-  /** The next varint; a number when it is buffered already (no await per control). */
-  varint(): number | Promise<number> {
-    const c = this.#chunk;
-    let off = this.#off;
-    if (c.length - off >= 8) {
-      let v = 0;
-      let mul = 1;
-      for (let i = 0; i < 8; i++) {
-        const b = c[off++]!;
-        v += (b & 0x7f) * mul;
-        if (b < 0x80) {
-          if (!Number.isSafeInteger(v)) break;
-          this.#off = off;
-          return v;
-        }
-        mul *= 0x80;
-      }
-      throw new Error("it holds a number out of range");
-    }
-    return this.#slowVarint();
-  }
-
-  async #slowVarint(): Promise<number> {
+  async varint(): Promise<number> {
     let v = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
@@ -90,21 +71,11 @@ class DeltaReader {
     throw new Error("it holds a number out of range");
   }
 
-  /** Fills `into`; `undefined` when the bytes were buffered already. */
-  bytes(into: Uint8Array): Promise<void> | undefined {
-    const n = into.length;
-    if (this.#chunk.length - this.#off >= n) {
-      into.set(this.#chunk.subarray(this.#off, this.#off + n));
-      this.#off += n;
-      return undefined;
-    }
-    return this.#slowBytes(into);
-  }
-
-  async #slowBytes(into: Uint8Array): Promise<void> {
+  /** Fills `into` with the next bytes. */
+  async bytes(into: Uint8Array): Promise<void> {
     let at = 0;
     while (at < into.length) {
-      if (!(await this.#fill())) throw new Error("it ends early");
+      if (this.#off >= this.#chunk.length && !(await this.#fill())) throw new Error("it ends early");
       const n = Math.min(into.length - at, this.#chunk.length - this.#off);
       into.set(this.#chunk.subarray(this.#off, this.#off + n), at);
       this.#off += n;
@@ -117,52 +88,237 @@ class DeltaReader {
   }
 }
 
-/** A window over the old file, refilled when a read falls outside it. */
-class OldWindow {
+/** A block's bytes, read in order; every read is checked against its end. */
+class Cursor {
+  off = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  varint(): number {
+    const b = this.buf;
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      if (this.off >= b.length) throw new Error("a block ends inside a number");
+      const x = b[this.off++]!;
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) {
+        if (!Number.isSafeInteger(v)) break;
+        return v;
+      }
+      mul *= 0x80;
+    }
+    throw new Error("it holds a number out of range");
+  }
+
+  /** Where the next `n` bytes start; they are skipped. */
+  take(n: number): number {
+    if (n > this.buf.length - this.off) throw new Error("a block ends inside its bytes");
+    const at = this.off;
+    this.off += n;
+    return at;
+  }
+}
+
+/** What rebuilding carries from block to block. */
+interface Progress {
+  /** Position in the old file. */
+  oldpos: number;
+  /** Bytes given so far. */
+  written: number;
+}
+
+/**
+ * Rebuilds one block (`body`, its bytes after the length) into the output
+ * block at the start of `pages.mem`; returns how many bytes it gave. Every
+ * bound is checked before the bytes it guards are read or written.
+ */
+function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progress): number {
+  const c = new Cursor(body);
+  const out = pages.mem;
+  const count = c.varint();
+  if (count === 0) throw new Error("a block holds no controls");
+  if (count > BLOCK_CONTROLS) throw new Error(`a block holds more than ${BLOCK_CONTROLS} controls`);
+  const controls: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const d = c.varint();
+    const e = c.varint();
+    const s = unzigzag(c.varint());
+    bytes += d + e;
+    // Bounds before anything is read or written: the block, the controls per byte, the signed size.
+    if (bytes > BLOCK_BYTES) throw new Error(`a block holds more than ${BLOCK_BYTES} bytes`);
+    if (i > bytes) throw new Error("a block holds more controls than bytes");
+    if (at.written + bytes > size) throw new Error(`it gives more than the signed ${size} bytes`);
+    controls.push(d, e, s);
+  }
+
+  // The old bytes where each control's diff bytes go: a zero diff byte leaves them as they are.
+  let pos = 0;
+  let diffBytes = 0;
+  let oldpos = at.oldpos;
+  for (let i = 0; i < controls.length; i += 3) {
+    const d = controls[i]!;
+    if (d > 0) {
+      if (oldpos < 0 || oldpos + d > pages.size) throw new Error("it reads outside the old file");
+      pages.copyTo(pos, oldpos, d);
+    }
+    oldpos += d + controls[i + 2]!;
+    pos += d + controls[i + 1]!;
+    diffBytes += d;
+  }
+
+  // The runs of zero and literal diff bytes: checked in a first pass, which also finds where the
+  // literal bytes start, then applied in a second, walking the controls' diff regions in order.
+  const runCount = c.varint();
+  if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
+  const runsAt = c.off;
+  let covered = 0;
+  let literalBytes = 0;
+  for (let i = 0; i < runCount; i++) {
+    const zeros = c.varint();
+    const literal = c.varint();
+    if (literal === 0) throw new Error("a run of diff bytes is empty");
+    covered += zeros + literal;
+    literalBytes += literal;
+    if (covered > diffBytes) throw new Error("its diff bytes go beyond what its controls declare");
+  }
+  let lit = c.take(literalBytes);
+  const runs = new Cursor(body);
+  runs.off = runsAt;
+  let ci = 0; // the control whose diff region the walk is in
+  pos = 0; // where the next diff byte goes in `out`
+  let left = controls[0]!; // diff bytes left in that region
+  for (let k = 0; k < runCount; k++) {
+    for (let n = runs.varint(); n > 0;) {
+      while (left === 0) {
+        pos += controls[ci + 1]!;
+        ci += 3;
+        left = controls[ci]!;
+      }
+      const step = Math.min(n, left);
+      n -= step;
+      left -= step;
+      pos += step;
+    }
+    for (let n = runs.varint(); n > 0;) {
+      while (left === 0) {
+        pos += controls[ci + 1]!;
+        ci += 3;
+        left = controls[ci]!;
+      }
+      const step = Math.min(n, left);
+      for (const end = pos + step; pos < end; pos++, lit++) out[pos] = out[pos]! + body[lit]!;
+      n -= step;
+      left -= step;
+    }
+  }
+
+  // The extra bytes, after each control's diff bytes.
+  pos = 0;
+  for (let i = 0; i < controls.length; i += 3) {
+    pos += controls[i]!;
+    const e = controls[i + 1]!;
+    const from = c.take(e);
+    if (e < 64) {
+      for (let j = 0; j < e; j++) out[pos + j] = body[from + j]!;
+    } else {
+      out.set(body.subarray(from, from + e), pos);
+    }
+    pos += e;
+  }
+  if (c.off !== body.length) throw new Error("a block's length does not match its contents");
+  at.oldpos = oldpos;
+  at.written += bytes;
+  return bytes;
+}
+
+/**
+ * The old file as the delta reads it. Long ranges are read straight into
+ * the output block. Short ones go through pages of `PAGE` bytes, those used
+ * last kept: first `FIRST_PAGES`, twice as many each time a page must be
+ * read again, up to `MAX_PAGES`. A delta reads the old file mostly in
+ * order, with short seeks and now and then a match far away (the writer
+ * leaves out short far ones); a delta of a few changes reads it straight
+ * through and needs few pages, a new build of a program needs more. Pages
+ * are kept no more than needed because fresh memory is slow to touch on
+ * the VMs this was measured on (about 1 s for 100 MiB) and so is a read
+ * (about 10 us for `readSync`, whatever its size up to 16 KiB).
+ */
+class OldPages {
   readonly #old: OldFile;
-  readonly #buf: Uint8Array;
-  #start = 0;
-  #end = 0;
+  readonly size: number;
+  /** The output block first, then the pages: copies from page to block are `copyWithin`, without allocation. */
+  readonly mem: Uint8Array;
+  /** Page number to its slot; iteration order is the order of use. */
+  readonly #slots = new Map<number, number>();
+  /** Pages read before, to tell a page read again (too few kept) from a first read. */
+  readonly #seen: Uint8Array;
+  #limit = FIRST_PAGES;
+  #free = 0;
   constructor(old: OldFile) {
     this.#old = old;
-    this.#buf = borrow("window", WINDOW);
+    this.size = old.size;
+    this.#seen = new Uint8Array(Math.ceil(old.size / PAGE));
+    // Only what is touched costs: a short block and few pages leave most of this unmapped.
+    this.mem = borrow("rebuild", BLOCK_BYTES + PAGE * MAX_PAGES);
   }
 
   release(): void {
-    giveBack("window", this.#buf);
+    giveBack("rebuild", this.mem);
   }
 
-  /** Adds the old bytes at `pos` to `out[at..at+len)` in place (the diff bytes are there). */
-  addTo(out: Uint8Array, at: number, pos: number, len: number): void {
+  /** Copies the old bytes `[pos, pos+len)` to the output block at `at` (the caller checked the range). */
+  copyTo(at: number, pos: number, len: number): void {
+    if (len >= DIRECT) {
+      this.#read(this.mem.subarray(at, at + len), pos);
+      return;
+    }
     while (len > 0) {
-      if (pos < this.#start || pos >= this.#end) this.#load(pos, len);
-      const n = Math.min(len, this.#end - pos);
-      const o = pos - this.#start;
-      for (let i = 0; i < n; i++) out[at + i] = out[at + i]! + this.#buf[o + i]!;
+      const page = Math.floor(pos / PAGE);
+      const o = BLOCK_BYTES + this.#slot(page) * PAGE + pos - page * PAGE;
+      const n = Math.min(len, PAGE - (pos - page * PAGE));
+      this.mem.copyWithin(at, o, o + n);
       at += n;
       pos += n;
       len -= n;
     }
   }
 
-  /** Reads what is needed, but at least READ_AHEAD: reads are sequential mostly, yet a miss must stay cheap. */
-  #load(pos: number, len: number): void {
-    if (pos < 0 || pos >= this.#old.size) throw new Error("it reads outside the old file");
-    const want = Math.min(WINDOW, this.#old.size - pos, Math.max(len, READ_AHEAD));
+  #read(into: Uint8Array, pos: number): void {
     let got = 0;
-    while (got < want) {
-      const n = this.#old.read(this.#buf.subarray(got, want), pos + got);
-      if (n === 0) break;
+    while (got < into.length) {
+      const n = this.#old.read(into.subarray(got), pos + got);
+      if (n === 0) throw new Error("the old file shrank while it was read");
       got += n;
     }
-    if (got < want) throw new Error("the old file shrank while it was read");
-    this.#start = pos;
-    this.#end = pos + got;
+  }
+
+  #slot(page: number): number {
+    const hit = this.#slots.get(page);
+    if (hit !== undefined) {
+      // Most recently used goes last.
+      this.#slots.delete(page);
+      this.#slots.set(page, hit);
+      return hit;
+    }
+    if (this.#seen[page] === 0) this.#seen[page] = 1;
+    else if (this.#limit < MAX_PAGES) this.#limit *= 2;
+    let slot: number;
+    if (this.#free < this.#limit) slot = this.#free++;
+    else {
+      const [oldest, s] = this.#slots.entries().next().value!;
+      this.#slots.delete(oldest);
+      slot = s;
+    }
+    const start = BLOCK_BYTES + slot * PAGE;
+    this.#read(this.mem.subarray(start, start + Math.min(PAGE, this.size - page * PAGE)), page * PAGE);
+    this.#slots.set(page, slot);
+    return slot;
   }
 }
 
 /**
- * Yields the file that `delta` (compressed delta bytes) makes of `old`, one
+ * Yields the file that `delta` (the delta's bytes) makes of `old`, one
  * block at a time (each valid until the next is asked for). Throws
  * `DeltaInvalid`, naming `shown`, when the delta is malformed, reads outside
  * the old file, would give more or fewer bytes than `result.size`, or gives
@@ -176,80 +332,35 @@ export async function* applyDelta(
 ): AsyncGenerator<Uint8Array> {
   const fail = (why: string, cause?: unknown) =>
     new PatchopsError("DeltaInvalid", `Cannot rebuild "${shown}" from its delta: ${why}`, { cause });
-  const z = inflating("zstd", delta);
   const hash = createHash("sha256");
+  const pages = new OldPages(old);
+  let body = borrow("body", 0);
+  const at: Progress = { oldpos: 0, written: 0 };
   try {
-    const r = new DeltaReader(z.pull);
+    const r = new DeltaReader(delta);
     const magic = new Uint8Array(DELTA_MAGIC.length);
-    const window = new OldWindow(old);
-    let written = 0;
-    let oldpos = 0;
-    let out = borrow("out", 0);
-    try {
-      await r.bytes(magic);
-      if (!magic.every((b, i) => b === DELTA_MAGIC[i])) throw fail("it is not a patchops delta");
-      for (;;) {
-        let count = r.varint();
-        if (typeof count !== "number") count = await count;
-        if (count === 0) break;
-        const controls: number[] = [];
-        let bytes = 0;
-        for (let i = 0; i < count; i++) {
-          let d = r.varint();
-          if (typeof d !== "number") d = await d;
-          let e = r.varint();
-          if (typeof e !== "number") e = await e;
-          let s = r.varint();
-          if (typeof s !== "number") s = await s;
-          s = unzigzag(s);
-          bytes += d + e;
-          // Bounds before anything is read or written: the block, the controls per byte, the signed size.
-          if (bytes > BLOCK_BYTES) throw fail(`a block holds more than ${BLOCK_BYTES} bytes`);
-          if (i > bytes) throw fail("a block holds more controls than bytes");
-          if (written + bytes > result.size) throw fail(`it gives more than the signed ${result.size} bytes`);
-          controls.push(d, e, s);
-        }
-        if (out.length < bytes) {
-          out = new Uint8Array(Math.max(bytes, Math.min(2 * out.length, BLOCK_BYTES)));
-        }
-        // The block's diff bytes, then its extra bytes, placed where each control's output goes.
-        let at = 0;
-        for (let i = 0; i < controls.length; i += 3) {
-          const p = r.bytes(out.subarray(at, at + controls[i]!));
-          if (p) await p;
-          at += controls[i]! + controls[i + 1]!;
-        }
-        at = 0;
-        for (let i = 0; i < controls.length; i += 3) {
-          at += controls[i]!;
-          const p = r.bytes(out.subarray(at, at + controls[i + 1]!));
-          if (p) await p;
-          at += controls[i + 1]!;
-        }
-        at = 0;
-        for (let i = 0; i < controls.length; i += 3) {
-          const d = controls[i]!;
-          if (oldpos < 0 || oldpos + d > old.size) throw fail("it reads outside the old file");
-          window.addTo(out, at, oldpos, d);
-          oldpos += d + controls[i + 2]!;
-          at += d + controls[i + 1]!;
-        }
-        const block = out.subarray(0, bytes);
-        hash.update(block);
-        written += bytes;
-        yield block;
-      }
-      if (!(await r.atEnd())) throw fail("data follows its end");
-    } catch (err) {
-      if (err instanceof PatchopsError) throw err;
-      throw fail((err as Error).message, err);
-    } finally {
-      window.release();
-      giveBack("out", out);
+    await r.bytes(magic);
+    if (!magic.every((b, i) => b === DELTA_MAGIC[i])) throw fail("it is not a patchops delta");
+    for (;;) {
+      const length = await r.varint();
+      if (length === 0) break;
+      if (length > BLOCK_BODY) throw fail(`a block is longer than ${BLOCK_BODY} bytes`);
+      if (body.length < length) body = new Uint8Array(Math.max(length, Math.min(2 * body.length, BLOCK_BODY)));
+      const block = body.subarray(0, length);
+      await r.bytes(block);
+      const bytes = rebuildBlock(block, pages, result.size, at);
+      const given = pages.mem.subarray(0, bytes);
+      hash.update(given);
+      yield given;
     }
-    if (written !== result.size) throw fail(`it gives ${written} bytes, not the signed ${result.size}`);
-    if (hash.digest("hex") !== result.sha256) throw fail("the result does not match its signed SHA-256");
+    if (!(await r.atEnd())) throw fail("data follows its end");
+  } catch (err) {
+    if (err instanceof PatchopsError) throw err;
+    throw fail((err as Error).message, err);
   } finally {
-    z.close();
+    pages.release();
+    giveBack("body", body);
   }
+  if (at.written !== result.size) throw fail(`it gives ${at.written} bytes, not the signed ${result.size}`);
+  if (hash.digest("hex") !== result.sha256) throw fail("the result does not match its signed SHA-256");
 }

@@ -61,8 +61,9 @@ export async function* rebuildMember(
 ): AsyncGenerator<Uint8Array> {
   const base = openBase(path);
   try {
-    // The result's hash is what guards the output; this check is there to name the cause.
-    if (sha256Of(base) !== entry.old_sha256) {
+    // The result's hash is what guards the output; this check is there to name the cause. The size
+    // first: a file of another size (a log grown to gigabytes) is refused without being read.
+    if (base.size !== entry.old_size || sha256Of(base) !== entry.old_sha256) {
       throw new PatchopsError(
         "DeltaBaseMismatch",
         `Cannot update "${path}": the installed file is not the version its delta was made from (changed locally?)`,

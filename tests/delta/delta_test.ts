@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import { makeDelta } from "../../src/delta/diff.ts";
 import { applyDelta, type OldFile } from "../../src/delta/patch.ts";
+import { rebuildMember } from "../../src/delta/rebuild.ts";
 import { DELTA_MAGIC, pushVarint, zigzag } from "../../src/delta/format.ts";
 import { PatchopsError } from "../../src/errors.ts";
 
@@ -61,13 +62,14 @@ async function run(
   return { out, given, error: undefined };
 }
 
-async function roundTrip(old: Uint8Array, neu: Uint8Array, level?: number): Promise<number> {
-  const d = makeDelta(old, neu, { level });
+/** Rebuilds `neu` from `old` through a delta; returns the delta's size as the package would carry it (zstd). */
+async function roundTrip(old: Uint8Array, neu: Uint8Array): Promise<number> {
+  const d = makeDelta(old, neu);
   const r = await run(d, old, { size: neu.length, sha256: sha256(neu) });
   assert.equal(r.error, undefined);
   assert.equal(r.out.length, neu.length);
   assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)), "rebuilt bytes differ");
-  return d.length;
+  return zlib.zstdCompressSync(d).length;
 }
 
 function random(n: number, seed: number): Uint8Array {
@@ -120,24 +122,43 @@ Deno.test("a delta rebuilds random data, a real executable edited, empty and tin
 
 Deno.test("a delta over 8 MiB of new bytes is split into blocks the reader accepts", async () => {
   const neu = random(9 << 20, 5);
-  await roundTrip(random(1000, 4), neu, 1);
+  await roundTrip(random(1000, 4), neu);
 });
 
-/** A raw delta from hand-written controls: [diff, extra, seek] with zero diff bytes and `fill` extra bytes. */
-function handMade(blocks: [number, number, number][][], fill = 0x41): Uint8Array {
+/** Sparse diff bytes of one block: runs of [zeros, literal length], then the literal bytes. */
+interface Runs {
+  runs: [number, number][];
+  literal: number[];
+}
+
+/**
+ * A raw delta from hand-written controls: [diff, extra, seek], `fill` extra
+ * bytes, and per block its runs of diff bytes (none: every diff byte zero);
+ * each block behind its length.
+ */
+function handMade(blocks: [number, number, number][][], fill = 0x41, runs: Runs[] = []): Uint8Array {
   const parts: number[] = [...DELTA_MAGIC];
-  for (const controls of blocks) {
-    pushVarint(parts, controls.length);
+  blocks.forEach((controls, b) => {
+    const block: number[] = [];
+    pushVarint(block, controls.length);
     for (const [d, e, s] of controls) {
-      pushVarint(parts, d);
-      pushVarint(parts, e);
-      pushVarint(parts, zigzag(s));
+      pushVarint(block, d);
+      pushVarint(block, e);
+      pushVarint(block, zigzag(s));
     }
-    for (const [d] of controls) parts.push(...new Array(d).fill(0));
-    for (const [, e] of controls) parts.push(...new Array(e).fill(fill));
-  }
+    const sparse = runs[b] ?? { runs: [], literal: [] };
+    pushVarint(block, sparse.runs.length);
+    for (const [z, l] of sparse.runs) {
+      pushVarint(block, z);
+      pushVarint(block, l);
+    }
+    block.push(...sparse.literal);
+    for (const [, e] of controls) block.push(...new Array(e).fill(fill));
+    pushVarint(parts, block.length);
+    parts.push(...block);
+  });
   parts.push(0);
-  return new Uint8Array(zlib.zstdCompressSync(new Uint8Array(parts)));
+  return new Uint8Array(parts);
 }
 
 function assertDeltaInvalid(error: unknown, words: RegExp): void {
@@ -163,6 +184,31 @@ Deno.test("a delta that reads outside the old file is refused", async () => {
   assertDeltaInvalid(before.error, /reads outside the old file/);
 });
 
+Deno.test("literal diff bytes are added across the controls' diff regions, past the extra bytes", async () => {
+  const old = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80]);
+  // Diff regions: out[0..3) from old[0..3), then 2 extra bytes, then out[5..9) from old[3..7).
+  // One run: skip 1 diff byte, then 5 literal ones: out[1], out[2], out[5], out[6], out[7].
+  const d = handMade([[[3, 2, 0], [4, 0, 0]]], 0x41, [{ runs: [[1, 5]], literal: [1, 2, 3, 4, 5] }]);
+  const want = Uint8Array.from([10, 21, 32, 0x41, 0x41, 43, 54, 65, 70]);
+  const r = await run(d, old, { size: want.length, sha256: sha256(want) });
+  assert.equal(r.error, undefined);
+  assert.deepEqual([...r.out], [...want]);
+});
+
+Deno.test("runs of diff bytes beyond the declared diff bytes, or empty, are refused", async () => {
+  const old = random(100, 1);
+  const over = await run(handMade([[[4, 0, 0]]], 0x41, [{ runs: [[2, 3]], literal: [1, 1, 1] }]), old, {
+    size: 4,
+    sha256: "0".repeat(64),
+  });
+  assertDeltaInvalid(over.error, /diff bytes go beyond what its controls declare/);
+  const empty = await run(handMade([[[4, 0, 0]]], 0x41, [{ runs: [[1, 0]], literal: [] }]), old, {
+    size: 4,
+    sha256: "0".repeat(64),
+  });
+  assertDeltaInvalid(empty.error, /run of diff bytes is empty/);
+});
+
 Deno.test("a delta of empty controls (unbounded work) is refused", async () => {
   const controls: [number, number, number][] = Array.from({ length: 1000 }, () => [0, 0, 1]);
   const r = await run(handMade([controls]), random(10, 1), { size: 0, sha256: sha256(new Uint8Array(0)) });
@@ -184,4 +230,45 @@ Deno.test("a delta whose result is not the signed one, or that is cut short, is 
     sha256: sha256(neu),
   });
   assertDeltaInvalid(notDelta.error, /not a patchops delta/);
+});
+
+Deno.test("an installed file of another size than signed is refused without a byte of it read", async () => {
+  const old = random(100_000, 1);
+  const neu = edit(old, 2);
+  const delta = makeDelta(old, neu);
+  const entry = { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length };
+  let reads = 0;
+  // A local file grown to a terabyte: hashing it would take hours.
+  const grown = () => ({
+    size: 1 << 40,
+    read: () => {
+      reads++;
+      throw new Error("read");
+    },
+    close: () => {},
+  });
+  const body = (async function* () {
+    yield delta;
+  })();
+  await assert.rejects(
+    async () => {
+      for await (const _ of rebuildMember("bin/tool", body, entry, grown)) { /* nothing */ }
+    },
+    (e: unknown) => e instanceof PatchopsError && e.code === "DeltaBaseMismatch" && /"bin\/tool"/.test(e.message),
+  );
+  assert.equal(reads, 0);
+  // The same file as signed rebuilds.
+  const parts: Uint8Array[] = [];
+  const same = () => ({ ...oldFile(old), close: () => {} });
+  for await (
+    const p of rebuildMember(
+      "bin/tool",
+      (async function* () {
+        yield delta;
+      })(),
+      entry,
+      same,
+    )
+  ) parts.push(p.slice());
+  assert.equal(sha256(new Uint8Array(parts.flatMap((p) => [...p]))), entry.sha256);
 });

@@ -107,6 +107,10 @@ function gunzip(b: Uint8Array): Uint8Array {
   return new Uint8Array(zlib.gunzipSync(b));
 }
 
+function unzstd(b: Uint8Array): Uint8Array {
+  return new Uint8Array(zlib.zstdDecompressSync(b));
+}
+
 /** The signed header of a package made by `create`, as JSON. */
 function headerOf(tar: Uint8Array): { text: string; end: number } {
   const size = parseInt(new TextDecoder().decode(tar.subarray(124, 136)).replace(/\0.*$/, "").trim(), 8);
@@ -121,7 +125,7 @@ async function signedDeltaPackage(
   w: World,
   name: string,
   members: Member[],
-  deltas: Record<string, { old_sha256: string; sha256: string; size: number }>,
+  deltas: Record<string, { old_sha256: string; old_size: number; sha256: string; size: number }>,
 ): Promise<void> {
   const files = members.map((m) => m.path);
   const header = new TextEncoder().encode(JSON.stringify({
@@ -163,9 +167,10 @@ Deno.test("create --delta ships smaller packages that apply to exactly the new t
     await create(w, "full");
     await create(w, "delta", "--delta");
     const full = (await Deno.stat(`${w.base}/srv/full/patch.tar.gz`)).size;
-    const delta = (await Deno.stat(`${w.base}/srv/delta/patch.tar.gz`)).size;
+    // A delta package is zstd unless --compression says otherwise.
+    const delta = (await Deno.stat(`${w.base}/srv/delta/patch.tar.zst`)).size;
     assert.ok(delta * 5 < full, `delta package ${delta} bytes, full ${full}`);
-    const header = JSON.parse(headerOf(gunzip(await Deno.readFile(`${w.base}/srv/delta/patch.tar.gz`))).text);
+    const header = JSON.parse(headerOf(unzstd(await Deno.readFile(`${w.base}/srv/delta/patch.tar.zst`))).text);
     assert.equal(header.format, 3);
     assert.deepEqual(Object.keys(header.deltas), ["bin/tool", "lib/bundle.js"]);
     assert.equal(header.deltas["bin/tool"].old_sha256, sha256(w.files["bin/tool"]![0]));
@@ -204,6 +209,50 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "with a full-file fallback, a file changed locally gets the full package; a forged one changes nothing",
+  opts,
+  async () => {
+    await withWorld(async (w) => {
+      await create(w, "delta", "--delta", "--delta-fallback");
+      const manifest = JSON.parse(await Deno.readTextFile(`${w.base}/srv/delta/manifest.json`));
+      assert.equal(manifest.fallback.url, "full/patch.tar.gz");
+      const tool = await Deno.readFile(`${w.app}/bin/tool`);
+      tool[100] = tool[100]! ^ 1;
+      await Deno.writeFile(`${w.app}/bin/tool`, tool);
+
+      // The fallback package forged (one byte): refused on its hash, and the tree is as it was.
+      const full = `${w.base}/srv/delta/full/patch.tar.gz`;
+      const good = await Deno.readFile(full);
+      const bad = good.slice();
+      bad[bad.length - 20] = bad[bad.length - 20]! ^ 1;
+      await Deno.writeFile(full, bad);
+      const before = await snapshot(w.app);
+      const forged = await apply(w, "delta");
+      assert.equal(forged.code, 1);
+      assert.match(forged.stderr, /"bin\/tool".*applying the full-file package instead/);
+      assert.deepEqual(await snapshot(w.app), before);
+
+      await Deno.writeFile(full, good);
+      const r = await apply(w, "delta");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^warning: .*"bin\/tool".*not the version its delta was made from.*full-file package instead/m,
+      );
+      assert.deepEqual(await snapshot(w.app), await snapshot(w.neu));
+      // Without a local change the delta package itself is used (no warning).
+      const back = await runCli(["rollback", "--dir", w.app]);
+      assert.equal(back.code, 0, back.stderr);
+      await Deno.writeFile(`${w.app}/bin/tool`, w.files["bin/tool"]![0]);
+      const plain = await apply(w, "delta");
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.doesNotMatch(plain.stderr, /full-file package/);
+      assert.deepEqual(await snapshot(w.app), await snapshot(w.neu));
+    });
+  },
+);
+
 Deno.test("apply does not follow an old file swapped for a symlink to an identical copy outside", opts, async () => {
   await withWorld(async (w) => {
     await create(w, "delta", "--delta");
@@ -227,10 +276,10 @@ Deno.test("apply refuses a signed delta whose result is not the signed one, or l
     const delta = makeDelta(old, other);
     // The header vouches for `neu`, the delta gives `other` (same size, other bytes).
     await signedDeltaPackage(w, "wrong", [{ path: "bin/tool", data: delta, mode: 0o755 }], {
-      "bin/tool": { old_sha256: sha256(old), sha256: sha256(neu), size: other.length },
+      "bin/tool": { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: other.length },
     });
     await signedDeltaPackage(w, "large", [{ path: "bin/tool", data: delta, mode: 0o755 }], {
-      "bin/tool": { old_sha256: sha256(old), sha256: sha256(other), size: 1000 },
+      "bin/tool": { old_sha256: sha256(old), old_size: old.length, sha256: sha256(other), size: 1000 },
     });
     const before = await snapshot(w.app);
     const wrong = await apply(w, "wrong");
@@ -246,7 +295,7 @@ Deno.test("apply refuses a signed delta whose result is not the signed one, or l
 
 Deno.test("apply refuses a delta package whose header was changed, or that is not signed", opts, async () => {
   await withWorld(async (w) => {
-    await create(w, "delta", "--delta");
+    await create(w, "delta", "--delta", "--compression", "gzip");
     const dir = `${w.base}/srv/delta`;
     const tar = gunzip(await Deno.readFile(`${dir}/patch.tar.gz`));
     const { text } = headerOf(tar);
