@@ -46,21 +46,29 @@ export async function withClient<T>(db: string | undefined, f: (c: pg.Client) =>
 const USER_NS = `(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%')`;
 
+/**
+ * An ACL as a sorted list of its items, NULL when it grants exactly what the
+ * default does (the same privileges written out in another order are equal).
+ */
+function acl(expr: string, defaults: string): string {
+  const sorted = (e: string) => `(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(${e}) x)`;
+  return `CASE WHEN ${expr} IS NULL OR ${sorted(expr)} = ${sorted(defaults)} THEN NULL ELSE ${sorted(expr)} END`;
+}
+
 /** What the catalogs say of everything in the user's schemas, in an order that does not depend on history. */
 export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
   const q = async (sql: string) => (await c.query(sql)).rows as Rows;
   const ns = USER_NS;
   return {
     schemas: await q(
-      `SELECT nspname, CASE WHEN nspacl = acldefault('n', nspowner) THEN NULL ELSE nspacl::text END AS acl
+      `SELECT nspname, ${acl("nspacl", "acldefault('n', nspowner)")} AS acl
        FROM pg_namespace WHERE oid IN ${ns} AND nspname <> 'public' ORDER BY 1`,
     ),
     relations: await q(
       `SELECT relnamespace::regnamespace::text AS ns, relname, relkind, relpersistence, relrowsecurity,
               relforcerowsecurity, reloptions::text AS options,
               -- The owner's privileges written out equal the default (NULL).
-              CASE WHEN relacl = acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", relowner)
-                   THEN NULL ELSE relacl::text END AS acl,
+              ${acl("relacl", `acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", relowner)`)} AS acl,
               pg_get_partkeydef(oid) AS partkey, pg_get_expr(relpartbound, oid) AS bound,
               (SELECT string_agg(inhparent::regclass::text, ',') FROM pg_inherits WHERE inhrelid = c.oid) AS parents
        FROM pg_class c WHERE relnamespace IN ${ns} AND relkind IN ('r','p','v','m','S','f') ORDER BY 1, 2`,
@@ -69,7 +77,7 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
       `SELECT c.relnamespace::regnamespace::text AS ns, c.relname, a.attname,
               format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity,
               a.attgenerated, (SELECT collname FROM pg_collation WHERE oid = a.attcollation) AS coll,
-              a.attacl::text AS acl,
+              ${acl("a.attacl", "'{}'::aclitem[]")} AS acl,
               regexp_replace(coalesce(pg_get_expr(d.adbin, d.adrelid), ''), 'nextval\\(''[^'']*''', 'nextval(') AS def
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -93,7 +101,7 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
     types: await q(
       `SELECT t.typnamespace::regnamespace::text AS ns, t.typname, t.typtype,
               format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull, t.typdefault,
-              CASE WHEN t.typacl = acldefault('T', t.typowner) THEN NULL ELSE t.typacl::text END AS acl,
+              ${acl("t.typacl", "acldefault('T', t.typowner)")} AS acl,
               (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid) AS labels
        FROM pg_type t WHERE t.typnamespace IN ${ns} AND t.typtype IN ('e','c','d','r')
          AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
@@ -113,7 +121,7 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
     functions: await q(
       `SELECT p.pronamespace::regnamespace::text AS ns, p.proname,
               pg_get_function_identity_arguments(p.oid) AS args, pg_get_functiondef(p.oid) AS def,
-              CASE WHEN p.proacl = acldefault('f', p.proowner) THEN NULL ELSE p.proacl::text END AS acl
+              ${acl("p.proacl", "acldefault('f', p.proowner)")} AS acl
        FROM pg_proc p WHERE p.pronamespace IN ${ns} AND p.prokind IN ('f','p')
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 2, 3`,
     ),

@@ -271,6 +271,48 @@ async function introspect(c: PgClient): Promise<string> {
       } TO ${g.grantee}${g.is_grantable ? " WITH GRANT OPTION" : ""};`,
     );
   }
+  // Column privileges (an ACL on the column, beside the table's).
+  const columnGrants = await c.query(
+    `SELECT c.relname, a.attname, x.privilege_type,
+            CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END AS grantee,
+            x.is_grantable
+     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid, aclexplode(a.attacl) x
+     WHERE c.relnamespace = ${ns} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+       AND x.grantee <> c.relowner
+     ORDER BY c.relname, a.attname, 4, 3`,
+  );
+  for (const g of columnGrants) {
+    out.push(
+      `GRANT ${g.privilege_type} (${q(String(g.attname))}) ON TABLE ${q(String(g.relname))} TO ${g.grantee}${
+        g.is_grantable ? " WITH GRANT OPTION" : ""
+      };`,
+    );
+  }
+  // Privileges on functions, procedures, types and domains: those given to others, and the default one PUBLIC
+  // has (EXECUTE, USAGE) when it was taken away.
+  const routineGrants = await c.query(
+    `SELECT o.kind, o.name, o.args, o.acl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(o.acl) x WHERE x.grantee = 0) AS public,
+            (SELECT json_agg(json_build_array(quote_ident(pg_get_userbyid(x.grantee)), x.is_grantable) ORDER BY 1)
+               FROM aclexplode(o.acl) x WHERE x.grantee NOT IN (0, o.owner)) AS others
+     FROM (SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind, p.proname AS name,
+                  pg_get_function_identity_arguments(p.oid) AS args, p.proacl AS acl, p.proowner AS owner
+           FROM pg_proc p WHERE p.pronamespace = ${ns} AND p.prokind IN ('f', 'p') AND p.proacl IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                             AND d.deptype IN ('e', 'i'))
+           UNION ALL
+           SELECT 'TYPE', t.typname, NULL, t.typacl, t.typowner FROM pg_type t
+           WHERE t.typnamespace = ${ns} AND t.typtype IN ('e', 'c', 'd', 'r') AND t.typacl IS NOT NULL
+             AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')) o
+     ORDER BY 1, 2, 3`,
+  );
+  for (const g of routineGrants) {
+    const what = `${g.kind} ${q(String(g.name))}${g.args === null ? "" : `(${g.args})`}`;
+    const privilege = g.kind === "TYPE" ? "USAGE" : "EXECUTE";
+    if (!g.public) out.push(`REVOKE ${privilege} ON ${what} FROM PUBLIC;`);
+    for (const [grantee, grantable] of (g.others ?? []) as [string, boolean][]) {
+      out.push(`GRANT ${privilege} ON ${what} TO ${grantee}${grantable ? " WITH GRANT OPTION" : ""};`);
+    }
+  }
   // Comments on everything in the schema, as COMMENT ON statements naming the object as the server does.
   const comments = await c.query(
     `SELECT o.type, o.identity, d.description FROM pg_description d,

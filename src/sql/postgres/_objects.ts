@@ -134,16 +134,31 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     const what = m[2]!.toUpperCase();
     return [{ kind: "rls", name: `${what} ${q(table)}`, canonical: what, sql: text, line, on: table }];
   }
+  const routine = routineGrant(stmt, text);
+  if (routine) return routine;
   m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:(TABLE|SEQUENCE)\s+)?([\s\S]+?)\s+TO\s+([\s\S]+?)(\s+WITH\s+GRANT\s+OPTION)?$/i
     .exec(text);
   if (m) {
     if (/^(ALL\s+(TABLES|SEQUENCES|FUNCTIONS)|FUNCTION|SCHEMA|DATABASE|TYPE|DOMAIN|LANGUAGE)\b/i.test(m[3]!)) {
       throw fail(stmt, "GRANT on tables, views and sequences is modelled; not on other objects");
     }
-    if (/\(/.test(m[1]!)) throw fail(stmt, "column-level GRANT is not modelled");
     const sequence = m[2]?.toUpperCase() === "SEQUENCE";
-    const privileges = m[1]!.split(",").map((p) => p.trim().toUpperCase().replace(/\s+/g, " "))
-      .flatMap((p) => /^ALL( PRIVILEGES)?$/.test(p) ? (sequence ? SEQUENCE_PRIVILEGES : TABLE_PRIVILEGES) : [p]);
+    const privileges = splitTop(m[1]!).map((p) => p.trim().replace(/\s+/g, " "))
+      .flatMap((p) => {
+        // A column privilege, `UPDATE (email, name)`: one grant per column.
+        const cols = /^(\w+(?: \w+)?)\s*\(([\s\S]*)\)$/.exec(p);
+        if (cols) {
+          if (sequence) throw fail(stmt, "a sequence has no columns to grant on");
+          const priv = cols[1]!.toUpperCase();
+          return splitTop(cols[2]!).flatMap((col) =>
+            (/^ALL( PRIVILEGES)?$/.test(priv) ? ["SELECT", "INSERT", "UPDATE", "REFERENCES"] : [priv]).map((x) =>
+              `${x} (${q(pgName(col))})`
+            )
+          );
+        }
+        const priv = p.toUpperCase();
+        return /^ALL( PRIVILEGES)?$/.test(priv) ? (sequence ? SEQUENCE_PRIVILEGES : TABLE_PRIVILEGES) : [priv];
+      });
     const names = m[3]!.split(",").map((n) => pgName(n.trim()));
     const grantees = m[4]!.split(",").map((g) => g.trim().replace(/^GROUP\s+/i, ""))
       .map((g) => /^public$/i.test(g) ? "PUBLIC" : q(pgName(g)));
@@ -162,6 +177,8 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     );
   }
   if (/^REVOKE\b/i.test(text)) {
+    const revoked = routineGrant(stmt, text);
+    if (revoked) return revoked;
     throw fail(stmt, "REVOKE in a schema file is not modelled: write the GRANTs the objects should have");
   }
   m = new RegExp(
@@ -198,6 +215,68 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     }];
   }
   return undefined;
+}
+
+/** The privilege every role has on a new object of these kinds, through PUBLIC. */
+const PUBLIC_DEFAULT: Record<string, string> = {
+  FUNCTION: "EXECUTE",
+  PROCEDURE: "EXECUTE",
+  TYPE: "USAGE",
+  DOMAIN: "USAGE",
+};
+
+/**
+ * `GRANT EXECUTE ON FUNCTION f(int) TO r` and `REVOKE EXECUTE ON FUNCTION
+ * f(int) FROM PUBLIC` (the same for procedures, types and domains with
+ * USAGE): one object per privilege and grantee. A revoke is modelled only
+ * where it takes away the privilege PUBLIC has by default, which is what a
+ * schema file means by it; anything else is refused.
+ */
+function routineGrant(stmt: Statement, text: string): PgObject[] | undefined {
+  const m =
+    /^(GRANT|REVOKE)\s+([\s\S]+?)\s+ON\s+(FUNCTION|PROCEDURE|ROUTINE|TYPE|DOMAIN)\s+([\s\S]+?)\s+(TO|FROM)\s+([\s\S]+?)(\s+WITH\s+GRANT\s+OPTION|\s+(?:CASCADE|RESTRICT))?$/i
+      .exec(text);
+  if (!m) return undefined;
+  const revoke = m[1]!.toUpperCase() === "REVOKE";
+  let kind = m[3]!.toUpperCase();
+  if (kind === "ROUTINE") kind = "FUNCTION";
+  if (kind === "DOMAIN") kind = "TYPE";
+  const privilege = m[2]!.trim().toUpperCase().replace(/\s+/g, " ");
+  const wanted = PUBLIC_DEFAULT[kind]!;
+  if (privilege !== wanted && !/^ALL( PRIVILEGES)?$/.test(privilege)) {
+    throw fail(stmt, `only ${wanted} can be granted on a ${kind.toLowerCase()}`);
+  }
+  const grantees = m[6]!.split(",").map((g) => g.trim().replace(/^GROUP\s+/i, ""))
+    .map((g) => /^public$/i.test(g) ? "PUBLIC" : q(pgName(g)));
+  if (revoke && (grantees.some((g) => g !== "PUBLIC") || m[7])) {
+    throw fail(stmt, "REVOKE in a schema file is modelled only as taking a default privilege from PUBLIC");
+  }
+  const option = !revoke && m[7] && /GRANT/i.test(m[7]) ? " WITH GRANT OPTION" : "";
+  return splitTop(m[4]!).map((target) => {
+    const open = target.indexOf("(");
+    if (kind === "FUNCTION" || kind === "PROCEDURE") {
+      if (open < 0) throw fail(stmt, `name the ${kind.toLowerCase()}'s argument types: ${target}(...)`);
+      const name = `${pgName(target.slice(0, open))}(${argumentTypes(target.slice(open + 1, matching(target, open)))})`;
+      return {
+        name,
+        on: `${kind} ${name}`,
+        printed: `${q(name.slice(0, name.indexOf("(")))}${name.slice(name.indexOf("("))}`,
+      };
+    }
+    const name = pgName(target);
+    return { name, on: name, printed: q(name) };
+  }).flatMap(({ on, printed }) =>
+    grantees.map((g) => ({
+      kind: "grant" as const,
+      name: revoke ? `REVOKE ${wanted} ON ${kind} ${printed} FROM PUBLIC` : `${wanted} ON ${kind} ${printed} TO ${g}`,
+      canonical: option,
+      sql: revoke
+        ? `REVOKE ${wanted} ON ${kind} ${printed} FROM PUBLIC`
+        : `GRANT ${wanted} ON ${kind} ${printed} TO ${g}${option}`,
+      line: stmt.line,
+      on,
+    }))
+  );
 }
 
 function ownedBy(sequence: string, column: string, line: number): PgObject {
@@ -348,7 +427,15 @@ function dropOf(o: PgObject): Change {
       };
     }
     case "grant":
-      return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO /, " FROM ")}` };
+      // Undoing a revoke from PUBLIC gives the default privilege back.
+      if (/^REVOKE /.test(o.name)) {
+        return {
+          ...base,
+          kind: "alter_table",
+          sql: o.name.replace(/^REVOKE /, "GRANT ").replace(/ FROM PUBLIC$/, " TO PUBLIC"),
+        };
+      }
+      return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO (?!.* TO )/, " FROM ")}` };
     case "comment":
       return { ...base, kind: "comment", sql: `COMMENT ON ${o.name} IS NULL` };
   }
@@ -420,6 +507,8 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
     }
   }
   for (const o of drops) if (o.kind === "matview") remade.add(o.name);
+  // A function dropped and made again loses its grants and comment: they are made again too.
+  for (const o of drops) if (o.kind === "function" && o.on !== undefined && des.has(key(o))) remade.add(o.on);
   for (const o of to) {
     const prev = cur.get(key(o));
     if (o.kind === "enum" && prev) {
