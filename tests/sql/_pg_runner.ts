@@ -162,7 +162,9 @@ export async function fresh(db: string, sql: string, data?: string): Promise<voi
     for (const e of extensions) await c.query(`DROP EXTENSION IF EXISTS "${e.extname}" CASCADE`);
     const schemas = (await c.query(`SELECT nspname FROM pg_namespace WHERE oid IN ${USER_NS}`)).rows as Rows;
     for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s.nspname}" CASCADE`);
-    await c.query("CREATE SCHEMA public; GRANT ALL ON SCHEMA public TO PUBLIC");
+    // public as initdb makes it in PostgreSQL 15 (so that pg_dump prints nothing of it, as of a real database).
+    await c.query(`CREATE SCHEMA public AUTHORIZATION pg_database_owner; GRANT USAGE ON SCHEMA public TO PUBLIC;
+      COMMENT ON SCHEMA public IS 'standard public schema'`);
     await c.query(sql);
     if (data) await c.query(data);
   });

@@ -347,10 +347,12 @@ async function introspect(c: PgClient): Promise<string> {
  */
 async function loadInScratch(c: PgClient, targetSql: string): Promise<string | undefined> {
   const scratch = `patchops_target_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const [{ schema }] = await c.query("SELECT current_schema() AS schema") as [{ schema: string | null }];
+  const [{ schema, user }] = await c.query("SELECT current_schema() AS schema, current_user AS user") as [
+    { schema: string | null; user: string },
+  ];
   if (!schema) return undefined;
   // Statements that leave the transaction or move the search path are not definitions: scratchScript refuses them.
-  const script = scratchScript(withoutQualifier(targetSql, schema));
+  const script = scratchScript(withoutQualifier(targetSql, schema), user);
   if (script === undefined) return undefined;
   await c.exec("BEGIN");
   try {
@@ -398,6 +400,13 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   }
 }
 
+/**
+ * The session settings pg_dump writes at the top of a schema-only dump (and
+ * before tables): they change nothing that is stored.
+ */
+const PG_DUMP_SESSION =
+  /^(SET\s+(statement_timeout|lock_timeout|idle_in_transaction_session_timeout|client_encoding|standard_conforming_strings|check_function_bodies|xmloption|client_min_messages|row_security|default_tablespace|default_table_access_method|default_with_oids)\s*(=|TO)\s*[^;]*|SELECT\s+pg_catalog\.set_config\('search_path',\s*'',\s*false\))$/i;
+
 /** Statements that define schema objects: the only ones run in the scratch schema. */
 const DEFINITION =
   /^(CREATE\s+(OR\s+REPLACE\s+)?(TABLE|TYPE|DOMAIN|SEQUENCE|FUNCTION|PROCEDURE|(CONSTRAINT\s+)?TRIGGER|VIEW|MATERIALIZED\s+VIEW|(UNIQUE\s+)?INDEX|POLICY|EXTENSION|UNLOGGED\s+TABLE)\b|ALTER\s+(TABLE|SEQUENCE|TYPE|DOMAIN)\b|COMMENT\s+ON\b|GRANT\b|REVOKE\b)/i;
@@ -407,10 +416,19 @@ const DEFINITION =
  * live schema unqualified, materialized views made WITH NO DATA so that
  * no query runs), or undefined when a statement is not a definition.
  */
-function scratchScript(targetSql: string): string | undefined {
+function scratchScript(targetSql: string, user: string): string | undefined {
   const out: string[] = [];
   for (const stmt of splitStatements(targetSql, { dialect: "postgres" }).statements) {
     let text = stmt.text.trim();
+    // What pg_dump writes around the definitions (a Rails structure.sql): session settings for the restore.
+    if (PG_DUMP_SESSION.test(text)) continue;
+    // Owners are not modelled: only the role that runs the migration, which owns what it creates, may be named.
+    const owner = /\sOWNER\s+TO\s+("(?:[^"]|"")+"|[\w$]+)$/i.exec(text);
+    if (/^ALTER\s/i.test(text) && owner) {
+      const role = owner[1]!.startsWith('"') ? owner[1]!.slice(1, -1).replaceAll('""', '"') : owner[1]!.toLowerCase();
+      if (role !== user && !/^(CURRENT_USER|SESSION_USER|CURRENT_ROLE)$/i.test(owner[1]!)) return undefined;
+      continue;
+    }
     if (!DEFINITION.test(text)) return undefined;
     // CREATE TABLE ... AS runs its query: not a definition to load.
     const bare = stripLiterals(text);
@@ -432,9 +450,14 @@ function withoutQualifier(sql: string, schema: string): string {
   const simple = /^[a-z_][a-z0-9_$]*$/.test(schema);
   const names = [q(schema).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), ...(simple ? [schema] : [])].join("|");
   const qualifier = new RegExp(`(?<![\\w$."])(?:${names})\\s*\\.\\s*(?=[\\w"$]|$)`, simple ? "gi" : "g");
+  const regclassQualifier = new RegExp(`^(?:${names.replaceAll("'", "''")})\\.(?=[\\w"$])`, simple ? "i" : "");
   return sql.replace(
     /(\$([A-Za-z_]\w*)?\$[\s\S]*?\$\2\$|'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"]|"")*"(?:\s*\.\s*)?)|([^'"$/-]+|[\s\S])/g,
-    (all, literal: string | undefined, _tag, quoted: string | undefined) => {
+    (all, literal: string | undefined, _tag, quoted: string | undefined, _rest, offset: number) => {
+      // A name in a regclass literal (pg_dump's `nextval('public.t_id_seq'::regclass)`) names a relation too.
+      if (literal !== undefined && /^\s*::\s*regclass\b/i.test(sql.slice(offset + all.length))) {
+        return `'${literal.slice(1, -1).replace(regclassQualifier, "")}'`;
+      }
       if (literal !== undefined) return all;
       if (quoted !== undefined) return quoted.replace(qualifier, "");
       return all.replace(qualifier, "");

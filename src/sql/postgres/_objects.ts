@@ -500,7 +500,10 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
   for (const o of from) {
     const next = des.get(key(o));
     if (!next) drops.push(o);
-    else if (next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence") {
+    else if (
+      next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence" &&
+      !(o.kind === "domain" && domainChanges(o, next))
+    ) {
       // A function whose return type is unchanged is replaced in place; otherwise dropped and made again.
       if (o.kind === "function" && sameReturns(o.sql, next.sql)) continue;
       drops.push(o);
@@ -513,6 +516,11 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
     const prev = cur.get(key(o));
     if (o.kind === "enum" && prev) {
       if (prev.canonical !== o.canonical) early.push(...enumChanges(prev, o));
+      continue;
+    }
+    const altered = o.kind === "domain" && prev && prev.canonical !== o.canonical ? domainChanges(prev, o) : undefined;
+    if (altered) {
+      early.push(...altered);
       continue;
     }
     if (o.kind === "sequence" && prev) {
@@ -548,6 +556,46 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
     early,
     late,
   };
+}
+
+/**
+ * A domain whose type, default and NOT NULL are unchanged and whose named
+ * CHECK constraints differ is altered in place (DROP DOMAIN would fail while
+ * a column uses it); undefined when it must be made again.
+ */
+function domainChanges(cur: PgObject, des: PgObject): Change[] | undefined {
+  const split = (sql: string) => {
+    const at = sql.search(/\sCONSTRAINT\s/i);
+    const head = normalizeText(at < 0 ? sql : sql.slice(0, at));
+    const checks = new Map<string, string>();
+    const re = new RegExp(
+      String.raw`\sCONSTRAINT\s+(${NAME})\s+(CHECK\s*\([\s\S]*?\))(?=\s+CONSTRAINT\s|\s*;?\s*$)`,
+      "gi",
+    );
+    let rest = at < 0 ? "" : sql.slice(at);
+    for (const m of rest.matchAll(re)) {
+      checks.set(pgName(m[1]!), m[2]!);
+      rest = rest.replace(m[0], "");
+    }
+    // Anything left (an unnamed CHECK, NOT NULL written as a constraint): made again.
+    return rest.replace(/;\s*$/, "").trim() === "" ? { head, checks } : undefined;
+  };
+  const [a, b] = [split(cur.sql), split(des.sql)];
+  if (!a || !b || a.head !== b.head) return undefined;
+  const out: Change[] = [];
+  const alter = (sql: string, description: string) =>
+    out.push({ kind: "create_routine", sql: `ALTER DOMAIN ${q(des.name)} ${sql}`, description });
+  for (const [name, check] of a.checks) {
+    if (normalizeText(b.checks.get(name) ?? "") !== normalizeText(check)) {
+      alter(`DROP CONSTRAINT ${q(name)}`, `drop check ${name} of domain ${des.name}`);
+    }
+  }
+  for (const [name, check] of b.checks) {
+    if (normalizeText(a.checks.get(name) ?? "") !== normalizeText(check)) {
+      alter(`ADD CONSTRAINT ${q(name)} ${check}`, `add check ${name} to domain ${des.name}`);
+    }
+  }
+  return out;
 }
 
 function sameReturns(a: string, b: string): boolean {

@@ -270,7 +270,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       });
     }
     for (const c of des.columns) {
-      const prev = matched.get(c);
+      let prev = matched.get(c);
       if (!prev) {
         alters.push({
           kind: "add_column",
@@ -290,6 +290,53 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
       const col = q(c.name);
       if (prev.comment !== c.comment) alters.push(commentOn(des, c));
+      // Identity switched in place where PostgreSQL can (ALWAYS and BY DEFAULT, serial or plain to identity,
+      // identity to plain): rows and keys stay. Steps after the type change go in `after`.
+      const after: Change[] = [];
+      const identity = (x: Column) => x.extra.find((e) => /AS IDENTITY/i.test(e));
+      const [was, will] = [identity(prev), identity(c)];
+      const sameOtherwise = JSON.stringify(prev.generated) === JSON.stringify(c.generated) && !c.autoIncrement &&
+        prev.extra.filter((e) => e !== was).join() === c.extra.filter((e) => e !== will).join();
+      if (sameOtherwise && was !== will && (was === undefined || !prev.autoIncrement)) {
+        const step = (sql: string, description: string) => ({
+          kind: "modify_column" as const,
+          table: des.name,
+          sql,
+          description,
+        });
+        if (was !== undefined && will !== undefined) {
+          alters.push(step(
+            `ALTER TABLE ${t} ALTER COLUMN ${col} SET GENERATED ${/ALWAYS/i.test(will) ? "ALWAYS" : "BY DEFAULT"}`,
+            `identity of ${c.name}`,
+          ));
+        } else if (was !== undefined) {
+          alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP IDENTITY`, `drop identity of ${c.name}`));
+        } else {
+          if (prev.autoIncrement) {
+            // The serial's own sequence goes; the identity continues after the highest value.
+            alters.push(step(
+              `ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT;\nDROP SEQUENCE ${
+                q(`${des.name}_${c.name}_seq`.slice(0, 63))
+              }`,
+              `drop the serial sequence of ${c.name}`,
+            ));
+          }
+          if (prev.nullable) {
+            alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, `not null ${c.name}`));
+          }
+          after.push(step(
+            `ALTER TABLE ${t} ALTER COLUMN ${col} ADD ${will};\nSELECT setval(pg_get_serial_sequence(${
+              quoteString(t)
+            }, ${quoteString(c.name)}), coalesce(max(${col}), 0) + 1, false) FROM ${t}`,
+            `identity of ${c.name}`,
+          ));
+        }
+        // What the steps above did; the rest (type, default, nullability) is compared as usual.
+        const added = was === undefined
+          ? { nullable: false, default: prev.autoIncrement ? undefined : prev.default }
+          : {};
+        prev = { ...prev, extra: c.extra, autoIncrement: false, ...added };
+      }
       if (
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
         prev.autoIncrement !== c.autoIncrement
@@ -328,6 +375,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
           });
         }
       }
+      alters.push(...after);
       if (JSON.stringify(prev.default) !== JSON.stringify(c.default)) {
         alters.push({
           kind: "modify_column",
