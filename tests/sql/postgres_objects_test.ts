@@ -1,6 +1,6 @@
 /**
  * PostgreSQL objects beyond tables offline (`sql diff --dialect postgres`):
- * enum values added in place and removals refused, functions replaced in
+ * enum values added in place and removals made by remaking the type, functions replaced in
  * place only when their result type stays, grants expanded, and the
  * regressions of issue 15 (a literal's case in views, `CREATE TABLE t ()`,
  * partitioned tables created plain).
@@ -27,12 +27,16 @@ Deno.test("enum values are added where the target puts them, before or after the
   );
 });
 
-Deno.test("an enum value removed or reordered is refused, never dropped silently", () => {
+Deno.test("an enum value removed or reordered remakes the type, withheld as destructive unless allowed", () => {
   for (const to of ["('sad')", "('happy', 'sad')"]) {
-    assert.throws(() => diff("CREATE TYPE mood AS ENUM ('sad', 'happy');", `CREATE TYPE mood AS ENUM ${to};`), {
-      code: "SqlUnsupported",
-      message: /enum type "mood": removing, renaming or reordering values is not supported/,
-    });
+    const from = "CREATE TYPE mood AS ENUM ('sad', 'happy');";
+    const [change] = diff(from, `CREATE TYPE mood AS ENUM ${to};`).changes;
+    assert.match(change!.sql, /^ALTER TYPE "mood" RENAME TO "mood__patchops_old";\nCREATE TYPE mood AS ENUM/);
+    assert.match(change!.sql, /USING %I::text::%s/);
+    assert.match(change!.sql, /\nDROP TYPE "mood__patchops_old"$/);
+    assert.ok(change!.destructive);
+    const held = generateSchemaDiff(from, `CREATE TYPE mood AS ENUM ${to};`, { dialect: "postgres" });
+    assert.equal(held.withheld.length, 1);
   }
 });
 

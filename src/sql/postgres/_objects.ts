@@ -459,17 +459,58 @@ function createOf(o: PgObject): Change {
   };
 }
 
-/** ALTER TYPE ... ADD VALUE for labels added to an enum; a removal or reordering is refused. */
+/**
+ * An enum that loses or reorders values is made anew, as PostgreSQL cannot
+ * drop a value: the old type renamed, the new one created, every table
+ * column of the old type converted through text (its default dropped and
+ * set again around the conversion), the old type dropped. A row that holds a
+ * removed value makes the conversion fail, and the migration is rolled back;
+ * a view, array or domain over the type makes the drop fail the same way.
+ */
+function rebuildEnum(cur: PgObject, des: PgObject): Change[] {
+  const removed = cur.labels!.filter((l) => !des.labels!.includes(l));
+  const old = `${des.name.slice(0, 50)}__patchops_old`;
+  const [type, oldType] = [q(des.name), q(old)];
+  const body = `DO $patchops$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT a.attrelid::regclass AS rel, a.attname, pg_get_expr(d.adbin, d.adrelid) AS def
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           WHERE a.atttypid = ${quoteString(oldType)}::regtype AND a.attnum > 0 AND NOT a.attisdropped
+             AND c.relkind IN ('r', 'p')
+  LOOP
+    IF r.def IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', r.rel, r.attname);
+    END IF;
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::text::%s', r.rel, r.attname,
+      ${quoteString(type)}, r.attname, ${quoteString(type)});
+    IF r.def IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', r.rel, r.attname,
+        replace(r.def, '::' || format_type(${quoteString(oldType)}::regtype, NULL),
+                '::' || format_type(${quoteString(type)}::regtype, NULL)));
+    END IF;
+  END LOOP;
+END
+$patchops$`;
+  return [{
+    kind: "create_routine",
+    sql: `ALTER TYPE ${type} RENAME TO ${oldType};\n${des.sql.replace(/;\s*$/, "")};\n${body};\nDROP TYPE ${oldType}`,
+    description: `remake enum ${des.name}${removed.length ? ` without ${removed.join(", ")}` : " in a new order"}`,
+    destructive: removed.length
+      ? `removes value(s) ${
+        removed.map(quoteString).join(", ")
+      } from enum ${type}: rows that hold them make the migration fail`
+      : `reorders the values of enum ${type}`,
+  }];
+}
+
+/** ALTER TYPE ... ADD VALUE for labels added to an enum; a removal or reordering remakes the type. */
 function enumChanges(cur: PgObject, des: PgObject): Change[] {
   const have = [...cur.labels!];
   const want = des.labels!;
   const kept = want.filter((l) => have.includes(l));
-  if (have.length !== kept.length || kept.some((l, i) => have[i] !== l)) {
-    throw new PatchopsError(
-      "SqlUnsupported",
-      `line ${des.line}: enum type "${des.name}": removing, renaming or reordering values is not supported (PostgreSQL cannot drop an enum value; add values only)`,
-    );
-  }
+  if (have.length !== kept.length || kept.some((l, i) => have[i] !== l)) return rebuildEnum(cur, des);
   const out: Change[] = [];
   want.forEach((label, i) => {
     if (have.includes(label)) return;
