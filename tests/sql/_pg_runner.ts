@@ -55,6 +55,20 @@ function acl(expr: string, defaults: string): string {
   return `CASE WHEN ${expr} IS NULL OR ${sorted(expr)} = ${sorted(defaults)} THEN NULL ELSE ${sorted(expr)} END`;
 }
 
+/**
+ * An IN list over varchar is stored as `(ARRAY['a'::character varying])::text[]`,
+ * and that text read back as `ARRAY[('a'::character varying)::text]`: the
+ * same array, written here in the second form.
+ */
+function sameArray(def: string): string {
+  const item = String.raw`'(?:[^']|'')*'::[a-z ]+(?:\(\d+\))?`;
+  return def.replace(
+    new RegExp(String.raw`\(ARRAY\[(${item}(?:, ${item})*)\]\)::([a-z ]+)\[\]`, "g"),
+    (_, items: string, type: string) =>
+      `ARRAY[${[...items.matchAll(new RegExp(item, "g"))].map((m) => `(${m[0]})::${type}`).join(", ")}]`,
+  );
+}
+
 /** What the catalogs say of everything in the user's schemas, in an order that does not depend on history. */
 export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
   const q = async (sql: string) => (await c.query(sql)).rows as Rows;
@@ -84,11 +98,11 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
        WHERE c.relnamespace IN ${ns} AND c.relkind IN ('r','p','v','m','c') AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY 1, 2, 3`,
     ),
-    constraints: await q(
+    constraints: (await q(
       `SELECT connamespace::regnamespace::text AS ns, conrelid::regclass::text AS t, contypid::regtype::text AS ty,
               conname, pg_get_constraintdef(oid) AS def, condeferrable, condeferred, connoinherit
        FROM pg_constraint WHERE connamespace IN ${ns} ORDER BY 1, 2, 3, 4`,
-    ),
+    )).map((r) => ({ ...r, def: sameArray(String(r.def)) })),
     indexes: await q(
       `SELECT schemaname, indexname, indexdef FROM pg_indexes
        WHERE schemaname::regnamespace IN ${ns} ORDER BY 1, 2`,

@@ -477,8 +477,28 @@ function printCheck(c: Check): string {
 
 const isForeign = (c: Check) => /^FOREIGN\s+KEY\b/i.test(c.definition ?? "");
 
+/** A check as compared: the server's text with IN lists in one form, or the parsed expression. */
+const checkKey = (c: Check) => c.definition !== undefined ? normalizeText(castArrayItems(c.definition)) : c.sql;
+
 const sameCheck = (a: Check, b: Check) =>
-  a.sql === b.sql && (a.definition === undefined) === (b.definition === undefined);
+  checkKey(a) === checkKey(b) && (a.definition === undefined) === (b.definition === undefined);
+
+const LITERAL_CAST = String.raw`'(?:[^']|'')*'::[\w ."]+(?:\(\d+(?:,\s*\d+)?\))?`;
+
+/**
+ * `(ARRAY['a'::character varying, ...])::text[]` as `ARRAY[('a'::character
+ * varying)::text, ...]`: PostgreSQL prints an IN list over varchar in the
+ * first form and, reading that back, stores the second; both are the same
+ * array, so a CHECK created from the first would otherwise never compare
+ * equal again.
+ */
+export function castArrayItems(sql: string): string {
+  const list = new RegExp(String.raw`\(ARRAY\[((?:${LITERAL_CAST})(?:, ${LITERAL_CAST})*)\]\)::([\w ."]+?)\[\]`, "g");
+  return sql.replace(list, (_all, items: string, type: string) => {
+    const each = [...items.matchAll(new RegExp(LITERAL_CAST, "g"))].map((m) => `(${m[0]})::${type}`);
+    return `ARRAY[${each.join(", ")}]`;
+  });
+}
 
 function hasExtension(schema: Schema, name: string): boolean {
   return schema.routines.some((r) => r.kind === "extension" && r.name === name);
