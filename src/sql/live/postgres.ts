@@ -123,7 +123,7 @@ async function introspect(c: PgClient): Promise<string> {
     `SELECT s.relname, format_type(q.seqtypid, NULL) AS type, q.seqstart, q.seqincrement, q.seqmax, q.seqmin,
             q.seqcache, q.seqcycle,
             (SELECT json_build_array(t.relname, a.attname,
-                    coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') LIKE 'nextval(%' || quote_literal(s.relname) || '%')
+                    coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') = 'nextval(' || quote_literal(quote_ident(s.relname)) || '::regclass)')
                FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
                LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
