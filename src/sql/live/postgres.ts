@@ -325,7 +325,7 @@ async function introspect(c: PgClient): Promise<string> {
   for (const k of comments) {
     const ident = unqualify(String(k.identity), schema);
     const type = String(k.type).toUpperCase();
-    if (type === "TABLE COLUMN") out.push(`COMMENT ON COLUMN ${ident} IS ${quoteString(String(k.description))};`);
+    if (/ COLUMN$/.test(type)) out.push(`COMMENT ON COLUMN ${ident} IS ${quoteString(String(k.description))};`);
     else if (type === "TABLE") out.push(`COMMENT ON TABLE ${ident} IS ${quoteString(String(k.description))};`);
     else {out.push(
         `COMMENT ON ${type.replace(/^TABLE CONSTRAINT$/, "CONSTRAINT")} ${ident} IS ${

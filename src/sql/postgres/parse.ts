@@ -571,6 +571,24 @@ export function parsePostgresSchema(sql: string): Schema {
   for (const c of comments) {
     const p = pending.get(c.table) ??
       [...pending.values()].find((x) => x.table.name.toLowerCase() === c.table.toLowerCase());
+    // A column of a view or materialized view: a comment object that belongs to the view (made again with it).
+    const view = schema.views.find((v) => v.name === c.table) ??
+      schema.objects?.find((o) => o.kind === "matview" && o.name === c.table);
+    if (!p && view && c.column !== undefined) {
+      const target = `${quoteIdent(view.name)}.${quoteIdent(c.column)}`;
+      const text = c.text === undefined ? "NULL" : quoteString(c.text);
+      if (c.text !== undefined) {
+        (schema.objects ??= []).push({
+          kind: "comment",
+          name: `COLUMN ${target}`,
+          canonical: text,
+          sql: `COMMENT ON COLUMN ${target} IS ${text}`,
+          line: c.stmt.line,
+          on: view.name,
+        });
+      }
+      continue;
+    }
     if (!p) throw fail(c.stmt, `COMMENT ON a table "${c.table}" that the schema does not create`);
     if (c.column === undefined) {
       p.table.options.comment = c.text;
