@@ -212,7 +212,9 @@ async function introspect(c: PgClient): Promise<string> {
   out.push(...late);
   const views = await c.query(
     `SELECT c.relname, c.relkind, pg_get_viewdef(c.oid) AS definition,
-            (SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'check_option') AS check_option
+            (SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'check_option') AS check_option,
+            (SELECT string_agg(option_name || '=' || option_value, ', ' ORDER BY option_name)
+               FROM pg_options_to_table(c.reloptions) WHERE option_name <> 'check_option') AS options
      FROM pg_class c WHERE c.relnamespace = ${ns} AND c.relkind IN ('v', 'm')
      ORDER BY c.relkind, c.relname`,
   );
@@ -221,7 +223,7 @@ async function introspect(c: PgClient): Promise<string> {
     if (v.relkind === "m") out.push(`CREATE MATERIALIZED VIEW ${q(String(v.relname))} AS ${body};`);
     else {
       out.push(
-        `CREATE VIEW ${q(String(v.relname))} AS ${body}${
+        `CREATE VIEW ${q(String(v.relname))}${v.options ? ` WITH (${v.options})` : ""} AS ${body}${
           v.check_option ? ` WITH ${String(v.check_option).toUpperCase()} CHECK OPTION` : ""
         };`,
       );
@@ -432,7 +434,10 @@ function scratchScript(targetSql: string, user: string): string | undefined {
     if (!DEFINITION.test(text)) return undefined;
     // CREATE TABLE ... AS runs its query: not a definition to load.
     const bare = stripLiterals(text);
-    if (/^CREATE\s+(UNLOGGED\s+)?TABLE\s+[^(]*?\sAS\s|\)\s*AS\s+(SELECT|WITH|VALUES|TABLE|EXECUTE)\b/i.test(bare)) {
+    // (Only for tables: a view's `WITH (security_barrier) AS SELECT` is a definition.)
+    if (
+      /^CREATE\s+(UNLOGGED\s+)?TABLE\s+([^(]*?\sAS\s|[\s\S]*\)\s*AS\s+(SELECT|WITH|VALUES|TABLE|EXECUTE)\b)/i.test(bare)
+    ) {
       return undefined;
     }
     if (/^CREATE\s+MATERIALIZED\s+VIEW\b/i.test(text)) {

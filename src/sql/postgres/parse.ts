@@ -560,10 +560,20 @@ export function parsePostgresSchema(sql: string): Schema {
         }...": only comments on tables and columns, and the current schema, are modelled`,
       );
     }
-    const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)\s+AS\s+([\s\S]*)$/i.exec(stmt.text);
+    const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)(?:\s+WITH\s*\(([^()]*)\))?\s+AS\s+([\s\S]*)$/i
+      .exec(
+        stmt.text,
+      );
     if (view) {
       const name = view[1]!.replace(/^"|"$/g, "").replace(/^.*\./, "");
-      schema.views.push({ name, canonical: canonicalSelect(view[2]!), sql: stmt.text, line: stmt.line });
+      // Options (security_barrier, security_invoker) are part of what is compared: a view made without them differs.
+      const options = view[2] === undefined ? "" : `WITH (${normalizeText(view[2]).toLowerCase()}) `;
+      schema.views.push({
+        name,
+        canonical: `${options}${canonicalSelect(view[3]!)}`,
+        sql: stmt.text,
+        line: stmt.line,
+      });
       continue;
     }
     throw fail(stmt, `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index or view definition`);
