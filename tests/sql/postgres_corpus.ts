@@ -241,7 +241,6 @@ add(
   "5.6 an UNLOGGED table",
   "CREATE TABLE a (x int);",
   "CREATE TABLE a (x int); CREATE UNLOGGED TABLE u (y int);",
-  { refused: /unlogged, temporary and foreign tables are not modelled/ },
 );
 table("5.6 collation", "v text", 'v text COLLATE "C"');
 

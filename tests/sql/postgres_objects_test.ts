@@ -134,12 +134,12 @@ Deno.test("regression (issue 15): CREATE TABLE t () makes a table named t", () =
   assert.deepEqual(sqls(undefined, "CREATE TABLE t ();"), ['CREATE TABLE "t" (\n  \n)']);
 });
 
-Deno.test("regression (issue 15): partitioned, inherited and unlogged tables are refused, not created plain", () => {
+Deno.test("regression (issue 15): partitioned and inherited tables are refused, not created plain", () => {
   for (
     const t of [
       "CREATE TABLE m (d date) PARTITION BY RANGE (d);",
       "CREATE TABLE c (x int) INHERITS (p);",
-      "CREATE UNLOGGED TABLE u (x int);",
+      "CREATE UNLOGGED TABLE m (d date) PARTITION BY RANGE (d);",
     ]
   ) {
     assert.throws(() => diff(undefined, `CREATE TABLE p (x int);\n${t}`), {
@@ -147,6 +147,16 @@ Deno.test("regression (issue 15): partitioned, inherited and unlogged tables are
       message: /^line 2: /,
     });
   }
+});
+
+Deno.test("an unlogged table is created unlogged and switched with SET LOGGED / SET UNLOGGED", () => {
+  assert.deepEqual(sqls(undefined, "CREATE UNLOGGED TABLE u (x int);"), [
+    'CREATE UNLOGGED TABLE "u" (\n  "x" integer\n)',
+  ]);
+  assert.deepEqual(sqls("CREATE UNLOGGED TABLE u (x int);", "CREATE TABLE u (x int);"), ['ALTER TABLE "u" SET LOGGED']);
+  assert.deepEqual(sqls("CREATE TABLE u (x int);", "CREATE UNLOGGED TABLE u (x int);"), [
+    'ALTER TABLE "u" SET UNLOGGED',
+  ]);
 });
 
 Deno.test("columns of the user's types (enums, domains, ranges node-sql-parser does not know) keep their type", () => {

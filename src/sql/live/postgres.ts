@@ -196,14 +196,16 @@ async function introspect(c: PgClient): Promise<string> {
       // Constraints go as ALTER TABLE statements: the parser keeps what it cannot model as the server's text.
       late.push(`ALTER TABLE ONLY ${tname} ADD CONSTRAINT ${q(String(k.conname))} ${k.def};`);
     }
-    if (t.relkind === "p" || Number(t.parents) > 0 || t.relpersistence === "u") {
+    if (t.relkind === "p" || Number(t.parents) > 0) {
       // Refused by the parser with this statement's text (never created plain by mistake).
       out.push(
         `-- partitioned, inherited or unlogged\nCREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (${
           lines.join(", ")
         })${t.partkey ? ` PARTITION BY ${t.partkey}` : ""}${Number(t.parents) > 0 ? " INHERITS (?)" : ""};`,
       );
-    } else out.push(`CREATE TABLE ${tname} (\n  ${lines.join(",\n  ")}\n);`);
+    } else {out.push(
+        `CREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (\n  ${lines.join(",\n  ")}\n);`,
+      );}
     if (t.relrowsecurity) late.push(`ALTER TABLE ${tname} ENABLE ROW LEVEL SECURITY;`);
     if (t.relforcerowsecurity) late.push(`ALTER TABLE ${tname} FORCE ROW LEVEL SECURITY;`);
   }

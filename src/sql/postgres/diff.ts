@@ -113,7 +113,9 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     creates.push({
       kind: "create_table",
       table: d.name,
-      sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
+      sql: `CREATE ${d.options.other.PERSISTENCE === "UNLOGGED" ? "UNLOGGED " : ""}TABLE ${q(d.name)} (\n  ${
+        lines.join(",\n  ")
+      }\n)`,
       description: `create table ${d.name}`,
     });
     if (d.options.comment !== undefined) creates.push(commentOn(d, undefined));
@@ -159,6 +161,14 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   for (const [cur, des] of pairs) {
     const t = q(des.name);
     if (cur.options.comment !== des.options.comment) alters.push(commentOn(des, undefined));
+    if ((cur.options.other.PERSISTENCE ?? "") !== (des.options.other.PERSISTENCE ?? "")) {
+      alters.push({
+        kind: "alter_table",
+        table: des.name,
+        sql: `ALTER TABLE ${q(cur.name)} SET ${des.options.other.PERSISTENCE === "UNLOGGED" ? "UNLOGGED" : "LOGGED"}`,
+        description: `make ${des.name} ${des.options.other.PERSISTENCE === "UNLOGGED" ? "unlogged" : "logged"}`,
+      });
+    }
     // Drops run before the renames, so they name the table as it is now.
     const before = q(cur.name);
     // Foreign keys.

@@ -369,8 +369,8 @@ export function parsePostgresSchema(sql: string): Schema {
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
   const comments: { table: string; column: string | undefined; text: string | undefined; stmt: Statement }[] = [];
-  for (const stmt of statements) {
-    const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
+  for (let stmt of statements) {
+    let head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (
       /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|DROP (TABLE|VIEW|INDEX|EXTENSION) IF EXISTS|CREATE SCHEMA (IF NOT EXISTS )?PUBLIC\b)/
         .test(head)
@@ -379,6 +379,13 @@ export function parsePostgresSchema(sql: string): Schema {
     if (objects) {
       (schema.objects ??= []).push(...objects);
       continue;
+    }
+    // An unlogged table is a table with one more property (ALTER TABLE ... SET LOGGED switches it in place).
+    const unlogged = /^CREATE UNLOGGED TABLE\b/.test(head) &&
+      !/\)\s*(PARTITION\s+BY|INHERITS)\b|\bPARTITION\s+OF\b/i.test(stmt.text);
+    if (unlogged) {
+      stmt = { ...stmt, text: stmt.text.replace(/^(\s*CREATE\s+)UNLOGGED\s+/i, "$1") };
+      head = head.replace(/^CREATE UNLOGGED /, "CREATE ");
     }
     if (/^CREATE (UNLOGGED |TEMP |TEMPORARY |FOREIGN )TABLE/.test(head)) {
       throw fail(stmt, `"${head.slice(0, 30)}...": unlogged, temporary and foreign tables are not modelled`);
@@ -414,6 +421,7 @@ export function parsePostgresSchema(sql: string): Schema {
         unnamedFks: [],
         columnChecks: [],
       };
+      if (unlogged) p.table.options.other.PERSISTENCE = "UNLOGGED";
       const lines = bodyItems(stmt);
       (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
