@@ -568,7 +568,6 @@ add(
   "5.11 a partitioned table",
   "CREATE TABLE a (x int);",
   "CREATE TABLE a (x int); CREATE TABLE m (d date, v int) PARTITION BY RANGE (d);",
-  { refused: /partitioned and inherited tables are not modelled/ },
 );
 add(
   "extension: created",

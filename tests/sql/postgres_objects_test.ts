@@ -134,12 +134,28 @@ Deno.test("regression (issue 15): CREATE TABLE t () makes a table named t", () =
   assert.deepEqual(sqls(undefined, "CREATE TABLE t ();"), ['CREATE TABLE "t" (\n  \n)']);
 });
 
-Deno.test("regression (issue 15): partitioned and inherited tables are refused, not created plain", () => {
+Deno.test("a partitioned table keeps its key, a partition is made PARTITION OF it, a changed key is refused", () => {
+  const parent = "CREATE TABLE m (d date, v int) PARTITION BY RANGE (d);";
+  const part = "CREATE TABLE m24 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+  assert.deepEqual(sqls(undefined, `${parent}\n${part}`), [
+    'CREATE TABLE "m" (\n  "d" date,\n  "v" integer\n) PARTITION BY RANGE (d)',
+    `CREATE TABLE "m24" PARTITION OF "m" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+  ]);
+  const dropped = diff(`${parent}\n${part}`, parent).changes;
+  assert.deepEqual(dropped.map((c) => [c.sql, Boolean(c.destructive)]), [['DROP TABLE "m24"', true]]);
+  for (const other of ["CREATE TABLE m (d date, v int);", "CREATE TABLE m (d date, v int) PARTITION BY LIST (v);"]) {
+    assert.throws(() => diff(parent, other), {
+      code: "SqlUnsupported",
+      message: /changing how a table is partitioned/,
+    });
+  }
+});
+
+Deno.test("regression (issue 15): inherited tables and sub-partitions are refused, not created plain", () => {
   for (
     const t of [
-      "CREATE TABLE m (d date) PARTITION BY RANGE (d);",
       "CREATE TABLE c (x int) INHERITS (p);",
-      "CREATE UNLOGGED TABLE m (d date) PARTITION BY RANGE (d);",
+      "CREATE TABLE c PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (x);",
     ]
   ) {
     assert.throws(() => diff(undefined, `CREATE TABLE p (x int);\n${t}`), {

@@ -158,7 +158,9 @@ async function introspect(c: PgClient): Promise<string> {
   for (const f of functions) out.push(`${unqualify(String(f.def).trim(), schema)};`);
   const tables = await c.query(
     `SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, pg_get_partkeydef(c.oid) AS partkey,
-            (SELECT count(*) FROM pg_inherits WHERE inhrelid = c.oid)::int AS parents
+            (SELECT count(*) FROM pg_inherits WHERE inhrelid = c.oid)::int AS parents, c.relispartition,
+            pg_get_expr(c.relpartbound, c.oid) AS bound,
+            (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = c.oid LIMIT 1) AS parent
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
   );
@@ -188,24 +190,32 @@ async function introspect(c: PgClient): Promise<string> {
       return s;
     });
     const cons = await c.query(
-      `SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      `SELECT conname, contype, conislocal, pg_get_constraintdef(oid) AS def FROM pg_constraint
        WHERE conrelid = $1 AND contype IN ('p', 'u', 'f', 'c', 'x') ORDER BY conname`,
       [t.oid],
     );
-    for (const k of cons) {
-      // Constraints go as ALTER TABLE statements: the parser keeps what it cannot model as the server's text.
-      late.push(`ALTER TABLE ONLY ${tname} ADD CONSTRAINT ${q(String(k.conname))} ${k.def};`);
-    }
-    if (t.relkind === "p" || Number(t.parents) > 0) {
+    // Constraints go as ALTER TABLE statements: the parser keeps what it cannot model as the server's text.
+    const constraintLine = (k: Row) => `ALTER TABLE ONLY ${tname} ADD CONSTRAINT ${q(String(k.conname))} ${k.def};`;
+    const plain = `CREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (\n  ${lines.join(",\n  ")}\n)`;
+    if (t.relispartition && t.relkind === "r") {
+      // A partition: its columns, keys and indexes come from its parent; what is its own (a local constraint)
+      // is written after it, and the parser refuses it.
+      out.push(`CREATE TABLE ${tname} PARTITION OF ${unqualify(String(t.parent), schema)} ${t.bound};`);
+      late.push(...cons.filter((k) => k.conislocal).map(constraintLine));
+    } else if (t.relkind === "p" && Number(t.parents) === 0) {
+      out.push(`${plain} PARTITION BY ${t.partkey};`);
+      late.push(...cons.map(constraintLine));
+    } else if (t.relkind === "p" || Number(t.parents) > 0) {
       // Refused by the parser with this statement's text (never created plain by mistake).
       out.push(
-        `-- partitioned, inherited or unlogged\nCREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (${
-          lines.join(", ")
-        })${t.partkey ? ` PARTITION BY ${t.partkey}` : ""}${Number(t.parents) > 0 ? " INHERITS (?)" : ""};`,
+        `-- partitioned or inherited\nCREATE TABLE ${tname} (${lines.join(", ")})${
+          t.partkey ? ` PARTITION BY ${t.partkey}` : ""
+        }${Number(t.parents) > 0 ? " INHERITS (?)" : ""};`,
       );
-    } else {out.push(
-        `CREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (\n  ${lines.join(",\n  ")}\n);`,
-      );}
+    } else {
+      out.push(`${plain};`);
+      late.push(...cons.map(constraintLine));
+    }
     if (t.relrowsecurity) late.push(`ALTER TABLE ${tname} ENABLE ROW LEVEL SECURITY;`);
     if (t.relforcerowsecurity) late.push(`ALTER TABLE ${tname} FORCE ROW LEVEL SECURITY;`);
   }
@@ -235,12 +245,16 @@ async function introspect(c: PgClient): Promise<string> {
     `SELECT pg_get_indexdef(i.indexrelid) AS indexdef FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      JOIN pg_class t ON t.oid = i.indrelid
      WHERE c.relnamespace = ${ns} AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+       AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
      ORDER BY t.relname, c.relname`,
   );
-  for (const i of indexes) out.push(`${unqualify(String(i.indexdef), schema)};`);
+  // An index of a partitioned table prints as ON ONLY; made again it is made ON the table, for every partition.
+  for (const i of indexes) {
+    out.push(`${unqualify(String(i.indexdef), schema).replace(/^(CREATE .*?) ON ONLY /, "$1 ON ")};`);
+  }
   const triggers = await c.query(
     `SELECT pg_get_triggerdef(t.oid) AS def FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE c.relnamespace = ${ns} AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`,
+     WHERE c.relnamespace = ${ns} AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY c.relname, t.tgname`,
   );
   for (const t of triggers) out.push(`${unqualify(String(t.def), schema)};`);
   const policies = await c.query(

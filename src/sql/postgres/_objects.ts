@@ -370,6 +370,7 @@ const RANK: Record<PgObject["kind"], number> = {
   sequence: 3,
   function: 4,
   owned: 10,
+  partition: 10.5,
   matview: 11,
   index: 12,
   trigger: 13,
@@ -438,11 +439,20 @@ function dropOf(o: PgObject): Change {
       return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO (?!.* TO )/, " FROM ")}` };
     case "comment":
       return { ...base, kind: "comment", sql: `COMMENT ON ${o.name} IS NULL` };
+    case "partition":
+      return {
+        ...base,
+        kind: "drop_table",
+        sql: `DROP TABLE ${q(o.name)}`,
+        destructive: `drops partition ${q(o.name)} and its rows`,
+      };
   }
 }
 
 function createOf(o: PgObject): Change {
-  const kind: Change["kind"] = o.kind === "trigger"
+  const kind: Change["kind"] = o.kind === "partition"
+    ? "create_table"
+    : o.kind === "trigger"
     ? "create_trigger"
     : o.kind === "matview"
     ? "create_view"

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PatchopsError } from "../../errors.ts";
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
@@ -115,7 +116,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       table: d.name,
       sql: `CREATE ${d.options.other.PERSISTENCE === "UNLOGGED" ? "UNLOGGED " : ""}TABLE ${q(d.name)} (\n  ${
         lines.join(",\n  ")
-      }\n)`,
+      }\n)${d.options.other.PARTITION_BY ? ` PARTITION BY ${d.options.other.PARTITION_BY}` : ""}`,
       description: `create table ${d.name}`,
     });
     if (d.options.comment !== undefined) creates.push(commentOn(d, undefined));
@@ -161,6 +162,12 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   for (const [cur, des] of pairs) {
     const t = q(des.name);
     if (cur.options.comment !== des.options.comment) alters.push(commentOn(des, undefined));
+    if (normalizeText(cur.options.other.PARTITION_BY ?? "") !== normalizeText(des.options.other.PARTITION_BY ?? "")) {
+      throw new PatchopsError(
+        "SqlUnsupported",
+        `line ${des.line}: table "${des.name}": changing how a table is partitioned is not supported (PostgreSQL cannot partition an existing table in place; make a new table and move the rows)`,
+      );
+    }
     if ((cur.options.other.PERSISTENCE ?? "") !== (des.options.other.PERSISTENCE ?? "")) {
       alters.push({
         kind: "alter_table",

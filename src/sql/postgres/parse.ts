@@ -387,6 +387,30 @@ export function parsePostgresSchema(sql: string): Schema {
       stmt = { ...stmt, text: stmt.text.replace(/^(\s*CREATE\s+)UNLOGGED\s+/i, "$1") };
       head = head.replace(/^CREATE UNLOGGED /, "CREATE ");
     }
+    // A partition: an object of its parent (its columns are the parent's).
+    const partition = new RegExp(
+      String
+        .raw`^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})\s+PARTITION\s+OF\s+(${QNAME})\s+(FOR\s+VALUES\s[\s\S]+|DEFAULT)$`,
+      "i",
+    ).exec(stmt.text);
+    if (partition && !/\bPARTITION\s+BY\b/i.test(partition[3]!)) {
+      const [name, parent] = [pgName(partition[1]!), pgName(partition[2]!)];
+      schema.objects ??= [];
+      schema.objects.push({
+        kind: "partition",
+        name,
+        canonical: `${quoteIdent(parent)} ${normalizeText(partition[3]!)}`,
+        sql: `CREATE TABLE ${quoteIdent(name)} PARTITION OF ${quoteIdent(parent)} ${partition[3]!}`,
+        line: stmt.line,
+        on: parent,
+      });
+      continue;
+    }
+    // A partitioned table: a table with its partition key (which PostgreSQL cannot change in place).
+    const partitionBy = /^CREATE (UNLOGGED )?TABLE/.test(head) && !/\)\s*INHERITS\b/i.test(stmt.text)
+      ? /\)\s*PARTITION\s+BY\s+((?:RANGE|LIST|HASH)\s*\([\s\S]*\))$/i.exec(stmt.text)
+      : null;
+    if (partitionBy) stmt = { ...stmt, text: stmt.text.slice(0, partitionBy.index + 1) };
     if (/^CREATE (UNLOGGED |TEMP |TEMPORARY |FOREIGN )TABLE/.test(head)) {
       throw fail(stmt, `"${head.slice(0, 30)}...": unlogged, temporary and foreign tables are not modelled`);
     }
@@ -422,6 +446,7 @@ export function parsePostgresSchema(sql: string): Schema {
         columnChecks: [],
       };
       if (unlogged) p.table.options.other.PERSISTENCE = "UNLOGGED";
+      if (partitionBy) p.table.options.other.PARTITION_BY = partitionBy[1]!.trim();
       const lines = bodyItems(stmt);
       (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
