@@ -189,3 +189,53 @@ Deno.test("columns of the user's types (enums, domains, ranges node-sql-parser d
     ],
   );
 });
+
+Deno.test("offline: int2, int8, float4 and float8 are the types they name (node-sql-parser reads INT(2), FLOAT(8))", () => {
+  const t = (type: string) => `CREATE TABLE t (v ${type});`;
+  assert.deepEqual(sqls(t("int2"), t("int8")), ['ALTER TABLE "t" ALTER COLUMN "v" TYPE bigint USING "v"::bigint']);
+  assert.deepEqual(sqls(t("float4"), t("float8")), [
+    'ALTER TABLE "t" ALTER COLUMN "v" TYPE double precision USING "v"::double precision',
+  ]);
+  assert.deepEqual(sqls(t("int4"), t("integer")), []);
+});
+
+Deno.test("offline: NOT NULL before a column CHECK and DEFAULT is kept", () => {
+  assert.deepEqual(
+    sqls("CREATE TABLE t (id int);", "CREATE TABLE t (id int, n integer NOT NULL CHECK (n >= 0) DEFAULT 1);"),
+    [
+      'ALTER TABLE "t" ADD COLUMN "n" integer NOT NULL DEFAULT 1',
+      'ALTER TABLE "t" ADD CONSTRAINT "t_n_check" CHECK ("n" >= 0)',
+    ],
+  );
+});
+
+Deno.test("offline: a column's CONSTRAINT name names its check, key or reference; unnamed checks are named as PostgreSQL does", () => {
+  const to = `CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE t (a int CONSTRAINT a_pos CHECK (a > 0), b int CONSTRAINT b_ref REFERENCES p (id), c int CONSTRAINT c_u UNIQUE,
+  d int CHECK (d > a), CHECK (a < b));`;
+  const made = sqls(undefined, to).join("\n");
+  for (const name of ["a_pos", "b_ref", "c_u", "t_check", "t_check1"]) assert.match(made, new RegExp(`"${name}"`));
+  assert.doesNotMatch(made, /t_a_check|t_b_fkey|t_c_key|t_d_check/);
+});
+
+Deno.test("offline: MATCH FULL in CREATE TABLE is refused rather than dropped", () => {
+  assert.throws(
+    () =>
+      diff(
+        undefined,
+        "CREATE TABLE r (a int, b int, UNIQUE (a, b)); CREATE TABLE t (a int, b int, FOREIGN KEY (a, b) REFERENCES r (a, b) MATCH FULL);",
+      ),
+    { code: "SqlUnsupported", message: /MATCH FULL/ },
+  );
+});
+
+Deno.test("a column that must be dropped and added again is refused when a key or index stands on it", () => {
+  assert.throws(
+    () =>
+      diff(
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        "CREATE TABLE t (id serial PRIMARY KEY);",
+      ),
+    { code: "SqlUnsupported", message: /column "id" of "t" would be dropped and added again, which drops "t_pkey"/ },
+  );
+});

@@ -358,7 +358,26 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
         prev.autoIncrement !== c.autoIncrement
       ) {
-        // Identity, serial and generated columns cannot be switched in place everywhere: recreate.
+        // Identity, serial and generated columns cannot be switched in place everywhere: recreate. Dropping the
+        // column drops the keys and indexes on it, which re-adding it would not bring back: refused then.
+        const word = new RegExp(
+          `(^|[^\\w$"])(${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}|"${
+            c.name.replaceAll('"', '""').replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+          }")($|[^\\w$"])`,
+        );
+        const uses = [
+          ...cur.indexes.filter((i) => i.parts.some((x) => x.column === prev.name) || word.test(i.definition ?? "")),
+          ...cur.foreignKeys.filter((f) => f.columns.includes(prev.name)),
+          ...cur.checks.filter((k) => word.test(k.definition ?? k.sql)),
+        ].map((x) => x.name);
+        if (uses.length) {
+          throw new PatchopsError(
+            "SqlUnsupported",
+            `line ${c.line}: column "${c.name}" of "${des.name}" would be dropped and added again, which drops ${
+              uses.map((u) => `"${u}"`).join(", ")
+            } on it; change it by hand (ALTER TABLE ... ALTER COLUMN)`,
+          );
+        }
         destructive.push({
           kind: "modify_column",
           table: des.name,

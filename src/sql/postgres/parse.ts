@@ -210,9 +210,33 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
   };
 }
 
-/** First column an expression mentions (PostgreSQL names checks after it). */
+/**
+ * The column PostgreSQL names an unnamed CHECK after: the only column its
+ * expression uses; with none or several the name is `<table>_check`.
+ */
 function firstColumn(sql: string): string | undefined {
-  return /"((?:[^"]|"")+)"/.exec(sql)?.[1]?.replaceAll('""', '"');
+  const columns = new Set([...sql.matchAll(/"((?:[^"]|"")+)"/g)].map((m) => m[1]!.replaceAll('""', '"')));
+  return columns.size === 1 ? [...columns][0] : undefined;
+}
+
+/**
+ * `int2`, `int8`, `float4`, `float8` written out: node-sql-parser reads them
+ * as INT(2), INT(8), FLOAT(4), FLOAT(8), and FLOAT(8) is `real` in
+ * PostgreSQL while float8 is double precision (int2 and int8 became integer).
+ */
+function sizedTypeNames(text: string): string {
+  const names: Record<string, string> = {
+    int2: "smallint",
+    int4: "integer",
+    int8: "bigint",
+    float4: "real",
+    float8: "double precision",
+  };
+  return text.replace(
+    /('(?:[^']|'')*'|"(?:[^"]|"")*")|(?<![\w$."])(int2|int4|int8|float4|float8)(?![\w$"])/gi,
+    (all, quoted: string | undefined, name: string | undefined) =>
+      quoted !== undefined || name === undefined ? all : names[name.toLowerCase()]!,
+  );
 }
 
 interface PendingPg {
@@ -224,7 +248,24 @@ interface PendingPg {
   columnChecks: { column: string; sql: string }[];
 }
 
-function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotation[], end: number): void {
+/** The text with literals, quoted names and parenthesised parts blanked: what a column item says at its top level. */
+function topLevelWords(item: string): string {
+  let out = item.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, " ");
+  for (let prev = ""; prev !== out;) {
+    prev = out;
+    out = out.replace(/\([^()]*\)/g, " ");
+  }
+  return out;
+}
+
+function addDefinition(
+  p: PendingPg,
+  d: Expr,
+  line: number,
+  annotations: Annotation[],
+  end: number,
+  itemText?: string,
+): void {
   const t = p.table;
   if (d.resource === "column") {
     const def = d.definition ?? {};
@@ -273,21 +314,43 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
       renamedFrom: renameFor(annotations, line, end),
       line,
     };
+    // node-sql-parser loses NOT NULL when a CHECK stands between it and DEFAULT: the item's own words decide.
+    if (itemText !== undefined && /\bNOT\s+NULL\b/i.test(topLevelWords(itemText))) col.nullable = false;
+    // `CONSTRAINT name` in a column names the one constraint it stands before (node-sql-parser keeps it apart).
+    const colNamed = d.constraint?.constraint ? identOf(d.constraint.constraint) : undefined;
+    const kinds = [d.check && !d.check.constraint, d.primary_key, d.unique, d.reference_definition].filter(Boolean);
+    if (colNamed !== undefined && kinds.length !== 1) {
+      throw fail(p.stmt, `column "${col.name}": name each constraint of a column with its own CONSTRAINT clause`);
+    }
     if (d.check) {
       const sql = (d.check.definition as Expr[]).map(pgExpr).join(" AND ");
       if (d.check.constraint) t.checks.push({ name: identOf(d.check.constraint), sql });
+      else if (colNamed !== undefined) t.checks.push({ name: colNamed, sql });
       else p.columnChecks.push({ column: col.name, sql });
     }
-    if (d.primary_key) t.indexes.push(constraintIndex(`${t.name}_pkey`, "primary", [col.name]));
-    if (d.unique) p.unnamedUnique.push([col.name]);
+    if (d.primary_key) t.indexes.push(constraintIndex(colNamed ?? `${t.name}_pkey`, "primary", [col.name]));
+    if (d.unique) {
+      if (colNamed !== undefined) t.indexes.push(constraintIndex(colNamed, "unique", [col.name]));
+      else p.unnamedUnique.push([col.name]);
+    }
     if (d.reference_definition) {
       const ref = d.reference_definition;
-      p.unnamedFks.push({
+      if (ref.match && !/simple/i.test(String(ref.match))) {
+        throw fail(
+          p.stmt,
+          `column "${col.name}": ${
+            String(ref.match).toUpperCase()
+          } is not modelled here; write the key as ALTER TABLE ... ADD CONSTRAINT`,
+        );
+      }
+      const fk = {
         columns: [col.name],
         refTable: identOf(ref.table?.[0]?.table),
         refColumns: (ref.definition as Expr[] ?? []).map(identOf),
         ...foreignKeyActions(ref, "NO ACTION"),
-      });
+      };
+      if (colNamed !== undefined) t.foreignKeys.push({ name: colNamed, ...fk });
+      else p.unnamedFks.push(fk);
     }
     t.columns.push(col);
     return;
@@ -301,6 +364,14 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
     else p.unnamedUnique.push(cols);
   } else if (ctype === "foreign key") {
     const ref = d.reference_definition;
+    if (ref.match && !/simple/i.test(String(ref.match))) {
+      throw fail(
+        p.stmt,
+        `table "${t.name}": ${
+          String(ref.match).toUpperCase()
+        } is not modelled here; write the key as ALTER TABLE ... ADD CONSTRAINT`,
+      );
+    }
     const fk = {
       columns: cols,
       refTable: identOf(ref.table?.[0]?.table),
@@ -329,7 +400,11 @@ function finish(p: PendingPg): Table {
     taken.add(name);
     return name;
   };
-  for (const c of p.columnChecks) t.checks.push({ name: unique(`${t.name}_${c.column}_check`), sql: c.sql });
+  // A column's CHECK is named like a table's: after the one column it uses (`CHECK (a > b)` on a is t_check).
+  for (const c of p.columnChecks) {
+    const col = firstColumn(c.sql);
+    t.checks.push({ name: unique(col ? `${t.name}_${col}_check` : `${t.name}_check`), sql: c.sql });
+  }
   for (const sql of p.unnamedChecks) {
     const col = firstColumn(sql);
     t.checks.push({ name: unique(col ? `${t.name}_${col}_check` : `${t.name}_check`), sql });
@@ -432,7 +507,7 @@ export function parsePostgresSchema(sql: string): Schema {
     }
     if (/^CREATE TABLE/.test(head)) {
       const { text, always, generated, userTypes } = prepareTable(stmt.text);
-      const ast = parseOne({ ...stmt, text });
+      const ast = parseOne({ ...stmt, text: sizedTypeNames(text) });
       const name = identOf(ast.table?.[0]?.table);
       if (pending.has(name)) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
@@ -448,9 +523,13 @@ export function parsePostgresSchema(sql: string): Schema {
       if (unlogged) p.table.options.other.PERSISTENCE = "UNLOGGED";
       if (partitionBy) p.table.options.other.PARTITION_BY = partitionBy[1]!.trim();
       const lines = bodyItems(stmt);
+      const open = stmt.text.indexOf("(");
+      const texts = open < 0
+        ? []
+        : topLevelItems(stmt.text, open + 1, { brackets: true }).items.map(([a, b]) => stmt.text.slice(a, b));
       (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
-        addDefinition(p, d, it.start, annotations, it.end);
+        addDefinition(p, d, it.start, annotations, it.end, texts[k]);
       });
       for (const col of p.table.columns) {
         const userType = userTypes.get(col.name);
