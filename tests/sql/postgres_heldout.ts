@@ -13,6 +13,9 @@
 
 import type { PgCase } from "./postgres_corpus.ts";
 
+// The `refused` marks were added after the first run (68 of 90 converged then): they name the cases that are
+// still refused, each counted as not converging in the tally.
+
 /** A held-out case: a corpus case, optionally passed through pg_dump. */
 export interface HeldOutCase extends PgCase {
   /** Both sides are replaced by `pg_dump --schema-only` output of a database built from them. */
@@ -358,6 +361,7 @@ add(
   `CREATE TABLE settings (key text PRIMARY KEY, value text);
 CREATE SCHEMA app;
 CREATE TABLE app.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE);`,
+  { refused: /only comments on tables and columns, and the current schema, are modelled/ },
 );
 add(
   "flyway: add a column to app.users",
@@ -366,7 +370,11 @@ CREATE TABLE app.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, emai
   `CREATE SCHEMA app;
 CREATE TABLE app.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL,
   last_login timestamptz);`,
-  { data: "INSERT INTO app.users (email) VALUES ('q');", check: "SELECT id, email FROM app.users" },
+  {
+    data: "INSERT INTO app.users (email) VALUES ('q');",
+    check: "SELECT id, email FROM app.users",
+    refused: /only comments on tables and columns, and the current schema, are modelled/,
+  },
 );
 add(
   "flyway: foreign key across schemas (billing.invoices -> app.users)",
@@ -378,6 +386,7 @@ CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES app.users (id),
   amount_cents bigint NOT NULL);
 CREATE INDEX invoices_user_id_idx ON billing.invoices (user_id);`,
+  { refused: /only comments on tables and columns, and the current schema, are modelled/ },
 );
 add(
   "flyway: an enum in schema app, grown by one value",
@@ -387,6 +396,7 @@ CREATE TABLE app.accounts (id int PRIMARY KEY, plan app.plan NOT NULL DEFAULT 'f
   `CREATE SCHEMA app;
 CREATE TYPE app.plan AS ENUM ('free', 'pro', 'enterprise');
 CREATE TABLE app.accounts (id int PRIMARY KEY, plan app.plan NOT NULL DEFAULT 'free');`,
+  { refused: /only comments on tables and columns, and the current schema, are modelled/ },
 );
 add(
   "flyway: sequence for invoice numbers, then its increment changed",
@@ -428,6 +438,7 @@ add(
   `CREATE TABLE sessions (id bigint NOT NULL, data text) PARTITION BY HASH (id);
 CREATE TABLE sessions_p0 PARTITION OF sessions FOR VALUES WITH (MODULUS 2, REMAINDER 0);
 CREATE TABLE sessions_p1 PARTITION OF sessions FOR VALUES WITH (MODULUS 2, REMAINDER 1);`,
+  { refused: /changing how a table is partitioned is not supported/ },
 );
 add(
   "flyway: exclusion constraint on room bookings (btree_gist)",

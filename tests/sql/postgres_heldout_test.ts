@@ -11,9 +11,21 @@
  */
 
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
+import { generateSchemaDiff } from "../../src/sql/mod.ts";
 import { have } from "../_env.ts";
 import { PG_HELDOUT } from "./postgres_heldout.ts";
-import { CaseFailure, createDatabases, dropDatabases, type Outcome, runCase, viaPgDump } from "./_pg_runner.ts";
+import {
+  CaseFailure,
+  createDatabases,
+  dropDatabases,
+  fresh,
+  type Outcome,
+  runCase,
+  snapshot,
+  viaPgDump,
+  withClient,
+} from "./_pg_runner.ts";
 
 const HAVE_PG = await have("postgres");
 
@@ -63,6 +75,42 @@ for (const c of PG_HELDOUT) {
     },
   });
 }
+
+Deno.test({
+  name: "PostgreSQL held-out: the offline diff of two files (sql diff) is refused, fails to run, or is right",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // No server helps `sql diff a.sql b.sql`: its plan, run on a database built from one file, must give the
+    // database built from the other, or be refused, or fail when run (loud); never run and differ.
+    const wrong: string[] = [];
+    for (const c0 of PG_HELDOUT) {
+      const c = c0.viaPgDump ? { ...c0, from: await viaPgDump(DUMP, c0.from), to: await viaPgDump(DUMP, c0.to) } : c0;
+      for (const [from, to, way] of [[c.from, c.to, "forward"], [c.to, c.from, "reverse"]] as const) {
+        let plan: string;
+        try {
+          plan = generateSchemaDiff(from, to, { dialect: "postgres", allowDestructive: true }).sql;
+        } catch (err) {
+          // A refusal or a statement the parser cannot read: a clear error with a code, never a crash.
+          assert.ok((err as { code?: string }).code?.startsWith("Sql"), (err as Error).stack);
+          continue;
+        }
+        await fresh(A, from);
+        await fresh(B, to);
+        const ran = await withClient(A, (x) => x.query(`BEGIN; ${plan} COMMIT;`)).then(() => true, async () => {
+          await withClient(A, (x) => x.query("ROLLBACK")).catch(() => {});
+          return false;
+        });
+        if (!ran) continue;
+        const [a, b] = [await withClient(A, snapshot), await withClient(B, snapshot)];
+        const differ = Object.keys(b).filter((k) => !isDeepStrictEqual(a[k], b[k]));
+        if (differ.length) wrong.push(`${c.name} (${way}): ${differ.join(", ")}\n${plan}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  },
+});
 
 Deno.test({
   name: "PostgreSQL held-out: the tally (no case is silently wrong)",
