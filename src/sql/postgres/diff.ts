@@ -331,21 +331,22 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         } else {
           if (prev.autoIncrement) {
             // The serial's own sequence goes; the identity continues after the highest value.
+            // One statement a change, so that a guarded script guards each.
+            alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`, `default of ${c.name}`));
             alters.push(step(
-              `ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT;\nDROP SEQUENCE ${
-                q(`${des.name}_${c.name}_seq`.slice(0, 63))
-              }`,
+              `DROP SEQUENCE ${q(`${des.name}_${c.name}_seq`.slice(0, 63))}`,
               `drop the serial sequence of ${c.name}`,
             ));
           }
           if (prev.nullable) {
             alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, `not null ${c.name}`));
           }
+          after.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} ADD ${will}`, `identity of ${c.name}`));
           after.push(step(
-            `ALTER TABLE ${t} ALTER COLUMN ${col} ADD ${will};\nSELECT setval(pg_get_serial_sequence(${
-              quoteString(t)
-            }, ${quoteString(c.name)}), coalesce(max(${col}), 0) + 1, false) FROM ${t}`,
-            `identity of ${c.name}`,
+            `SELECT setval(pg_get_serial_sequence(${quoteString(t)}, ${
+              quoteString(c.name)
+            }), coalesce(max(${col}), 0) + 1, false) FROM ${t}`,
+            `identity of ${c.name} continues after the highest value`,
           ));
         }
         // What the steps above did; the rest (type, default, nullability) is compared as usual.
