@@ -238,8 +238,14 @@ async function direction(a: string, b: string, to: string, c: PgCase, before?: s
   }
   const snapBefore = await withClient(a, snapshot);
   try {
-    await migrateDatabase(to, urlOf(a), { allowDestructive: true, lockTimeoutSeconds: 120 });
+    const { plan } = await migrateDatabase(to, urlOf(a), { allowDestructive: true, lockTimeoutSeconds: 120 });
+    // Without --allow-destructive, a statement that drops rows must be withheld: it must be marked.
+    const unmarked = plan.changes.filter((x) => /\bDROP\s+(TABLE|COLUMN)\b/i.test(x.sql) && !x.destructive);
+    if (unmarked.length) {
+      throw new CaseFailure("silently wrong", `not marked destructive: ${unmarked.map((x) => x.sql).join("; ")}`);
+    }
   } catch (err) {
+    if (err instanceof CaseFailure) throw err;
     const code = (err as { code?: string }).code;
     let unchanged = false;
     try {
