@@ -175,7 +175,8 @@ export interface PgObject {
     | "policy"
     | "rls"
     | "grant"
-    | "comment";
+    | "comment"
+    | "partition";
   /** Identity within its kind: `mood`, `add(a integer, b integer)`, `t_touch ON t`. */
   name: string;
   canonical: string;

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL objects beyond tables offline (`sql diff --dialect postgres`):
- * enum values added in place and removals refused, functions replaced in
+ * enum values added in place and removals made by remaking the type, functions replaced in
  * place only when their result type stays, grants expanded, and the
  * regressions of issue 15 (a literal's case in views, `CREATE TABLE t ()`,
  * partitioned tables created plain).
@@ -27,12 +27,16 @@ Deno.test("enum values are added where the target puts them, before or after the
   );
 });
 
-Deno.test("an enum value removed or reordered is refused, never dropped silently", () => {
+Deno.test("an enum value removed or reordered remakes the type, withheld as destructive unless allowed", () => {
   for (const to of ["('sad')", "('happy', 'sad')"]) {
-    assert.throws(() => diff("CREATE TYPE mood AS ENUM ('sad', 'happy');", `CREATE TYPE mood AS ENUM ${to};`), {
-      code: "SqlUnsupported",
-      message: /enum type "mood": removing, renaming or reordering values is not supported/,
-    });
+    const from = "CREATE TYPE mood AS ENUM ('sad', 'happy');";
+    const [change] = diff(from, `CREATE TYPE mood AS ENUM ${to};`).changes;
+    assert.match(change!.sql, /^ALTER TYPE "mood" RENAME TO "mood__patchops_old";\nCREATE TYPE mood AS ENUM/);
+    assert.match(change!.sql, /USING %I::text::%s/);
+    assert.match(change!.sql, /\nDROP TYPE "mood__patchops_old"$/);
+    assert.ok(change!.destructive);
+    const held = generateSchemaDiff(from, `CREATE TYPE mood AS ENUM ${to};`, { dialect: "postgres" });
+    assert.equal(held.withheld.length, 1);
   }
 });
 
@@ -130,12 +134,28 @@ Deno.test("regression (issue 15): CREATE TABLE t () makes a table named t", () =
   assert.deepEqual(sqls(undefined, "CREATE TABLE t ();"), ['CREATE TABLE "t" (\n  \n)']);
 });
 
-Deno.test("regression (issue 15): partitioned, inherited and unlogged tables are refused, not created plain", () => {
+Deno.test("a partitioned table keeps its key, a partition is made PARTITION OF it, a changed key is refused", () => {
+  const parent = "CREATE TABLE m (d date, v int) PARTITION BY RANGE (d);";
+  const part = "CREATE TABLE m24 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+  assert.deepEqual(sqls(undefined, `${parent}\n${part}`), [
+    'CREATE TABLE "m" (\n  "d" date,\n  "v" integer\n) PARTITION BY RANGE (d)',
+    `CREATE TABLE "m24" PARTITION OF "m" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+  ]);
+  const dropped = diff(`${parent}\n${part}`, parent).changes;
+  assert.deepEqual(dropped.map((c) => [c.sql, Boolean(c.destructive)]), [['DROP TABLE "m24"', true]]);
+  for (const other of ["CREATE TABLE m (d date, v int);", "CREATE TABLE m (d date, v int) PARTITION BY LIST (v);"]) {
+    assert.throws(() => diff(parent, other), {
+      code: "SqlUnsupported",
+      message: /changing how a table is partitioned/,
+    });
+  }
+});
+
+Deno.test("regression (issue 15): inherited tables and sub-partitions are refused, not created plain", () => {
   for (
     const t of [
-      "CREATE TABLE m (d date) PARTITION BY RANGE (d);",
       "CREATE TABLE c (x int) INHERITS (p);",
-      "CREATE UNLOGGED TABLE u (x int);",
+      "CREATE TABLE c PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (x);",
     ]
   ) {
     assert.throws(() => diff(undefined, `CREATE TABLE p (x int);\n${t}`), {
@@ -143,6 +163,16 @@ Deno.test("regression (issue 15): partitioned, inherited and unlogged tables are
       message: /^line 2: /,
     });
   }
+});
+
+Deno.test("an unlogged table is created unlogged and switched with SET LOGGED / SET UNLOGGED", () => {
+  assert.deepEqual(sqls(undefined, "CREATE UNLOGGED TABLE u (x int);"), [
+    'CREATE UNLOGGED TABLE "u" (\n  "x" integer\n)',
+  ]);
+  assert.deepEqual(sqls("CREATE UNLOGGED TABLE u (x int);", "CREATE TABLE u (x int);"), ['ALTER TABLE "u" SET LOGGED']);
+  assert.deepEqual(sqls("CREATE TABLE u (x int);", "CREATE UNLOGGED TABLE u (x int);"), [
+    'ALTER TABLE "u" SET UNLOGGED',
+  ]);
 });
 
 Deno.test("columns of the user's types (enums, domains, ranges node-sql-parser does not know) keep their type", () => {
@@ -157,5 +187,55 @@ Deno.test("columns of the user's types (enums, domains, ranges node-sql-parser d
       'ALTER TABLE "p" ADD COLUMN "r" tsrange',
       'ALTER TABLE "p" ADD COLUMN "q" "Quoted"',
     ],
+  );
+});
+
+Deno.test("offline: int2, int8, float4 and float8 are the types they name (node-sql-parser reads INT(2), FLOAT(8))", () => {
+  const t = (type: string) => `CREATE TABLE t (v ${type});`;
+  assert.deepEqual(sqls(t("int2"), t("int8")), ['ALTER TABLE "t" ALTER COLUMN "v" TYPE bigint USING "v"::bigint']);
+  assert.deepEqual(sqls(t("float4"), t("float8")), [
+    'ALTER TABLE "t" ALTER COLUMN "v" TYPE double precision USING "v"::double precision',
+  ]);
+  assert.deepEqual(sqls(t("int4"), t("integer")), []);
+});
+
+Deno.test("offline: NOT NULL before a column CHECK and DEFAULT is kept", () => {
+  assert.deepEqual(
+    sqls("CREATE TABLE t (id int);", "CREATE TABLE t (id int, n integer NOT NULL CHECK (n >= 0) DEFAULT 1);"),
+    [
+      'ALTER TABLE "t" ADD COLUMN "n" integer NOT NULL DEFAULT 1',
+      'ALTER TABLE "t" ADD CONSTRAINT "t_n_check" CHECK ("n" >= 0)',
+    ],
+  );
+});
+
+Deno.test("offline: a column's CONSTRAINT name names its check, key or reference; unnamed checks are named as PostgreSQL does", () => {
+  const to = `CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE t (a int CONSTRAINT a_pos CHECK (a > 0), b int CONSTRAINT b_ref REFERENCES p (id), c int CONSTRAINT c_u UNIQUE,
+  d int CHECK (d > a), CHECK (a < b));`;
+  const made = sqls(undefined, to).join("\n");
+  for (const name of ["a_pos", "b_ref", "c_u", "t_check", "t_check1"]) assert.match(made, new RegExp(`"${name}"`));
+  assert.doesNotMatch(made, /t_a_check|t_b_fkey|t_c_key|t_d_check/);
+});
+
+Deno.test("offline: MATCH FULL in CREATE TABLE is refused rather than dropped", () => {
+  assert.throws(
+    () =>
+      diff(
+        undefined,
+        "CREATE TABLE r (a int, b int, UNIQUE (a, b)); CREATE TABLE t (a int, b int, FOREIGN KEY (a, b) REFERENCES r (a, b) MATCH FULL);",
+      ),
+    { code: "SqlUnsupported", message: /MATCH FULL/ },
+  );
+});
+
+Deno.test("a column that must be dropped and added again is refused when a key or index stands on it", () => {
+  assert.throws(
+    () =>
+      diff(
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        "CREATE TABLE t (id serial PRIMARY KEY);",
+      ),
+    { code: "SqlUnsupported", message: /column "id" of "t" would be dropped and added again, which drops "t_pkey"/ },
   );
 });

@@ -151,11 +151,12 @@ Deno.test({
       await a.db.exec("CREATE TABLE t (id int PRIMARY KEY);");
       const before = await catalog(a.query);
       await a.close();
-      // A target the diff does not reach: a statement that is not a definition (SET) keeps it out of the
-      // scratch schema, so the file is diffed as written, where an interval default is not read as the server
-      // stores it. Before issue 15, the statements were committed and then reported as a failure.
+      // A target the diff does not reach: a statement that is not a definition (SET search_path; pg_dump's
+      // session settings such as lock_timeout are skipped, this one is not) keeps it out of the scratch schema,
+      // so the file is diffed as written, where an interval default is not read as the server stores it. Before
+      // issue 15, the statements were committed and then reported as a failure.
       const target =
-        "SET lock_timeout = 0;\nCREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
+        "SET search_path = public;\nCREATE TABLE t (id int PRIMARY KEY, every interval DEFAULT interval '1 day');";
       await assert.rejects(migrateDatabase(target, `pglite:${dir}/a`), {
         code: "MigrationFailed",
         message: /rolled back, nothing was changed \(the database would still differ from the target: default of every/,

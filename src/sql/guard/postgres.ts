@@ -94,10 +94,54 @@ function guardOne(sql: string, change: Change): GuardedStatement {
       // Once the new name exists the rename is done, even where a new column took the old name since.
       return block(`${columnExists(table, unquote(n[1]!))} AND NOT ${columnExists(table, unquote(n[2]!))}`, sql);
     }
+    let k: RegExpExecArray | null;
+    // An identity added once is there: adding it again fails, so it is asked for first. Likewise DROP DEFAULT,
+    // which fails on an identity column (a serial made an identity, run again).
+    if (
+      (k = new RegExp(`^ALTER COLUMN ${ID} (ADD GENERATED (ALWAYS|BY DEFAULT) AS IDENTITY|DROP DEFAULT)$`).exec(rest))
+    ) {
+      const identity = `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${
+        literal(table)
+      }) AND attname = ${literal(unquote(k[1]!))} AND attidentity <> '')`;
+      return block(`NOT ${identity}`, sql);
+    }
+    if (new RegExp(`^ALTER COLUMN ${ID} DROP IDENTITY$`).test(rest)) return ok(`${sql} IF EXISTS`);
+    // Switching an identity's kind, or a table's logging, to what it already is changes nothing.
+    if (new RegExp(`^(ALTER COLUMN ${ID} SET GENERATED (ALWAYS|BY DEFAULT)|SET (UN)?LOGGED)$`).test(rest)) {
+      return ok(sql);
+    }
     // Setting a type, default or NOT NULL again to what it already is changes nothing.
     if (new RegExp(`^ALTER COLUMN ${ID} (TYPE |SET DEFAULT |DROP DEFAULT$|SET NOT NULL$|DROP NOT NULL$)`).test(rest)) {
       return ok(sql);
     }
+  }
+  // A sequence is dropped while it is there and not an identity's own (which, after a serial was made an
+  // identity, has the serial sequence's name).
+  if ((m = new RegExp(`^DROP SEQUENCE ${ID}$`).exec(sql))) {
+    return block(
+      `EXISTS (SELECT 1 FROM pg_class s WHERE s.oid = to_regclass(${literal(m[1]!)}) AND NOT EXISTS (
+        SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i'))`,
+      sql,
+    );
+  }
+  // Moving an identity's sequence past the highest value again moves it to the same place.
+  if (
+    new RegExp(
+      `^SELECT setval\\(pg_get_serial_sequence\\('${ID}', '[^']*'\\), coalesce\\(max\\(${ID}\\), 0\\) \\+ 1, false\\) FROM ${ID}$`,
+    ).test(sql)
+  ) {
+    return ok(sql);
+  }
+  if ((m = new RegExp(`^ALTER DOMAIN ${ID} DROP CONSTRAINT (${ID})$`).exec(sql))) {
+    return ok(`ALTER DOMAIN ${m[1]!} DROP CONSTRAINT IF EXISTS ${m[2]!}`);
+  }
+  if ((m = new RegExp(`^ALTER DOMAIN ${ID} ADD CONSTRAINT ${ID} `).exec(sql))) {
+    return block(
+      `NOT EXISTS (SELECT 1 FROM pg_constraint WHERE contypid = to_regtype(${literal(m[1]!)}) AND conname = ${
+        literal(unquote(m[2]!))
+      })`,
+      sql,
+    );
   }
   // Only the type's own name is read: " ADD VALUE " inside a quoted name must not be taken for the clause.
   if ((m = new RegExp(`^(ALTER TYPE (?:${ID}\\.)?${ID} ADD VALUE )(?!IF NOT EXISTS )`).exec(sql))) {

@@ -123,7 +123,7 @@ async function introspect(c: PgClient): Promise<string> {
     `SELECT s.relname, format_type(q.seqtypid, NULL) AS type, q.seqstart, q.seqincrement, q.seqmax, q.seqmin,
             q.seqcache, q.seqcycle,
             (SELECT json_build_array(t.relname, a.attname,
-                    coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') LIKE 'nextval(%' || quote_literal(s.relname) || '%')
+                    coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') = 'nextval(' || quote_literal(quote_ident(s.relname)) || '::regclass)')
                FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
                LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
@@ -158,7 +158,9 @@ async function introspect(c: PgClient): Promise<string> {
   for (const f of functions) out.push(`${unqualify(String(f.def).trim(), schema)};`);
   const tables = await c.query(
     `SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, pg_get_partkeydef(c.oid) AS partkey,
-            (SELECT count(*) FROM pg_inherits WHERE inhrelid = c.oid)::int AS parents
+            (SELECT count(*) FROM pg_inherits WHERE inhrelid = c.oid)::int AS parents, c.relispartition,
+            pg_get_expr(c.relpartbound, c.oid) AS bound,
+            (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = c.oid LIMIT 1) AS parent
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
   );
@@ -188,22 +190,32 @@ async function introspect(c: PgClient): Promise<string> {
       return s;
     });
     const cons = await c.query(
-      `SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      `SELECT conname, contype, conislocal, pg_get_constraintdef(oid) AS def FROM pg_constraint
        WHERE conrelid = $1 AND contype IN ('p', 'u', 'f', 'c', 'x') ORDER BY conname`,
       [t.oid],
     );
-    for (const k of cons) {
-      // Constraints go as ALTER TABLE statements: the parser keeps what it cannot model as the server's text.
-      late.push(`ALTER TABLE ONLY ${tname} ADD CONSTRAINT ${q(String(k.conname))} ${k.def};`);
-    }
-    if (t.relkind === "p" || Number(t.parents) > 0 || t.relpersistence === "u") {
+    // Constraints go as ALTER TABLE statements: the parser keeps what it cannot model as the server's text.
+    const constraintLine = (k: Row) => `ALTER TABLE ONLY ${tname} ADD CONSTRAINT ${q(String(k.conname))} ${k.def};`;
+    const plain = `CREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (\n  ${lines.join(",\n  ")}\n)`;
+    if (t.relispartition && t.relkind === "r") {
+      // A partition: its columns, keys and indexes come from its parent; what is its own (a local constraint)
+      // is written after it, and the parser refuses it.
+      out.push(`CREATE TABLE ${tname} PARTITION OF ${unqualify(String(t.parent), schema)} ${t.bound};`);
+      late.push(...cons.filter((k) => k.conislocal).map(constraintLine));
+    } else if (t.relkind === "p" && Number(t.parents) === 0) {
+      out.push(`${plain} PARTITION BY ${t.partkey};`);
+      late.push(...cons.map(constraintLine));
+    } else if (t.relkind === "p" || Number(t.parents) > 0) {
       // Refused by the parser with this statement's text (never created plain by mistake).
       out.push(
-        `-- partitioned, inherited or unlogged\nCREATE ${t.relpersistence === "u" ? "UNLOGGED " : ""}TABLE ${tname} (${
-          lines.join(", ")
-        })${t.partkey ? ` PARTITION BY ${t.partkey}` : ""}${Number(t.parents) > 0 ? " INHERITS (?)" : ""};`,
+        `-- partitioned or inherited\nCREATE TABLE ${tname} (${lines.join(", ")})${
+          t.partkey ? ` PARTITION BY ${t.partkey}` : ""
+        }${Number(t.parents) > 0 ? " INHERITS (?)" : ""};`,
       );
-    } else out.push(`CREATE TABLE ${tname} (\n  ${lines.join(",\n  ")}\n);`);
+    } else {
+      out.push(`${plain};`);
+      late.push(...cons.map(constraintLine));
+    }
     if (t.relrowsecurity) late.push(`ALTER TABLE ${tname} ENABLE ROW LEVEL SECURITY;`);
     if (t.relforcerowsecurity) late.push(`ALTER TABLE ${tname} FORCE ROW LEVEL SECURITY;`);
   }
@@ -212,7 +224,9 @@ async function introspect(c: PgClient): Promise<string> {
   out.push(...late);
   const views = await c.query(
     `SELECT c.relname, c.relkind, pg_get_viewdef(c.oid) AS definition,
-            (SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'check_option') AS check_option
+            (SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'check_option') AS check_option,
+            (SELECT string_agg(option_name || '=' || option_value, ', ' ORDER BY option_name)
+               FROM pg_options_to_table(c.reloptions) WHERE option_name <> 'check_option') AS options
      FROM pg_class c WHERE c.relnamespace = ${ns} AND c.relkind IN ('v', 'm')
      ORDER BY c.relkind, c.relname`,
   );
@@ -221,7 +235,7 @@ async function introspect(c: PgClient): Promise<string> {
     if (v.relkind === "m") out.push(`CREATE MATERIALIZED VIEW ${q(String(v.relname))} AS ${body};`);
     else {
       out.push(
-        `CREATE VIEW ${q(String(v.relname))} AS ${body}${
+        `CREATE VIEW ${q(String(v.relname))}${v.options ? ` WITH (${v.options})` : ""} AS ${body}${
           v.check_option ? ` WITH ${String(v.check_option).toUpperCase()} CHECK OPTION` : ""
         };`,
       );
@@ -231,12 +245,16 @@ async function introspect(c: PgClient): Promise<string> {
     `SELECT pg_get_indexdef(i.indexrelid) AS indexdef FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      JOIN pg_class t ON t.oid = i.indrelid
      WHERE c.relnamespace = ${ns} AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+       AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
      ORDER BY t.relname, c.relname`,
   );
-  for (const i of indexes) out.push(`${unqualify(String(i.indexdef), schema)};`);
+  // An index of a partitioned table prints as ON ONLY; made again it is made ON the table, for every partition.
+  for (const i of indexes) {
+    out.push(`${unqualify(String(i.indexdef), schema).replace(/^(CREATE .*?) ON ONLY /, "$1 ON ")};`);
+  }
   const triggers = await c.query(
     `SELECT pg_get_triggerdef(t.oid) AS def FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE c.relnamespace = ${ns} AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`,
+     WHERE c.relnamespace = ${ns} AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY c.relname, t.tgname`,
   );
   for (const t of triggers) out.push(`${unqualify(String(t.def), schema)};`);
   const policies = await c.query(
@@ -271,6 +289,48 @@ async function introspect(c: PgClient): Promise<string> {
       } TO ${g.grantee}${g.is_grantable ? " WITH GRANT OPTION" : ""};`,
     );
   }
+  // Column privileges (an ACL on the column, beside the table's).
+  const columnGrants = await c.query(
+    `SELECT c.relname, a.attname, x.privilege_type,
+            CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END AS grantee,
+            x.is_grantable
+     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid, aclexplode(a.attacl) x
+     WHERE c.relnamespace = ${ns} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+       AND x.grantee <> c.relowner
+     ORDER BY c.relname, a.attname, 4, 3`,
+  );
+  for (const g of columnGrants) {
+    out.push(
+      `GRANT ${g.privilege_type} (${q(String(g.attname))}) ON TABLE ${q(String(g.relname))} TO ${g.grantee}${
+        g.is_grantable ? " WITH GRANT OPTION" : ""
+      };`,
+    );
+  }
+  // Privileges on functions, procedures, types and domains: those given to others, and the default one PUBLIC
+  // has (EXECUTE, USAGE) when it was taken away.
+  const routineGrants = await c.query(
+    `SELECT o.kind, o.name, o.args, o.acl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(o.acl) x WHERE x.grantee = 0) AS public,
+            (SELECT json_agg(json_build_array(quote_ident(pg_get_userbyid(x.grantee)), x.is_grantable) ORDER BY 1)
+               FROM aclexplode(o.acl) x WHERE x.grantee NOT IN (0, o.owner)) AS others
+     FROM (SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind, p.proname AS name,
+                  pg_get_function_identity_arguments(p.oid) AS args, p.proacl AS acl, p.proowner AS owner
+           FROM pg_proc p WHERE p.pronamespace = ${ns} AND p.prokind IN ('f', 'p') AND p.proacl IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                             AND d.deptype IN ('e', 'i'))
+           UNION ALL
+           SELECT 'TYPE', t.typname, NULL, t.typacl, t.typowner FROM pg_type t
+           WHERE t.typnamespace = ${ns} AND t.typtype IN ('e', 'c', 'd', 'r') AND t.typacl IS NOT NULL
+             AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')) o
+     ORDER BY 1, 2, 3`,
+  );
+  for (const g of routineGrants) {
+    const what = `${g.kind} ${q(String(g.name))}${g.args === null ? "" : `(${g.args})`}`;
+    const privilege = g.kind === "TYPE" ? "USAGE" : "EXECUTE";
+    if (!g.public) out.push(`REVOKE ${privilege} ON ${what} FROM PUBLIC;`);
+    for (const [grantee, grantable] of (g.others ?? []) as [string, boolean][]) {
+      out.push(`GRANT ${privilege} ON ${what} TO ${grantee}${grantable ? " WITH GRANT OPTION" : ""};`);
+    }
+  }
   // Comments on everything in the schema, as COMMENT ON statements naming the object as the server does.
   const comments = await c.query(
     `SELECT o.type, o.identity, d.description FROM pg_description d,
@@ -283,7 +343,7 @@ async function introspect(c: PgClient): Promise<string> {
   for (const k of comments) {
     const ident = unqualify(String(k.identity), schema);
     const type = String(k.type).toUpperCase();
-    if (type === "TABLE COLUMN") out.push(`COMMENT ON COLUMN ${ident} IS ${quoteString(String(k.description))};`);
+    if (/ COLUMN$/.test(type)) out.push(`COMMENT ON COLUMN ${ident} IS ${quoteString(String(k.description))};`);
     else if (type === "TABLE") out.push(`COMMENT ON TABLE ${ident} IS ${quoteString(String(k.description))};`);
     else {out.push(
         `COMMENT ON ${type.replace(/^TABLE CONSTRAINT$/, "CONSTRAINT")} ${ident} IS ${
@@ -305,10 +365,12 @@ async function introspect(c: PgClient): Promise<string> {
  */
 async function loadInScratch(c: PgClient, targetSql: string): Promise<string | undefined> {
   const scratch = `patchops_target_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const [{ schema }] = await c.query("SELECT current_schema() AS schema") as [{ schema: string | null }];
+  const [{ schema, user }] = await c.query("SELECT current_schema() AS schema, current_user AS user") as [
+    { schema: string | null; user: string },
+  ];
   if (!schema) return undefined;
   // Statements that leave the transaction or move the search path are not definitions: scratchScript refuses them.
-  const script = scratchScript(withoutQualifier(targetSql, schema));
+  const script = scratchScript(withoutQualifier(targetSql, schema), user);
   if (script === undefined) return undefined;
   await c.exec("BEGIN");
   try {
@@ -356,6 +418,13 @@ async function loadInScratch(c: PgClient, targetSql: string): Promise<string | u
   }
 }
 
+/**
+ * The session settings pg_dump writes at the top of a schema-only dump (and
+ * before tables): they change nothing that is stored.
+ */
+const PG_DUMP_SESSION =
+  /^(SET\s+(statement_timeout|lock_timeout|idle_in_transaction_session_timeout|client_encoding|standard_conforming_strings|check_function_bodies|xmloption|client_min_messages|row_security|default_tablespace|default_table_access_method|default_with_oids)\s*(=|TO)\s*[^;]*|SELECT\s+pg_catalog\.set_config\('search_path',\s*'',\s*false\))$/i;
+
 /** Statements that define schema objects: the only ones run in the scratch schema. */
 const DEFINITION =
   /^(CREATE\s+(OR\s+REPLACE\s+)?(TABLE|TYPE|DOMAIN|SEQUENCE|FUNCTION|PROCEDURE|(CONSTRAINT\s+)?TRIGGER|VIEW|MATERIALIZED\s+VIEW|(UNIQUE\s+)?INDEX|POLICY|EXTENSION|UNLOGGED\s+TABLE)\b|ALTER\s+(TABLE|SEQUENCE|TYPE|DOMAIN)\b|COMMENT\s+ON\b|GRANT\b|REVOKE\b)/i;
@@ -365,14 +434,26 @@ const DEFINITION =
  * live schema unqualified, materialized views made WITH NO DATA so that
  * no query runs), or undefined when a statement is not a definition.
  */
-function scratchScript(targetSql: string): string | undefined {
+function scratchScript(targetSql: string, user: string): string | undefined {
   const out: string[] = [];
   for (const stmt of splitStatements(targetSql, { dialect: "postgres" }).statements) {
     let text = stmt.text.trim();
+    // What pg_dump writes around the definitions (a Rails structure.sql): session settings for the restore.
+    if (PG_DUMP_SESSION.test(text)) continue;
+    // Owners are not modelled: only the role that runs the migration, which owns what it creates, may be named.
+    const owner = /\sOWNER\s+TO\s+("(?:[^"]|"")+"|[\w$]+)$/i.exec(text);
+    if (/^ALTER\s/i.test(text) && owner) {
+      const role = owner[1]!.startsWith('"') ? owner[1]!.slice(1, -1).replaceAll('""', '"') : owner[1]!.toLowerCase();
+      if (role !== user && !/^(CURRENT_USER|SESSION_USER|CURRENT_ROLE)$/i.test(owner[1]!)) return undefined;
+      continue;
+    }
     if (!DEFINITION.test(text)) return undefined;
     // CREATE TABLE ... AS runs its query: not a definition to load.
     const bare = stripLiterals(text);
-    if (/^CREATE\s+(UNLOGGED\s+)?TABLE\s+[^(]*?\sAS\s|\)\s*AS\s+(SELECT|WITH|VALUES|TABLE|EXECUTE)\b/i.test(bare)) {
+    // (Only for tables: a view's `WITH (security_barrier) AS SELECT` is a definition.)
+    if (
+      /^CREATE\s+(UNLOGGED\s+)?TABLE\s+([^(]*?\sAS\s|[\s\S]*\)\s*AS\s+(SELECT|WITH|VALUES|TABLE|EXECUTE)\b)/i.test(bare)
+    ) {
       return undefined;
     }
     if (/^CREATE\s+MATERIALIZED\s+VIEW\b/i.test(text)) {
@@ -390,9 +471,14 @@ function withoutQualifier(sql: string, schema: string): string {
   const simple = /^[a-z_][a-z0-9_$]*$/.test(schema);
   const names = [q(schema).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), ...(simple ? [schema] : [])].join("|");
   const qualifier = new RegExp(`(?<![\\w$."])(?:${names})\\s*\\.\\s*(?=[\\w"$]|$)`, simple ? "gi" : "g");
+  const regclassQualifier = new RegExp(`^(?:${names.replaceAll("'", "''")})\\.(?=[\\w"$])`, simple ? "i" : "");
   return sql.replace(
     /(\$([A-Za-z_]\w*)?\$[\s\S]*?\$\2\$|'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"]|"")*"(?:\s*\.\s*)?)|([^'"$/-]+|[\s\S])/g,
-    (all, literal: string | undefined, _tag, quoted: string | undefined) => {
+    (all, literal: string | undefined, _tag, quoted: string | undefined, _rest, offset: number) => {
+      // A name in a regclass literal (pg_dump's `nextval('public.t_id_seq'::regclass)`) names a relation too.
+      if (literal !== undefined && /^\s*::\s*regclass\b/i.test(sql.slice(offset + all.length))) {
+        return `'${literal.slice(1, -1).replace(regclassQualifier, "")}'`;
+      }
       if (literal !== undefined) return all;
       if (quoted !== undefined) return quoted.replace(qualifier, "");
       return all.replace(qualifier, "");

@@ -134,16 +134,31 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     const what = m[2]!.toUpperCase();
     return [{ kind: "rls", name: `${what} ${q(table)}`, canonical: what, sql: text, line, on: table }];
   }
+  const routine = routineGrant(stmt, text);
+  if (routine) return routine;
   m = /^GRANT\s+([\s\S]+?)\s+ON\s+(?:(TABLE|SEQUENCE)\s+)?([\s\S]+?)\s+TO\s+([\s\S]+?)(\s+WITH\s+GRANT\s+OPTION)?$/i
     .exec(text);
   if (m) {
     if (/^(ALL\s+(TABLES|SEQUENCES|FUNCTIONS)|FUNCTION|SCHEMA|DATABASE|TYPE|DOMAIN|LANGUAGE)\b/i.test(m[3]!)) {
       throw fail(stmt, "GRANT on tables, views and sequences is modelled; not on other objects");
     }
-    if (/\(/.test(m[1]!)) throw fail(stmt, "column-level GRANT is not modelled");
     const sequence = m[2]?.toUpperCase() === "SEQUENCE";
-    const privileges = m[1]!.split(",").map((p) => p.trim().toUpperCase().replace(/\s+/g, " "))
-      .flatMap((p) => /^ALL( PRIVILEGES)?$/.test(p) ? (sequence ? SEQUENCE_PRIVILEGES : TABLE_PRIVILEGES) : [p]);
+    const privileges = splitTop(m[1]!).map((p) => p.trim().replace(/\s+/g, " "))
+      .flatMap((p) => {
+        // A column privilege, `UPDATE (email, name)`: one grant per column.
+        const cols = /^(\w+(?: \w+)?)\s*\(([\s\S]*)\)$/.exec(p);
+        if (cols) {
+          if (sequence) throw fail(stmt, "a sequence has no columns to grant on");
+          const priv = cols[1]!.toUpperCase();
+          return splitTop(cols[2]!).flatMap((col) =>
+            (/^ALL( PRIVILEGES)?$/.test(priv) ? ["SELECT", "INSERT", "UPDATE", "REFERENCES"] : [priv]).map((x) =>
+              `${x} (${q(pgName(col))})`
+            )
+          );
+        }
+        const priv = p.toUpperCase();
+        return /^ALL( PRIVILEGES)?$/.test(priv) ? (sequence ? SEQUENCE_PRIVILEGES : TABLE_PRIVILEGES) : [priv];
+      });
     const names = m[3]!.split(",").map((n) => pgName(n.trim()));
     const grantees = m[4]!.split(",").map((g) => g.trim().replace(/^GROUP\s+/i, ""))
       .map((g) => /^public$/i.test(g) ? "PUBLIC" : q(pgName(g)));
@@ -162,6 +177,8 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     );
   }
   if (/^REVOKE\b/i.test(text)) {
+    const revoked = routineGrant(stmt, text);
+    if (revoked) return revoked;
     throw fail(stmt, "REVOKE in a schema file is not modelled: write the GRANTs the objects should have");
   }
   m = new RegExp(
@@ -198,6 +215,68 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     }];
   }
   return undefined;
+}
+
+/** The privilege every role has on a new object of these kinds, through PUBLIC. */
+const PUBLIC_DEFAULT: Record<string, string> = {
+  FUNCTION: "EXECUTE",
+  PROCEDURE: "EXECUTE",
+  TYPE: "USAGE",
+  DOMAIN: "USAGE",
+};
+
+/**
+ * `GRANT EXECUTE ON FUNCTION f(int) TO r` and `REVOKE EXECUTE ON FUNCTION
+ * f(int) FROM PUBLIC` (the same for procedures, types and domains with
+ * USAGE): one object per privilege and grantee. A revoke is modelled only
+ * where it takes away the privilege PUBLIC has by default, which is what a
+ * schema file means by it; anything else is refused.
+ */
+function routineGrant(stmt: Statement, text: string): PgObject[] | undefined {
+  const m =
+    /^(GRANT|REVOKE)\s+([\s\S]+?)\s+ON\s+(FUNCTION|PROCEDURE|ROUTINE|TYPE|DOMAIN)\s+([\s\S]+?)\s+(TO|FROM)\s+([\s\S]+?)(\s+WITH\s+GRANT\s+OPTION|\s+(?:CASCADE|RESTRICT))?$/i
+      .exec(text);
+  if (!m) return undefined;
+  const revoke = m[1]!.toUpperCase() === "REVOKE";
+  let kind = m[3]!.toUpperCase();
+  if (kind === "ROUTINE") kind = "FUNCTION";
+  if (kind === "DOMAIN") kind = "TYPE";
+  const privilege = m[2]!.trim().toUpperCase().replace(/\s+/g, " ");
+  const wanted = PUBLIC_DEFAULT[kind]!;
+  if (privilege !== wanted && !/^ALL( PRIVILEGES)?$/.test(privilege)) {
+    throw fail(stmt, `only ${wanted} can be granted on a ${kind.toLowerCase()}`);
+  }
+  const grantees = m[6]!.split(",").map((g) => g.trim().replace(/^GROUP\s+/i, ""))
+    .map((g) => /^public$/i.test(g) ? "PUBLIC" : q(pgName(g)));
+  if (revoke && (grantees.some((g) => g !== "PUBLIC") || m[7])) {
+    throw fail(stmt, "REVOKE in a schema file is modelled only as taking a default privilege from PUBLIC");
+  }
+  const option = !revoke && m[7] && /GRANT/i.test(m[7]) ? " WITH GRANT OPTION" : "";
+  return splitTop(m[4]!).map((target) => {
+    const open = target.indexOf("(");
+    if (kind === "FUNCTION" || kind === "PROCEDURE") {
+      if (open < 0) throw fail(stmt, `name the ${kind.toLowerCase()}'s argument types: ${target}(...)`);
+      const name = `${pgName(target.slice(0, open))}(${argumentTypes(target.slice(open + 1, matching(target, open)))})`;
+      return {
+        name,
+        on: `${kind} ${name}`,
+        printed: `${q(name.slice(0, name.indexOf("(")))}${name.slice(name.indexOf("("))}`,
+      };
+    }
+    const name = pgName(target);
+    return { name, on: name, printed: q(name) };
+  }).flatMap(({ on, printed }) =>
+    grantees.map((g) => ({
+      kind: "grant" as const,
+      name: revoke ? `REVOKE ${wanted} ON ${kind} ${printed} FROM PUBLIC` : `${wanted} ON ${kind} ${printed} TO ${g}`,
+      canonical: option,
+      sql: revoke
+        ? `REVOKE ${wanted} ON ${kind} ${printed} FROM PUBLIC`
+        : `GRANT ${wanted} ON ${kind} ${printed} TO ${g}${option}`,
+      line: stmt.line,
+      on,
+    }))
+  );
 }
 
 function ownedBy(sequence: string, column: string, line: number): PgObject {
@@ -291,6 +370,7 @@ const RANK: Record<PgObject["kind"], number> = {
   sequence: 3,
   function: 4,
   owned: 10,
+  partition: 10.5,
   matview: 11,
   index: 12,
   trigger: 13,
@@ -348,14 +428,31 @@ function dropOf(o: PgObject): Change {
       };
     }
     case "grant":
-      return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO /, " FROM ")}` };
+      // Undoing a revoke from PUBLIC gives the default privilege back.
+      if (/^REVOKE /.test(o.name)) {
+        return {
+          ...base,
+          kind: "alter_table",
+          sql: o.name.replace(/^REVOKE /, "GRANT ").replace(/ FROM PUBLIC$/, " TO PUBLIC"),
+        };
+      }
+      return { ...base, kind: "alter_table", sql: `REVOKE ${o.name.replace(/ TO (?!.* TO )/, " FROM ")}` };
     case "comment":
       return { ...base, kind: "comment", sql: `COMMENT ON ${o.name} IS NULL` };
+    case "partition":
+      return {
+        ...base,
+        kind: "drop_table",
+        sql: `DROP TABLE ${q(o.name)}`,
+        destructive: `drops partition ${q(o.name)} and its rows`,
+      };
   }
 }
 
 function createOf(o: PgObject): Change {
-  const kind: Change["kind"] = o.kind === "trigger"
+  const kind: Change["kind"] = o.kind === "partition"
+    ? "create_table"
+    : o.kind === "trigger"
     ? "create_trigger"
     : o.kind === "matview"
     ? "create_view"
@@ -372,17 +469,58 @@ function createOf(o: PgObject): Change {
   };
 }
 
-/** ALTER TYPE ... ADD VALUE for labels added to an enum; a removal or reordering is refused. */
+/**
+ * An enum that loses or reorders values is made anew, as PostgreSQL cannot
+ * drop a value: the old type renamed, the new one created, every table
+ * column of the old type converted through text (its default dropped and
+ * set again around the conversion), the old type dropped. A row that holds a
+ * removed value makes the conversion fail, and the migration is rolled back;
+ * a view, array or domain over the type makes the drop fail the same way.
+ */
+function rebuildEnum(cur: PgObject, des: PgObject): Change[] {
+  const removed = cur.labels!.filter((l) => !des.labels!.includes(l));
+  const old = `${des.name.slice(0, 50)}__patchops_old`;
+  const [type, oldType] = [q(des.name), q(old)];
+  const body = `DO $patchops$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT a.attrelid::regclass AS rel, a.attname, pg_get_expr(d.adbin, d.adrelid) AS def
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           WHERE a.atttypid = ${quoteString(oldType)}::regtype AND a.attnum > 0 AND NOT a.attisdropped
+             AND c.relkind IN ('r', 'p')
+  LOOP
+    IF r.def IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', r.rel, r.attname);
+    END IF;
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::text::%s', r.rel, r.attname,
+      ${quoteString(type)}, r.attname, ${quoteString(type)});
+    IF r.def IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', r.rel, r.attname,
+        replace(r.def, '::' || format_type(${quoteString(oldType)}::regtype, NULL),
+                '::' || format_type(${quoteString(type)}::regtype, NULL)));
+    END IF;
+  END LOOP;
+END
+$patchops$`;
+  return [{
+    kind: "create_routine",
+    sql: `ALTER TYPE ${type} RENAME TO ${oldType};\n${des.sql.replace(/;\s*$/, "")};\n${body};\nDROP TYPE ${oldType}`,
+    description: `remake enum ${des.name}${removed.length ? ` without ${removed.join(", ")}` : " in a new order"}`,
+    destructive: removed.length
+      ? `removes value(s) ${
+        removed.map(quoteString).join(", ")
+      } from enum ${type}: rows that hold them make the migration fail`
+      : `reorders the values of enum ${type}`,
+  }];
+}
+
+/** ALTER TYPE ... ADD VALUE for labels added to an enum; a removal or reordering remakes the type. */
 function enumChanges(cur: PgObject, des: PgObject): Change[] {
   const have = [...cur.labels!];
   const want = des.labels!;
   const kept = want.filter((l) => have.includes(l));
-  if (have.length !== kept.length || kept.some((l, i) => have[i] !== l)) {
-    throw new PatchopsError(
-      "SqlUnsupported",
-      `line ${des.line}: enum type "${des.name}": removing, renaming or reordering values is not supported (PostgreSQL cannot drop an enum value; add values only)`,
-    );
-  }
+  if (have.length !== kept.length || kept.some((l, i) => have[i] !== l)) return rebuildEnum(cur, des);
   const out: Change[] = [];
   want.forEach((label, i) => {
     if (have.includes(label)) return;
@@ -413,17 +551,27 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
   for (const o of from) {
     const next = des.get(key(o));
     if (!next) drops.push(o);
-    else if (next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence") {
+    else if (
+      next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence" &&
+      !(o.kind === "domain" && domainChanges(o, next))
+    ) {
       // A function whose return type is unchanged is replaced in place; otherwise dropped and made again.
       if (o.kind === "function" && sameReturns(o.sql, next.sql)) continue;
       drops.push(o);
     }
   }
   for (const o of drops) if (o.kind === "matview") remade.add(o.name);
+  // A function dropped and made again loses its grants and comment: they are made again too.
+  for (const o of drops) if (o.kind === "function" && o.on !== undefined && des.has(key(o))) remade.add(o.on);
   for (const o of to) {
     const prev = cur.get(key(o));
     if (o.kind === "enum" && prev) {
       if (prev.canonical !== o.canonical) early.push(...enumChanges(prev, o));
+      continue;
+    }
+    const altered = o.kind === "domain" && prev && prev.canonical !== o.canonical ? domainChanges(prev, o) : undefined;
+    if (altered) {
+      early.push(...altered);
       continue;
     }
     if (o.kind === "sequence" && prev) {
@@ -459,6 +607,46 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
     early,
     late,
   };
+}
+
+/**
+ * A domain whose type, default and NOT NULL are unchanged and whose named
+ * CHECK constraints differ is altered in place (DROP DOMAIN would fail while
+ * a column uses it); undefined when it must be made again.
+ */
+function domainChanges(cur: PgObject, des: PgObject): Change[] | undefined {
+  const split = (sql: string) => {
+    const at = sql.search(/\sCONSTRAINT\s/i);
+    const head = normalizeText(at < 0 ? sql : sql.slice(0, at));
+    const checks = new Map<string, string>();
+    const re = new RegExp(
+      String.raw`\sCONSTRAINT\s+(${NAME})\s+(CHECK\s*\([\s\S]*?\))(?=\s+CONSTRAINT\s|\s*;?\s*$)`,
+      "gi",
+    );
+    let rest = at < 0 ? "" : sql.slice(at);
+    for (const m of rest.matchAll(re)) {
+      checks.set(pgName(m[1]!), m[2]!);
+      rest = rest.replace(m[0], "");
+    }
+    // Anything left (an unnamed CHECK, NOT NULL written as a constraint): made again.
+    return rest.replace(/;\s*$/, "").trim() === "" ? { head, checks } : undefined;
+  };
+  const [a, b] = [split(cur.sql), split(des.sql)];
+  if (!a || !b || a.head !== b.head) return undefined;
+  const out: Change[] = [];
+  const alter = (sql: string, description: string) =>
+    out.push({ kind: "create_routine", sql: `ALTER DOMAIN ${q(des.name)} ${sql}`, description });
+  for (const [name, check] of a.checks) {
+    if (normalizeText(b.checks.get(name) ?? "") !== normalizeText(check)) {
+      alter(`DROP CONSTRAINT ${q(name)}`, `drop check ${name} of domain ${des.name}`);
+    }
+  }
+  for (const [name, check] of b.checks) {
+    if (normalizeText(a.checks.get(name) ?? "") !== normalizeText(check)) {
+      alter(`ADD CONSTRAINT ${q(name)} ${check}`, `add check ${name} to domain ${des.name}`);
+    }
+  }
+  return out;
 }
 
 function sameReturns(a: string, b: string): boolean {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PatchopsError } from "../../errors.ts";
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { findByName, pairTables } from "../_pairs.ts";
@@ -113,7 +114,9 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
     creates.push({
       kind: "create_table",
       table: d.name,
-      sql: `CREATE TABLE ${q(d.name)} (\n  ${lines.join(",\n  ")}\n)`,
+      sql: `CREATE ${d.options.other.PERSISTENCE === "UNLOGGED" ? "UNLOGGED " : ""}TABLE ${q(d.name)} (\n  ${
+        lines.join(",\n  ")
+      }\n)${d.options.other.PARTITION_BY ? ` PARTITION BY ${d.options.other.PARTITION_BY}` : ""}`,
       description: `create table ${d.name}`,
     });
     if (d.options.comment !== undefined) creates.push(commentOn(d, undefined));
@@ -159,6 +162,20 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
   for (const [cur, des] of pairs) {
     const t = q(des.name);
     if (cur.options.comment !== des.options.comment) alters.push(commentOn(des, undefined));
+    if (normalizeText(cur.options.other.PARTITION_BY ?? "") !== normalizeText(des.options.other.PARTITION_BY ?? "")) {
+      throw new PatchopsError(
+        "SqlUnsupported",
+        `line ${des.line}: table "${des.name}": changing how a table is partitioned is not supported (PostgreSQL cannot partition an existing table in place; make a new table and move the rows)`,
+      );
+    }
+    if ((cur.options.other.PERSISTENCE ?? "") !== (des.options.other.PERSISTENCE ?? "")) {
+      alters.push({
+        kind: "alter_table",
+        table: des.name,
+        sql: `ALTER TABLE ${q(cur.name)} SET ${des.options.other.PERSISTENCE === "UNLOGGED" ? "UNLOGGED" : "LOGGED"}`,
+        description: `make ${des.name} ${des.options.other.PERSISTENCE === "UNLOGGED" ? "unlogged" : "logged"}`,
+      });
+    }
     // Drops run before the renames, so they name the table as it is now.
     const before = q(cur.name);
     // Foreign keys.
@@ -270,7 +287,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       });
     }
     for (const c of des.columns) {
-      const prev = matched.get(c);
+      let prev = matched.get(c);
       if (!prev) {
         alters.push({
           kind: "add_column",
@@ -290,11 +307,78 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
       const col = q(c.name);
       if (prev.comment !== c.comment) alters.push(commentOn(des, c));
+      // Identity switched in place where PostgreSQL can (ALWAYS and BY DEFAULT, serial or plain to identity,
+      // identity to plain): rows and keys stay. Steps after the type change go in `after`.
+      const after: Change[] = [];
+      const identity = (x: Column) => x.extra.find((e) => /AS IDENTITY/i.test(e));
+      const [was, will] = [identity(prev), identity(c)];
+      const sameOtherwise = JSON.stringify(prev.generated) === JSON.stringify(c.generated) && !c.autoIncrement &&
+        prev.extra.filter((e) => e !== was).join() === c.extra.filter((e) => e !== will).join();
+      if (sameOtherwise && was !== will && (was === undefined || !prev.autoIncrement)) {
+        const step = (sql: string, description: string) => ({
+          kind: "modify_column" as const,
+          table: des.name,
+          sql,
+          description,
+        });
+        if (was !== undefined && will !== undefined) {
+          alters.push(step(
+            `ALTER TABLE ${t} ALTER COLUMN ${col} SET GENERATED ${/ALWAYS/i.test(will) ? "ALWAYS" : "BY DEFAULT"}`,
+            `identity of ${c.name}`,
+          ));
+        } else if (was !== undefined) {
+          alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP IDENTITY`, `drop identity of ${c.name}`));
+        } else {
+          if (prev.autoIncrement) {
+            // The serial's own sequence goes; the identity continues after the highest value.
+            // One statement a change, so that a guarded script guards each.
+            alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP DEFAULT`, `default of ${c.name}`));
+            alters.push(step(
+              `DROP SEQUENCE ${q(`${des.name}_${c.name}_seq`.slice(0, 63))}`,
+              `drop the serial sequence of ${c.name}`,
+            ));
+          }
+          if (prev.nullable) {
+            alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} SET NOT NULL`, `not null ${c.name}`));
+          }
+          after.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} ADD ${will}`, `identity of ${c.name}`));
+          after.push(step(
+            `SELECT setval(pg_get_serial_sequence(${quoteString(t)}, ${
+              quoteString(c.name)
+            }), coalesce(max(${col}), 0) + 1, false) FROM ${t}`,
+            `identity of ${c.name} continues after the highest value`,
+          ));
+        }
+        // What the steps above did; the rest (type, default, nullability) is compared as usual.
+        const added = was === undefined
+          ? { nullable: false, default: prev.autoIncrement ? undefined : prev.default }
+          : {};
+        prev = { ...prev, extra: c.extra, autoIncrement: false, ...added };
+      }
       if (
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||
         prev.autoIncrement !== c.autoIncrement
       ) {
-        // Identity, serial and generated columns cannot be switched in place everywhere: recreate.
+        // Identity, serial and generated columns cannot be switched in place everywhere: recreate. Dropping the
+        // column drops the keys and indexes on it, which re-adding it would not bring back: refused then.
+        const word = new RegExp(
+          `(^|[^\\w$"])(${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}|"${
+            c.name.replaceAll('"', '""').replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+          }")($|[^\\w$"])`,
+        );
+        const uses = [
+          ...cur.indexes.filter((i) => i.parts.some((x) => x.column === prev.name) || word.test(i.definition ?? "")),
+          ...cur.foreignKeys.filter((f) => f.columns.includes(prev.name)),
+          ...cur.checks.filter((k) => word.test(k.definition ?? k.sql)),
+        ].map((x) => x.name);
+        if (uses.length) {
+          throw new PatchopsError(
+            "SqlUnsupported",
+            `line ${c.line}: column "${c.name}" of "${des.name}" would be dropped and added again, which drops ${
+              uses.map((u) => `"${u}"`).join(", ")
+            } on it; change it by hand (ALTER TABLE ... ALTER COLUMN)`,
+          );
+        }
         destructive.push({
           kind: "modify_column",
           table: des.name,
@@ -328,6 +412,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
           });
         }
       }
+      alters.push(...after);
       if (JSON.stringify(prev.default) !== JSON.stringify(c.default)) {
         alters.push({
           kind: "modify_column",
@@ -429,8 +514,28 @@ function printCheck(c: Check): string {
 
 const isForeign = (c: Check) => /^FOREIGN\s+KEY\b/i.test(c.definition ?? "");
 
+/** A check as compared: the server's text with IN lists in one form, or the parsed expression. */
+const checkKey = (c: Check) => c.definition !== undefined ? normalizeText(castArrayItems(c.definition)) : c.sql;
+
 const sameCheck = (a: Check, b: Check) =>
-  a.sql === b.sql && (a.definition === undefined) === (b.definition === undefined);
+  checkKey(a) === checkKey(b) && (a.definition === undefined) === (b.definition === undefined);
+
+const LITERAL_CAST = String.raw`'(?:[^']|'')*'::[\w ."]+(?:\(\d+(?:,\s*\d+)?\))?`;
+
+/**
+ * `(ARRAY['a'::character varying, ...])::text[]` as `ARRAY[('a'::character
+ * varying)::text, ...]`: PostgreSQL prints an IN list over varchar in the
+ * first form and, reading that back, stores the second; both are the same
+ * array, so a CHECK created from the first would otherwise never compare
+ * equal again.
+ */
+export function castArrayItems(sql: string): string {
+  const list = new RegExp(String.raw`\(ARRAY\[((?:${LITERAL_CAST})(?:, ${LITERAL_CAST})*)\]\)::([\w ."]+?)\[\]`, "g");
+  return sql.replace(list, (_all, items: string, type: string) => {
+    const each = [...items.matchAll(new RegExp(LITERAL_CAST, "g"))].map((m) => `(${m[0]})::${type}`);
+    return `ARRAY[${each.join(", ")}]`;
+  });
+}
 
 function hasExtension(schema: Schema, name: string): boolean {
   return schema.routines.some((r) => r.kind === "extension" && r.name === name);

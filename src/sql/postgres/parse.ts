@@ -210,9 +210,33 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
   };
 }
 
-/** First column an expression mentions (PostgreSQL names checks after it). */
+/**
+ * The column PostgreSQL names an unnamed CHECK after: the only column its
+ * expression uses; with none or several the name is `<table>_check`.
+ */
 function firstColumn(sql: string): string | undefined {
-  return /"((?:[^"]|"")+)"/.exec(sql)?.[1]?.replaceAll('""', '"');
+  const columns = new Set([...sql.matchAll(/"((?:[^"]|"")+)"/g)].map((m) => m[1]!.replaceAll('""', '"')));
+  return columns.size === 1 ? [...columns][0] : undefined;
+}
+
+/**
+ * `int2`, `int8`, `float4`, `float8` written out: node-sql-parser reads them
+ * as INT(2), INT(8), FLOAT(4), FLOAT(8), and FLOAT(8) is `real` in
+ * PostgreSQL while float8 is double precision (int2 and int8 became integer).
+ */
+function sizedTypeNames(text: string): string {
+  const names: Record<string, string> = {
+    int2: "smallint",
+    int4: "integer",
+    int8: "bigint",
+    float4: "real",
+    float8: "double precision",
+  };
+  return text.replace(
+    /('(?:[^']|'')*'|"(?:[^"]|"")*")|(?<![\w$."])(int2|int4|int8|float4|float8)(?![\w$"])/gi,
+    (all, quoted: string | undefined, name: string | undefined) =>
+      quoted !== undefined || name === undefined ? all : names[name.toLowerCase()]!,
+  );
 }
 
 interface PendingPg {
@@ -224,7 +248,24 @@ interface PendingPg {
   columnChecks: { column: string; sql: string }[];
 }
 
-function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotation[], end: number): void {
+/** The text with literals, quoted names and parenthesised parts blanked: what a column item says at its top level. */
+function topLevelWords(item: string): string {
+  let out = item.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, " ");
+  for (let prev = ""; prev !== out;) {
+    prev = out;
+    out = out.replace(/\([^()]*\)/g, " ");
+  }
+  return out;
+}
+
+function addDefinition(
+  p: PendingPg,
+  d: Expr,
+  line: number,
+  annotations: Annotation[],
+  end: number,
+  itemText?: string,
+): void {
   const t = p.table;
   if (d.resource === "column") {
     const def = d.definition ?? {};
@@ -273,21 +314,43 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
       renamedFrom: renameFor(annotations, line, end),
       line,
     };
+    // node-sql-parser loses NOT NULL when a CHECK stands between it and DEFAULT: the item's own words decide.
+    if (itemText !== undefined && /\bNOT\s+NULL\b/i.test(topLevelWords(itemText))) col.nullable = false;
+    // `CONSTRAINT name` in a column names the one constraint it stands before (node-sql-parser keeps it apart).
+    const colNamed = d.constraint?.constraint ? identOf(d.constraint.constraint) : undefined;
+    const kinds = [d.check && !d.check.constraint, d.primary_key, d.unique, d.reference_definition].filter(Boolean);
+    if (colNamed !== undefined && kinds.length !== 1) {
+      throw fail(p.stmt, `column "${col.name}": name each constraint of a column with its own CONSTRAINT clause`);
+    }
     if (d.check) {
       const sql = (d.check.definition as Expr[]).map(pgExpr).join(" AND ");
       if (d.check.constraint) t.checks.push({ name: identOf(d.check.constraint), sql });
+      else if (colNamed !== undefined) t.checks.push({ name: colNamed, sql });
       else p.columnChecks.push({ column: col.name, sql });
     }
-    if (d.primary_key) t.indexes.push(constraintIndex(`${t.name}_pkey`, "primary", [col.name]));
-    if (d.unique) p.unnamedUnique.push([col.name]);
+    if (d.primary_key) t.indexes.push(constraintIndex(colNamed ?? `${t.name}_pkey`, "primary", [col.name]));
+    if (d.unique) {
+      if (colNamed !== undefined) t.indexes.push(constraintIndex(colNamed, "unique", [col.name]));
+      else p.unnamedUnique.push([col.name]);
+    }
     if (d.reference_definition) {
       const ref = d.reference_definition;
-      p.unnamedFks.push({
+      if (ref.match && !/simple/i.test(String(ref.match))) {
+        throw fail(
+          p.stmt,
+          `column "${col.name}": ${
+            String(ref.match).toUpperCase()
+          } is not modelled here; write the key as ALTER TABLE ... ADD CONSTRAINT`,
+        );
+      }
+      const fk = {
         columns: [col.name],
         refTable: identOf(ref.table?.[0]?.table),
         refColumns: (ref.definition as Expr[] ?? []).map(identOf),
         ...foreignKeyActions(ref, "NO ACTION"),
-      });
+      };
+      if (colNamed !== undefined) t.foreignKeys.push({ name: colNamed, ...fk });
+      else p.unnamedFks.push(fk);
     }
     t.columns.push(col);
     return;
@@ -301,6 +364,14 @@ function addDefinition(p: PendingPg, d: Expr, line: number, annotations: Annotat
     else p.unnamedUnique.push(cols);
   } else if (ctype === "foreign key") {
     const ref = d.reference_definition;
+    if (ref.match && !/simple/i.test(String(ref.match))) {
+      throw fail(
+        p.stmt,
+        `table "${t.name}": ${
+          String(ref.match).toUpperCase()
+        } is not modelled here; write the key as ALTER TABLE ... ADD CONSTRAINT`,
+      );
+    }
     const fk = {
       columns: cols,
       refTable: identOf(ref.table?.[0]?.table),
@@ -329,7 +400,11 @@ function finish(p: PendingPg): Table {
     taken.add(name);
     return name;
   };
-  for (const c of p.columnChecks) t.checks.push({ name: unique(`${t.name}_${c.column}_check`), sql: c.sql });
+  // A column's CHECK is named like a table's: after the one column it uses (`CHECK (a > b)` on a is t_check).
+  for (const c of p.columnChecks) {
+    const col = firstColumn(c.sql);
+    t.checks.push({ name: unique(col ? `${t.name}_${col}_check` : `${t.name}_check`), sql: c.sql });
+  }
   for (const sql of p.unnamedChecks) {
     const col = firstColumn(sql);
     t.checks.push({ name: unique(col ? `${t.name}_${col}_check` : `${t.name}_check`), sql });
@@ -369,8 +444,8 @@ export function parsePostgresSchema(sql: string): Schema {
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [] };
   const pending = new Map<string, PendingPg>();
   const comments: { table: string; column: string | undefined; text: string | undefined; stmt: Statement }[] = [];
-  for (const stmt of statements) {
-    const head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
+  for (let stmt of statements) {
+    let head = stmt.text.slice(0, 120).replace(/\s+/g, " ").toUpperCase();
     if (
       /^(SET|SELECT PG_CATALOG|BEGIN|COMMIT|DROP (TABLE|VIEW|INDEX|EXTENSION) IF EXISTS|CREATE SCHEMA (IF NOT EXISTS )?PUBLIC\b)/
         .test(head)
@@ -380,6 +455,37 @@ export function parsePostgresSchema(sql: string): Schema {
       (schema.objects ??= []).push(...objects);
       continue;
     }
+    // An unlogged table is a table with one more property (ALTER TABLE ... SET LOGGED switches it in place).
+    const unlogged = /^CREATE UNLOGGED TABLE\b/.test(head) &&
+      !/\)\s*(PARTITION\s+BY|INHERITS)\b|\bPARTITION\s+OF\b/i.test(stmt.text);
+    if (unlogged) {
+      stmt = { ...stmt, text: stmt.text.replace(/^(\s*CREATE\s+)UNLOGGED\s+/i, "$1") };
+      head = head.replace(/^CREATE UNLOGGED /, "CREATE ");
+    }
+    // A partition: an object of its parent (its columns are the parent's).
+    const partition = new RegExp(
+      String
+        .raw`^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${QNAME})\s+PARTITION\s+OF\s+(${QNAME})\s+(FOR\s+VALUES\s[\s\S]+|DEFAULT)$`,
+      "i",
+    ).exec(stmt.text);
+    if (partition && !/\bPARTITION\s+BY\b/i.test(partition[3]!)) {
+      const [name, parent] = [pgName(partition[1]!), pgName(partition[2]!)];
+      schema.objects ??= [];
+      schema.objects.push({
+        kind: "partition",
+        name,
+        canonical: `${quoteIdent(parent)} ${normalizeText(partition[3]!)}`,
+        sql: `CREATE TABLE ${quoteIdent(name)} PARTITION OF ${quoteIdent(parent)} ${partition[3]!}`,
+        line: stmt.line,
+        on: parent,
+      });
+      continue;
+    }
+    // A partitioned table: a table with its partition key (which PostgreSQL cannot change in place).
+    const partitionBy = /^CREATE (UNLOGGED )?TABLE/.test(head) && !/\)\s*INHERITS\b/i.test(stmt.text)
+      ? /\)\s*PARTITION\s+BY\s+((?:RANGE|LIST|HASH)\s*\([\s\S]*\))$/i.exec(stmt.text)
+      : null;
+    if (partitionBy) stmt = { ...stmt, text: stmt.text.slice(0, partitionBy.index + 1) };
     if (/^CREATE (UNLOGGED |TEMP |TEMPORARY |FOREIGN )TABLE/.test(head)) {
       throw fail(stmt, `"${head.slice(0, 30)}...": unlogged, temporary and foreign tables are not modelled`);
     }
@@ -401,7 +507,7 @@ export function parsePostgresSchema(sql: string): Schema {
     }
     if (/^CREATE TABLE/.test(head)) {
       const { text, always, generated, userTypes } = prepareTable(stmt.text);
-      const ast = parseOne({ ...stmt, text });
+      const ast = parseOne({ ...stmt, text: sizedTypeNames(text) });
       const name = identOf(ast.table?.[0]?.table);
       if (pending.has(name)) {
         throw new PatchopsError("SqlInvalid", `line ${stmt.line}: table "${name}" is defined twice`);
@@ -414,10 +520,16 @@ export function parsePostgresSchema(sql: string): Schema {
         unnamedFks: [],
         columnChecks: [],
       };
+      if (unlogged) p.table.options.other.PERSISTENCE = "UNLOGGED";
+      if (partitionBy) p.table.options.other.PARTITION_BY = partitionBy[1]!.trim();
       const lines = bodyItems(stmt);
+      const open = stmt.text.indexOf("(");
+      const texts = open < 0
+        ? []
+        : topLevelItems(stmt.text, open + 1, { brackets: true }).items.map(([a, b]) => stmt.text.slice(a, b));
       (ast.create_definitions as Expr[] ?? []).forEach((d, k) => {
         const it = lines[k] ?? { start: stmt.line, end: stmt.line };
-        addDefinition(p, d, it.start, annotations, it.end);
+        addDefinition(p, d, it.start, annotations, it.end, texts[k]);
       });
       for (const col of p.table.columns) {
         const userType = userTypes.get(col.name);
@@ -560,10 +672,20 @@ export function parsePostgresSchema(sql: string): Schema {
         }...": only comments on tables and columns, and the current schema, are modelled`,
       );
     }
-    const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)\s+AS\s+([\s\S]*)$/i.exec(stmt.text);
+    const view = /^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+("[^"]+"|[^\s(]+)(?:\s+WITH\s*\(([^()]*)\))?\s+AS\s+([\s\S]*)$/i
+      .exec(
+        stmt.text,
+      );
     if (view) {
       const name = view[1]!.replace(/^"|"$/g, "").replace(/^.*\./, "");
-      schema.views.push({ name, canonical: canonicalSelect(view[2]!), sql: stmt.text, line: stmt.line });
+      // Options (security_barrier, security_invoker) are part of what is compared: a view made without them differs.
+      const options = view[2] === undefined ? "" : `WITH (${normalizeText(view[2]).toLowerCase()}) `;
+      schema.views.push({
+        name,
+        canonical: `${options}${canonicalSelect(view[3]!)}`,
+        sql: stmt.text,
+        line: stmt.line,
+      });
       continue;
     }
     throw fail(stmt, `"${stmt.text.slice(0, 40).replace(/\s+/g, " ")}..." is not a table, index or view definition`);
@@ -571,6 +693,24 @@ export function parsePostgresSchema(sql: string): Schema {
   for (const c of comments) {
     const p = pending.get(c.table) ??
       [...pending.values()].find((x) => x.table.name.toLowerCase() === c.table.toLowerCase());
+    // A column of a view or materialized view: a comment object that belongs to the view (made again with it).
+    const view = schema.views.find((v) => v.name === c.table) ??
+      schema.objects?.find((o) => o.kind === "matview" && o.name === c.table);
+    if (!p && view && c.column !== undefined) {
+      const target = `${quoteIdent(view.name)}.${quoteIdent(c.column)}`;
+      const text = c.text === undefined ? "NULL" : quoteString(c.text);
+      if (c.text !== undefined) {
+        (schema.objects ??= []).push({
+          kind: "comment",
+          name: `COLUMN ${target}`,
+          canonical: text,
+          sql: `COMMENT ON COLUMN ${target} IS ${text}`,
+          line: c.stmt.line,
+          on: view.name,
+        });
+      }
+      continue;
+    }
     if (!p) throw fail(c.stmt, `COMMENT ON a table "${c.table}" that the schema does not create`);
     if (c.column === undefined) {
       p.table.options.comment = c.text;
