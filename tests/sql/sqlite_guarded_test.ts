@@ -216,8 +216,9 @@ function check(dir: string, c: Case, from: string, to: string): void {
     db.exec(diff.sql);
     assert.deepEqual(snapshot(db), want, `stopped after ${k}, then whole: target reached${show}`);
     db.close();
-    if (guarded && !diff.changes.some((x) => x.kind === "rebuild_table")) {
-      // The same without a transaction: the guards alone carry it.
+    if (guarded && !diff.changes.some((x) => ["rebuild_table", "add_column", "rename_column"].includes(x.kind))) {
+      // The same without a transaction: the guards alone carry it (a rebuild, which a guarded ADD or RENAME COLUMN
+      // is, keeps its rows in a TEMP table and needs the transaction).
       db = fresh();
       db.exec(`${statements.slice(0, k).join(";\n")};`);
       db.exec(diff.sql);
@@ -307,8 +308,10 @@ Deno.test({
 });
 
 Deno.test("sql diff --guarded: a name with a newline cannot end a header comment and become a statement", () => {
-  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY);";
-  const to = 'CREATE TABLE t (id INTEGER PRIMARY KEY, "x\nDROP TABLE t; --" INT);';
+  // A table referenced with ON DELETE CASCADE keeps its unguarded ADD COLUMN, named in the header.
+  const k = "CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT REFERENCES t (id) ON DELETE CASCADE);";
+  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${k}`;
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, "x\nDROP TABLE t; --" INT); ${k}`;
   const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
   const db = new DatabaseSync(":memory:");
   db.exec(from);
@@ -318,3 +321,128 @@ Deno.test("sql diff --guarded: a name with a newline cannot end a header comment
   assert.deepEqual(cols, ["id", "x\nDROP TABLE t; --"]);
   assert.match(diff.sql, /^-- {3}statement 1 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
 });
+
+/** Every row of every table (rowids included where the table has them, sqlite_sequence too) and the schema. */
+function dump(db: DatabaseSync): unknown {
+  const all = (sql: string) => db.prepare(sql).all().map((r) => ({ ...r }) as Row);
+  const tables = all(
+    "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name <> 'sqlite_schema' ORDER BY name",
+  );
+  return {
+    schema: snapshot(db),
+    rows: tables.map((t) => {
+      const name = `"${String(t.name).replaceAll('"', '""')}"`;
+      return [t.name, all(`SELECT ${t.wr ? "" : "rowid AS patchops_test_rowid, "}* FROM ${name} ORDER BY 1`)];
+    }),
+  };
+}
+
+interface RowCase {
+  name: string;
+  from: string;
+  to: string;
+  data: string;
+  /** Changes the new columns' values after the first run, so that a second run must keep them. */
+  update: string;
+  /** A row inserted after the runs (default: `INSERT INTO t DEFAULT VALUES`). */
+  insert?: string;
+  /** Run with foreign keys on (node:sqlite's default) rather than off (the sqlite3 client's). */
+  foreignKeys?: boolean;
+}
+
+const rowCases: RowCase[] = [
+  {
+    name: "added columns: literal defaults, NOT NULL with a default, a generated column; index, view, trigger on t",
+    from: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t (a);
+      CREATE VIEW tv AS SELECT id, a FROM t;
+      CREATE TABLE log (n INT); CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.id); END;`,
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT 'it''s', n REAL DEFAULT 7,
+        s TEXT DEFAULT 12, g TEXT AS (a || '!')); CREATE INDEX t_a ON t (a);
+      CREATE VIEW tv AS SELECT id, a FROM t;
+      CREATE TABLE log (n INT); CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.id); END;`,
+    data: "INSERT INTO t VALUES (1, 'x'), (2, NULL), (5, 'y');",
+    update: "UPDATE t SET b = 'kept ' || id, n = id * 1.5, s = NULL;",
+  },
+  {
+    name: "renamed column and an added one",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, z INT);",
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY,
+      b TEXT, -- @renamed from=a
+      z INT, c INT DEFAULT 3);`,
+    data: "INSERT INTO t VALUES (1, 'one', 10), (2, NULL, 20);",
+    update: "UPDATE t SET b = b || '+', c = id + 100;",
+  },
+  {
+    name: "rowid table without INTEGER PRIMARY KEY keeps its rowids; a column named c:1",
+    from: 'CREATE TABLE t (a TEXT, "c:1" INT);',
+    to: 'CREATE TABLE t (a TEXT, "c:1" INT, c INT DEFAULT 0);',
+    data: `INSERT INTO t (rowid, a, "c:1") VALUES (5, 'p', 1), (9, 'q', 2);`,
+    update: 'UPDATE t SET c = "c:1" * 7;',
+  },
+  {
+    name: "WITHOUT ROWID",
+    from: "CREATE TABLE t (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;",
+    to: "CREATE TABLE t (k TEXT PRIMARY KEY, v INT, e INT DEFAULT -1) WITHOUT ROWID;",
+    data: "INSERT INTO t VALUES ('a', 1), ('b', 2);",
+    update: "UPDATE t SET e = v * 2;",
+    insert: "INSERT INTO t (k) VALUES ('c')",
+  },
+  {
+    name: "STRICT with an ANY column keeps a text '1' as text",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, x ANY) STRICT;",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, x ANY, y TEXT DEFAULT 'd') STRICT;",
+    data: "INSERT INTO t VALUES (1, '1'), (2, 1), (3, x'00');",
+    update: "UPDATE t SET y = 'v' || id;",
+  },
+  {
+    name: "AUTOINCREMENT keeps its sequence past a deleted top row",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b INT DEFAULT 1);",
+    data: "INSERT INTO t (a) VALUES ('x'), ('y'), ('z'); DELETE FROM t WHERE id = 3;",
+    update: "UPDATE t SET b = id * 5;",
+  },
+  {
+    name: "a table other tables reference (no action), foreign keys on",
+    from: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+      CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT NOT NULL REFERENCES t (id));`,
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT);
+      CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT NOT NULL REFERENCES t (id));`,
+    data: "INSERT INTO t VALUES (1, 'x'); INSERT INTO k VALUES (1, 1);",
+    update: "UPDATE t SET b = 42;",
+    foreignKeys: true,
+  },
+];
+
+for (const c of rowCases) {
+  Deno.test(`sql diff --guarded on SQLite keeps rows across runs: ${c.name}`, () => {
+    const diff = generateSchemaDiff(c.from, c.to, { dialect: "sqlite", guarded: true });
+    const plain = generateSchemaDiff(c.from, c.to, { dialect: "sqlite" });
+    const show = `\nguarded script:\n${diff.sql}`;
+    assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), show);
+    assert.ok(plain.changes.every((x) => x.kind !== "rebuild_table"), "the plain script alters in place");
+    const open = () => {
+      const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: c.foreignKeys ?? false });
+      db.exec(c.from);
+      db.exec(c.data);
+      return db;
+    };
+    // What the plain script's ALTER TABLE gives is what a first guarded run must give.
+    const ref = open();
+    ref.exec(plain.sql);
+    const db = open();
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), dump(ref), `first run: as ALTER TABLE does${show}`);
+    for (const x of [db, ref]) x.exec(c.update);
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), dump(ref), `second run keeps the new columns' values${show}`);
+    const second = dump(db);
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), second, `third run changes nothing${show}`);
+    assert.deepEqual(db.prepare("PRAGMA foreign_key_check").all(), []);
+    // What the guarded script made still works: the trigger fires, the index answers, new ids go on from the top.
+    for (const x of [db, ref]) x.exec(c.insert ?? "INSERT INTO t DEFAULT VALUES");
+    assert.deepEqual(dump(db), dump(ref), `an insert afterwards${show}`);
+    db.close();
+    ref.close();
+  });
+}

@@ -10,21 +10,39 @@
  * from a renamed column) are named in the header: run such a script once;
  * if it fails, nothing was changed and it can run again.
  *
- * Ways to make a second run of ADD COLUMN or RENAME succeed were weighed
- * (issue 20) and none is sound: SQLite's SQL has no control flow outside
- * triggers, and triggers cannot run DDL; a rebuild copying `SELECT *` or the
- * new column by name fails on one of the two runs, and one that leaves the
- * column out resets its data on every run; a name that may be missing can
- * be read only through the double-quoted-string misfeature, which turns it
- * into a string; editing `sqlite_schema` under `PRAGMA writable_schema`
- * needs a `schema_version` bump that takes only a literal (unknown to a
- * script) and is refused in defensive mode. So they stay named in the header.
+ * ADD COLUMN and RENAME COLUMN (issue 20). SQLite's SQL has no control
+ * flow outside triggers, and triggers cannot run DDL, so a statement cannot
+ * ask whether a column exists and then alter. What does work is SQLite's
+ * naming of result columns (sqlite3ColumnsFromExprList in select.c): in
+ * `CREATE TABLE s AS SELECT *, 5 AS c FROM t`, when t has no column c the
+ * result column `c` is the 5; when t already has c, t's own column keeps
+ * the name `c` and the added one is renamed `c:1` (or `c:2`, ... when t
+ * has a `c:1`). So `c` in s is always the right value: the default on a
+ * first run, t's data on a second. The guarded script therefore replaces
+ * the ALTERs of one table with a rebuild that copies through such a
+ * snapshot: snapshot into a TEMP table, drop t, create t with its target
+ * definition under its own name, copy back, remake t's indexes and
+ * triggers. (The usual recipe creates the new table under a temporary name
+ * and renames it, but that RENAME fails while a view names t, and the
+ * views are kept here.) A renamed column p -> d is snapshotted as
+ * `*, NULL AS p, NULL AS d` (both names exist on either run) and copied as
+ * p when, before the drop, `pragma_table_xinfo` showed t had p, else d.
+ *
+ * The price: a guarded ADD COLUMN or RENAME COLUMN copies the whole table
+ * twice (the plain script keeps the cheap ALTER). It is kept unguarded,
+ * and named in the header, where the rebuild is not sound: a renamed
+ * column whose old name the target still uses (a swap), a table another
+ * table references with an ON DELETE action (with foreign keys on, the
+ * drop would fire it), a rowid table with no name left for its rowid, or
+ * a table patchops has no target definition for.
  *
  * @module
  */
 
-import type { Change } from "../model.ts";
+import type { Change, Schema, Table } from "../model.ts";
 import type { GuardedStatement } from "./model.ts";
+import { printCreateIndex, printCreateTable } from "../sqlite/diff.ts";
+import { quoteIdent as q, quoteString } from "../sqlite/quote.ts";
 
 const ID = '("(?:[^"]|"")*")';
 
@@ -78,14 +96,148 @@ function guardRebuild(change: Change): GuardedStatement[] {
   ];
 }
 
+const lower = (s: string) => s.toLowerCase();
+
+/** The name inside a double-quoted identifier as patchops prints it. */
+const unquote = (id: string) => id.slice(1, -1).replaceAll('""', '"');
+
+/**
+ * The ADD COLUMN and RENAME COLUMN changes of one table as one rebuild that
+ * may run again (see the module comment), or a reason it cannot be.
+ */
+function guardAlters(
+  changes: Change[],
+  table: string,
+  schemas: { from: Schema; to: Schema },
+): GuardedStatement[] | string {
+  const last = changes[changes.length - 1]!;
+  const des = schemas.to.tables.find((t) => lower(t.name) === lower(table));
+  if (!des) return "patchops has no target definition for the table";
+  const renames = new Map<string, string>(); // lower-case new name -> old name
+  for (const c of changes.filter((x) => x.kind === "rename_column")) {
+    const m = new RegExp(`^ALTER TABLE ${ID} RENAME COLUMN ${ID} TO ${ID}$`).exec(c.sql);
+    if (!m) return "a column rename patchops does not know the shape of";
+    renames.set(lower(unquote(m[3]!)), unquote(m[2]!));
+  }
+  const names = new Set(des.columns.map((c) => lower(c.name)));
+  for (const old of renames.values()) {
+    if (names.has(lower(old))) return "the target still has a column of the renamed column's old name";
+  }
+  const actions = ["CASCADE", "SET NULL", "SET DEFAULT"];
+  const referrer = schemas.to.tables.find((t) =>
+    lower(t.name) !== lower(des.name) &&
+    t.foreignKeys.some((fk) => lower(fk.refTable) === lower(des.name) && actions.includes(fk.onDelete))
+  );
+  if (referrer) {
+    return `table ${referrer.name} references it with an ON DELETE action, which a rebuild with foreign keys on would fire`;
+  }
+  const added = des.columns.slice(des.columns.length - changes.filter((x) => x.kind === "add_column").length);
+  const withoutRowid = des.options.other["WITHOUT ROWID"] !== undefined;
+  // A rowid table keeps its rowids, as ALTER TABLE does, through a name no column of it has.
+  const taken = new Set([...names, ...[...renames.values()].map(lower)]);
+  const rowid = withoutRowid ? undefined : ["rowid", "_rowid_", "oid"].find((n) => !taken.has(n));
+  if (!withoutRowid && rowid === undefined) return "every name of the table's rowid is a column name";
+  const fresh = (base: string) => {
+    let name = base;
+    for (let n = 2; taken.has(lower(name)); n++) name = `${base}_${n}`;
+    taken.add(lower(name));
+    return name;
+  };
+  const snap = `temp.${q(fresh(`patchops_snapshot_${des.name}`))}`;
+  const flags = `temp.${q(fresh(`patchops_flags_${des.name}`))}`;
+  const rowidAs = rowid === undefined ? undefined : fresh("patchops_rowid");
+  const autoIncrement = des.columns.some((c) => c.autoIncrement);
+  const name = quoteString(des.name);
+  // Defaults of columns ADD COLUMN can append are literals: what a first run gives the existing rows.
+  const extra = added.filter((c) => !c.generated).map((c) => {
+    const d = c.default;
+    const value = d === undefined
+      ? "NULL"
+      : d.kind === "literal"
+      ? (d.quoted ? quoteString(d.value) : d.value)
+      : `(${d.sql})`;
+    return `${value} AS ${q(c.name)}`;
+  });
+  for (const [to, from] of renames) {
+    extra.push(
+      `NULL AS ${q(from)}`,
+      `NULL AS ${q(des.columns.find((c) => lower(c.name) === to)!.name)}`,
+    );
+  }
+  if (rowidAs) extra.push(`${rowid} AS ${q(rowidAs)}`);
+  const flagCols = [...renames.values()].map((from, i) =>
+    `EXISTS (SELECT 1 FROM pragma_table_xinfo(${name}) WHERE name = ${quoteString(from)} COLLATE NOCASE) AS "r${i}"`
+  );
+  if (autoIncrement) flagCols.push(`(SELECT seq FROM sqlite_sequence WHERE name = ${name} COLLATE NOCASE) AS "seq"`);
+  const renameIndex = new Map([...renames.keys()].map((k, i) => [k, i]));
+  const copy = des.columns.filter((c) => !c.generated);
+  const value = (c: Table["columns"][number]) => {
+    const i = renameIndex.get(lower(c.name));
+    return i === undefined
+      ? q(c.name)
+      : `CASE WHEN (SELECT "r${i}" FROM ${flags}) THEN ${q(renames.get(lower(c.name))!)} ELSE ${q(c.name)} END`;
+  };
+  const cols = [...(rowidAs ? [rowid!] : []), ...copy.map((c) => q(c.name))];
+  const vals = [...(rowidAs ? [q(rowidAs)] : []), ...copy.map(value)];
+  const st = (sql: string): GuardedStatement => ({ sql, change: last });
+  const out: GuardedStatement[] = [
+    st(`DROP TABLE IF EXISTS ${snap}`),
+    st(`DROP TABLE IF EXISTS ${flags}`),
+    st(`CREATE TABLE ${flags} AS SELECT ${flagCols.length ? flagCols.join(", ") : '0 AS "none"'}`),
+    st(`CREATE TABLE ${snap} AS SELECT *, ${extra.join(", ")} FROM ${q(des.name)}`),
+    // With foreign keys on, the drop deletes t's rows first: checked at COMMIT, the copy has put them back.
+    st("PRAGMA defer_foreign_keys = ON"),
+    st(`DROP TABLE ${q(des.name)}`),
+    st(printCreateTable(des)),
+    st(`INSERT INTO ${q(des.name)} (${cols.join(", ")}) SELECT ${vals.join(", ")} FROM ${snap}`),
+  ];
+  if (autoIncrement) {
+    // Dropping the table dropped its sqlite_sequence row: a deleted top id must not be handed out again.
+    out.push(
+      st(
+        `INSERT INTO sqlite_sequence (name, seq) SELECT ${name}, 0 FROM ${flags} WHERE "seq" IS NOT NULL AND ` +
+          `NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${name})`,
+      ),
+      st(`UPDATE sqlite_sequence SET seq = max(seq, (SELECT "seq" FROM ${flags})) WHERE name = ${name}`),
+    );
+  }
+  for (const idx of des.indexes.filter((i) => !i.implicit)) {
+    out.push({ ...guardOne(printCreateIndex(idx, des.name), last), change: last });
+  }
+  for (const t of schemas.to.triggers.filter((x) => lower(x.table) === lower(des.name))) {
+    out.push({ ...guardOne(t.sql.replace(/;\s*$/, ""), last), body: true });
+  }
+  out.push(st(`DROP TABLE ${snap}`), st(`DROP TABLE ${flags}`));
+  return out;
+}
+
 /**
  * Rewrites the changes of a SQLite diff as guarded statements, in order. A
  * statement patchops cannot guard is kept as it is, with the reason in
- * `unguarded`.
+ * `unguarded`. With the schemas, the ADD COLUMN and RENAME COLUMN changes
+ * of a table become one rebuild that may run again, where the last of them
+ * stood (see the module comment).
  */
-export function guardSqliteChanges(changes: Change[]): GuardedStatement[] {
+export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; to: Schema }): GuardedStatement[] {
+  const alters = new Map<string, Change[]>();
+  for (const c of changes) {
+    if ((c.kind === "add_column" || c.kind === "rename_column") && c.table !== undefined) {
+      alters.set(lower(c.table), [...(alters.get(lower(c.table)) ?? []), c]);
+    }
+  }
   const out: GuardedStatement[] = [];
   for (const change of changes) {
+    const group = change.table === undefined ? undefined : alters.get(lower(change.table));
+    if (schemas && group?.includes(change)) {
+      if (change !== group[group.length - 1]) continue;
+      const rebuilt = guardAlters(group, change.table!, schemas);
+      if (typeof rebuilt !== "string") {
+        out.push(...rebuilt);
+        continue;
+      }
+      for (const c of group) out.push({ sql: c.sql, change: c, unguarded: `${NO_CONDITIONAL_ALTER}; ${rebuilt}` });
+      continue;
+    }
     if (change.kind === "rebuild_table") out.push(...guardRebuild(change));
     else {
       const g = guardOne(change.sql, change);
