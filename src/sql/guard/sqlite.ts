@@ -6,9 +6,10 @@
  * the database as it was, and the next run starts from the beginning), the
  * rebuild recipe drops a temporary table an earlier run outside a
  * transaction may have left, and the statements that fail when run on a
- * database that already has them (ADD COLUMN, RENAME, a rebuild that copies
- * from a renamed column) are named in the header: run such a script once;
- * if it fails, nothing was changed and it can run again.
+ * database that already has them and could not be guarded as below (RENAME
+ * TABLE, and the ADD/RENAME COLUMN cases listed at the end) are named in
+ * the header: run such a script once; if it fails, nothing was changed and
+ * it can run again.
  *
  * ADD COLUMN and RENAME COLUMN (issue 20). SQLite's SQL has no control
  * flow outside triggers, and triggers cannot run DDL, so a statement cannot
@@ -34,7 +35,9 @@
  * column whose old name the target still uses (a swap), a table another
  * table references with an ON DELETE action (with foreign keys on, the
  * drop would fire it), a rowid table with no name left for its rowid, or
- * a table patchops has no target definition for.
+ * a table patchops has no target definition for. A rebuild (for another
+ * change) that copies a renamed column reads it the same way, through
+ * `(SELECT *, NULL AS p, NULL AS d FROM t)`, as t still exists then.
  *
  * @module
  */
@@ -73,6 +76,48 @@ function guardOne(sql: string, change: Change): GuardedStatement {
   return { sql, change, unguarded: "patchops has no guard for this statement" };
 }
 
+/** Names printed by quoteIdent, joined by ", ", or undefined when `text` is not such a list. */
+function names(text: string): string[] | undefined {
+  const list = [...text.matchAll(/"(?:[^"]|"")*"/g)].map((m) => m[0]);
+  return list.join(", ") === text ? list : undefined;
+}
+
+/**
+ * A rebuild's copy. When it reads a renamed column by its old name, a second run (which finds the new name) would
+ * fail: it then reads through `(SELECT *, NULL AS old, NULL AS new FROM t)`, where both names exist on either run
+ * and SQLite's naming of duplicate result columns (see the module comment) leaves t's own column under its name,
+ * and takes the old one when `pragma_table_xinfo` shows t still has it.
+ */
+function copyStatement(insert: string, change: Change): GuardedStatement {
+  const m = new RegExp(`^INSERT INTO (${ID}) \\((.*)\\) SELECT (.*) FROM (${ID})$`, "s").exec(insert);
+  const into = m ? names(m[3]!) : undefined;
+  const from = m ? names(m[4]!) : undefined;
+  if (!m || !into || !from || into.length !== from.length) {
+    return { sql: insert, change, unguarded: "a rebuild copy patchops does not know the shape of" };
+  }
+  if (into.every((x, i) => x === from[i])) return { sql: insert, change };
+  const targets = new Set(into.map((x) => lower(unquote(x))));
+  const source = m[5]!;
+  const extra: string[] = [];
+  const vals = into.map((to, i) => {
+    const old = from[i]!;
+    if (old === to) return old;
+    extra.push(`NULL AS ${old}`, `NULL AS ${to}`);
+    const has = `EXISTS (SELECT 1 FROM pragma_table_xinfo(${quoteString(unquote(source))}) WHERE name = ${
+      quoteString(unquote(old))
+    } COLLATE NOCASE)`;
+    return `CASE WHEN ${has} THEN ${old} ELSE ${to} END`;
+  });
+  // A swap (the target still has a column of the old name) cannot tell the runs apart.
+  if (from.some((old, i) => old !== into[i] && targets.has(lower(unquote(old))))) {
+    return { sql: insert, change, unguarded: NO_CONDITIONAL_ALTER };
+  }
+  return {
+    sql: `INSERT INTO ${m[1]} (${m[3]}) SELECT ${vals.join(", ")} FROM (SELECT *, ${extra.join(", ")} FROM ${source})`,
+    change,
+  };
+}
+
 /** The statements of a rebuild (create under a temporary name, copy, drop, rename), guarded. */
 function guardRebuild(change: Change): GuardedStatement[] {
   const parts = change.sql.split(/;\n(?=INSERT INTO |DROP TABLE |ALTER TABLE )/);
@@ -82,15 +127,11 @@ function guardRebuild(change: Change): GuardedStatement[] {
   }
   const tmp = create[1]!;
   const [, insert, drop, rename] = parts as [string, string, string, string];
-  // The copy reads the old table by its old column names: a second run finds the new names and fails.
-  const cols = /\) SELECT (.*) FROM "(?:[^"]|"")*"$/s.exec(insert);
-  const into = /^INSERT INTO "(?:[^"]|"")*" \((.*)\) SELECT /s.exec(insert);
-  const renamesColumns = cols !== null && into !== null && cols[1] !== into[1];
   return [
     // A temporary table left by an earlier run that stopped outside a transaction.
     { sql: `DROP TABLE IF EXISTS ${tmp}`, change },
     { sql: parts[0]!, change },
-    renamesColumns ? { sql: insert, change, unguarded: NO_CONDITIONAL_ALTER } : { sql: insert, change },
+    copyStatement(insert, change),
     { sql: drop, change },
     { sql: rename, change },
   ];
