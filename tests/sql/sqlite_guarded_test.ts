@@ -487,3 +487,22 @@ Deno.test("sql diff --guarded on SQLite: a renamed column whose old name the tar
   assert.deepEqual(db.prepare("SELECT b, a FROM t").all().map((r) => ({ ...r })), [{ b: "A", a: null }]);
   db.close();
 });
+
+Deno.test("sql diff --guarded on SQLite: the snapshot tables are TEMP; a user's table of their name is kept", () => {
+  const mine = `CREATE TABLE patchops_snapshot_t (x TEXT); CREATE TABLE patchops_flags_t (y TEXT);`;
+  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${mine}`;
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, c INT DEFAULT 1); ${mine}`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec(
+    "INSERT INTO t VALUES (1); INSERT INTO patchops_snapshot_t VALUES ('keep'); INSERT INTO patchops_flags_t VALUES ('me');",
+  );
+  db.exec(diff.sql);
+  db.exec(diff.sql);
+  assert.deepEqual(db.prepare("SELECT x FROM patchops_snapshot_t").all().map((r) => r.x), ["keep"]);
+  assert.deepEqual(db.prepare("SELECT y FROM patchops_flags_t").all().map((r) => r.y), ["me"]);
+  assert.deepEqual(db.prepare("SELECT id, c FROM t").all().map((r) => [r.id, r.c]), [[1, 1]]);
+  assert.deepEqual(db.prepare("SELECT name FROM temp.sqlite_schema").all(), [], "no TEMP table is left");
+  db.close();
+});
