@@ -308,18 +308,18 @@ Deno.test({
 });
 
 Deno.test("sql diff --guarded: a name with a newline cannot end a header comment and become a statement", () => {
-  // A table referenced with ON DELETE CASCADE keeps its unguarded ADD COLUMN, named in the header.
-  const k = "CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT REFERENCES t (id) ON DELETE CASCADE);";
-  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${k}`;
-  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, "x\nDROP TABLE t; --" INT); ${k}`;
+  // A renamed column whose old name the target reuses keeps its table's ALTERs unguarded, named in the header.
+  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);";
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, -- @renamed from=a
+    a TEXT, "x\nDROP TABLE t; --" INT);`;
   const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
   const db = new DatabaseSync(":memory:");
   db.exec(from);
   db.exec(diff.sql);
   const cols = db.prepare(`PRAGMA table_info("t")`).all().map((x) => x.name);
   db.close();
-  assert.deepEqual(cols, ["id", "x\nDROP TABLE t; --"]);
-  assert.match(diff.sql, /^-- {3}statement 1 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
+  assert.deepEqual(cols, ["id", "b", "a", "x\nDROP TABLE t; --"]);
+  assert.match(diff.sql, /^-- {3}statement 3 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
 });
 
 /** Every row of every table (rowids included where the table has them, sqlite_sequence too) and the schema. */
@@ -505,4 +505,40 @@ Deno.test("sql diff --guarded on SQLite: the snapshot tables are TEMP; a user's 
   assert.deepEqual(db.prepare("SELECT id, c FROM t").all().map((r) => [r.id, r.c]), [[1, 1]]);
   assert.deepEqual(db.prepare("SELECT name FROM temp.sqlite_schema").all(), [], "no TEMP table is left");
   db.close();
+});
+
+Deno.test("sql diff --guarded on SQLite: a table referenced with ON DELETE CASCADE is rebuilt only with foreign keys off", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const kids = "CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT REFERENCES t (id) ON DELETE CASCADE);";
+    const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${kids}`;
+    const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, c INT DEFAULT 1); ${kids}`;
+    const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
+    assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), diff.sql);
+    assert.match(diff.sql, /^-- this script rebuilds a table that others reference with ON DELETE actions: /m);
+    const path = `${dir}/a.db`;
+    const setup = new DatabaseSync(path);
+    setup.exec(`${from} INSERT INTO t VALUES (1), (2); INSERT INTO k VALUES (10, 1), (20, 2);`);
+    setup.close();
+    const state = (db: DatabaseSync) => ({
+      t: db.prepare("SELECT * FROM t ORDER BY id").all().map((r) => ({ ...r })),
+      k: db.prepare("SELECT * FROM k ORDER BY id").all().map((r) => ({ ...r })),
+    });
+    // Foreign keys on: the run stops with the one-line error and, its connection gone, changes nothing.
+    let db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    const before = state(db);
+    assert.throws(() => db.exec(diff.sql), /CHECK constraint failed: this script rebuilds a table that others/);
+    db.close();
+    db = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+    assert.deepEqual(state(db), before);
+    // Foreign keys off (the sqlite3 client's default): twice, and the children keep their rows.
+    db.exec(diff.sql);
+    db.exec("UPDATE t SET c = id + 5;");
+    db.exec(diff.sql);
+    assert.deepEqual(state(db), { t: [{ id: 1, c: 6 }, { id: 2, c: 7 }], k: before.k });
+    assert.deepEqual(db.prepare("PRAGMA foreign_key_check").all(), []);
+    db.close();
+  } finally {
+    await done();
+  }
 });

@@ -12,7 +12,7 @@ import { escapeText } from "../../format.ts";
 import type { Change, Schema } from "../model.ts";
 import { guardMysqlChanges } from "./mysql.ts";
 import { guardPostgresChanges } from "./postgres.ts";
-import { guardSqliteChanges } from "./sqlite.ts";
+import { FOREIGN_KEYS_OFF, guardSqliteChanges } from "./sqlite.ts";
 import type { GuardedPlan, GuardedStatement } from "./model.ts";
 
 export type { GuardedPlan, GuardedStatement } from "./model.ts";
@@ -35,16 +35,20 @@ export function guardChanges(
       return { statements: guardMysqlChanges(changes, dialect), transaction: undefined };
     case "postgres":
       return { statements: guardPostgresChanges(changes), transaction: { begin: "BEGIN", commit: "COMMIT" } };
-    case "sqlite":
+    case "sqlite": {
+      const statements = guardSqliteChanges(changes, schemas);
+      const fkOff = statements.some((s) => s.sql.includes(FOREIGN_KEYS_OFF));
       return {
-        statements: guardSqliteChanges(changes, schemas),
+        statements,
         transaction: { begin: "BEGIN", commit: "COMMIT" },
         notes: [
+          ...(fkOff ? [FOREIGN_KEYS_OFF] : []),
           "SQLite guards CREATE and DROP with IF [NOT] EXISTS, and ADD and RENAME COLUMN by rebuilding the table" +
           " through a TEMP snapshot: a run that stops part way relies on the transaction, which leaves the" +
           " database as it was, so run the whole script again",
         ],
       };
+    }
     default:
       throw new PatchopsError("SqlUnsupported", `guarded scripts are not available for dialect "${dialect}"`);
   }

@@ -32,10 +32,11 @@
  * The price: a guarded ADD COLUMN or RENAME COLUMN copies the whole table
  * twice (the plain script keeps the cheap ALTER). It is kept unguarded,
  * and named in the header, where the rebuild is not sound: a renamed
- * column whose old name the target still uses (a swap), a table another
- * table references with an ON DELETE action (with foreign keys on, the
- * drop would fire it), a rowid table with no name left for its rowid, or
- * a table patchops has no target definition for. A rebuild (for another
+ * column whose old name the target still uses (a swap), a rowid table with
+ * no name left for its rowid, or a table patchops has no target definition
+ * for. A table another table references with an ON DELETE action is
+ * rebuilt only with foreign keys off (with them on, the drop would fire
+ * the action): the script checks and stops with a one-line error. A rebuild (for another
  * change) that copies a renamed column reads it the same way, through
  * `(SELECT *, NULL AS p, NULL AS d FROM t)`, as t still exists then.
  *
@@ -139,6 +140,10 @@ function guardRebuild(change: Change): GuardedStatement[] {
 
 const lower = (s: string) => s.toLowerCase();
 
+/** The error a guarded rebuild of a table referenced with ON DELETE actions stops with when foreign keys are on. */
+export const FOREIGN_KEYS_OFF = "this script rebuilds a table that others reference with ON DELETE actions: " +
+  "run it with PRAGMA foreign_keys = OFF (the sqlite3 client's default)";
+
 /** The name inside a double-quoted identifier as patchops prints it. */
 const unquote = (id: string) => id.slice(1, -1).replaceAll('""', '"');
 
@@ -169,9 +174,6 @@ function guardAlters(
     lower(t.name) !== lower(des.name) &&
     t.foreignKeys.some((fk) => lower(fk.refTable) === lower(des.name) && actions.includes(fk.onDelete))
   );
-  if (referrer) {
-    return `table ${referrer.name} references it with an ON DELETE action, which a rebuild with foreign keys on would fire`;
-  }
   const added = des.columns.slice(des.columns.length - changes.filter((x) => x.kind === "add_column").length);
   const withoutRowid = des.options.other["WITHOUT ROWID"] !== undefined;
   // A rowid table keeps its rowids, as ALTER TABLE does, through a name no column of it has.
@@ -221,7 +223,20 @@ function guardAlters(
   const cols = [...(rowidAs ? [rowid!] : []), ...copy.map((c) => q(c.name))];
   const vals = [...(rowidAs ? [q(rowidAs)] : []), ...copy.map(value)];
   const st = (sql: string): GuardedStatement => ({ sql, change: last });
-  const out: GuardedStatement[] = [
+  const out: GuardedStatement[] = [];
+  if (referrer) {
+    // With foreign keys on, dropping t would fire the ON DELETE actions of the tables that reference it (a
+    // deferred check does not stop them), and PRAGMA foreign_keys cannot change inside the transaction: the run
+    // stops with this one-line error instead, changing nothing.
+    const check = `temp.${q(fresh("patchops_foreign_keys_off"))}`;
+    out.push(
+      st(`DROP TABLE IF EXISTS ${check}`),
+      st(`CREATE TABLE ${check} ("foreign_keys" INT, CONSTRAINT ${q(FOREIGN_KEYS_OFF)} CHECK ("foreign_keys" = 0))`),
+      st(`INSERT INTO ${check} SELECT foreign_keys FROM pragma_foreign_keys`),
+      st(`DROP TABLE ${check}`),
+    );
+  }
+  out.push(
     st(`DROP TABLE IF EXISTS ${snap}`),
     st(`DROP TABLE IF EXISTS ${flags}`),
     st(`CREATE TABLE ${flags} AS SELECT ${flagCols.length ? flagCols.join(", ") : '0 AS "none"'}`),
@@ -231,7 +246,7 @@ function guardAlters(
     st(`DROP TABLE ${q(des.name)}`),
     st(printCreateTable(des)),
     st(`INSERT INTO ${q(des.name)} (${cols.join(", ")}) SELECT ${vals.join(", ")} FROM ${snap}`),
-  ];
+  );
   if (autoIncrement) {
     // Dropping the table dropped its sqlite_sequence row: a deleted top id must not be handed out again.
     out.push(
