@@ -516,6 +516,9 @@ Deno.test("sql diff --guarded on SQLite: a table referenced with ON DELETE CASCA
     const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
     assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), diff.sql);
     assert.match(diff.sql, /^-- this script rebuilds a table that others reference with ON DELETE actions: /m);
+    // A referencing table the target drops still exists when the rebuild runs: the check is there too.
+    const dropped = generateSchemaDiff(from, to.replace(kids, ""), { dialect: "sqlite", guarded: true });
+    assert.match(dropped.sql, /^-- this script rebuilds a table that others reference with ON DELETE actions: /m);
     const path = `${dir}/a.db`;
     const setup = new DatabaseSync(path);
     setup.exec(`${from} INSERT INTO t VALUES (1), (2); INSERT INTO k VALUES (10, 1), (20, 2);`);

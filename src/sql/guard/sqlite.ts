@@ -170,7 +170,8 @@ function guardAlters(
     if (names.has(lower(old))) return "the target still has a column of the renamed column's old name";
   }
   const actions = ["CASCADE", "SET NULL", "SET DEFAULT"];
-  const referrer = schemas.to.tables.find((t) =>
+  // Tables of the source count too: one the target drops still exists when the rebuild runs (drops come last).
+  const referrer = [...schemas.to.tables, ...schemas.from.tables].find((t) =>
     lower(t.name) !== lower(des.name) &&
     t.foreignKeys.some((fk) => lower(fk.refTable) === lower(des.name) && actions.includes(fk.onDelete))
   );
