@@ -545,3 +545,25 @@ Deno.test("sql diff --guarded on SQLite: a table referenced with ON DELETE CASCA
     await done();
   }
 });
+
+Deno.test("sql diff --guarded on SQLite: a rebuilt table referenced with ON DELETE CASCADE keeps the children's rows", () => {
+  const kids = "CREATE TABLE k (id INTEGER PRIMARY KEY, p_id INT REFERENCES p (id) ON DELETE CASCADE);";
+  const from = `CREATE TABLE p (id INTEGER PRIMARY KEY, v INT); ${kids}`;
+  const to = `CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT); ${kids}`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true, allowDestructive: true });
+  assert.ok(diff.changes.some((x) => x.kind === "rebuild_table"));
+  const children = (db: DatabaseSync) => db.prepare("SELECT * FROM k ORDER BY id").all().map((r) => ({ ...r }));
+  for (const foreignKeys of [true, false]) {
+    const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: foreignKeys });
+    db.exec(`${from} INSERT INTO p VALUES (1, 5); INSERT INTO k VALUES (10, 1);`);
+    if (foreignKeys) {
+      assert.throws(() => db.exec(diff.sql), /CHECK constraint failed: this script rebuilds a table that others/);
+      db.exec("ROLLBACK");
+    } else {
+      db.exec(diff.sql);
+      db.exec(diff.sql);
+    }
+    assert.deepEqual(children(db), [{ id: 10, p_id: 1 }], `foreign keys ${foreignKeys ? "on" : "off"}\n${diff.sql}`);
+    db.close();
+  }
+});

@@ -35,8 +35,9 @@
  * column whose old name the target still uses (a swap), a rowid table with
  * no name left for its rowid, or a table patchops has no target definition
  * for. A table another table references with an ON DELETE action is
- * rebuilt only with foreign keys off (with them on, the drop would fire
- * the action): the script checks and stops with a one-line error. A rebuild (for another
+ * rebuilt (here or by the diff's own rebuild) only with foreign keys off
+ * (with them on, the drop would fire the action): the script checks and
+ * otherwise stops with a one-line error (see foreignKeysOff). A rebuild (for another
  * change) that copies a renamed column reads it the same way, through
  * `(SELECT *, NULL AS p, NULL AS d FROM t)`, as t still exists then.
  *
@@ -119,8 +120,31 @@ function copyStatement(insert: string, change: Change): GuardedStatement {
   };
 }
 
+/**
+ * With foreign keys on, dropping a table fires the ON DELETE actions of the tables that reference it (a deferred
+ * check does not stop them), and PRAGMA foreign_keys cannot change inside the transaction. So before a rebuild drops
+ * such a table, the script stops with a one-line error (a CHECK named by its text) unless foreign keys are off.
+ * Tables of the source count too: one the target drops still exists when the rebuild runs (drops come last).
+ */
+function foreignKeysOff(tables: string[], schemas: { from: Schema; to: Schema }, change: Change): GuardedStatement[] {
+  const actions = ["CASCADE", "SET NULL", "SET DEFAULT"];
+  const names = new Set(tables.map(lower));
+  const referenced = [...schemas.to.tables, ...schemas.from.tables].some((t) =>
+    !names.has(lower(t.name)) &&
+    t.foreignKeys.some((fk) => names.has(lower(fk.refTable)) && actions.includes(fk.onDelete))
+  );
+  if (!referenced) return [];
+  const check = 'temp."patchops_foreign_keys_off"';
+  return [
+    `DROP TABLE IF EXISTS ${check}`,
+    `CREATE TABLE ${check} ("foreign_keys" INT, CONSTRAINT ${q(FOREIGN_KEYS_OFF)} CHECK ("foreign_keys" = 0))`,
+    `INSERT INTO ${check} SELECT foreign_keys FROM pragma_foreign_keys`,
+    `DROP TABLE ${check}`,
+  ].map((sql) => ({ sql, change }));
+}
+
 /** The statements of a rebuild (create under a temporary name, copy, drop, rename), guarded. */
-function guardRebuild(change: Change): GuardedStatement[] {
+function guardRebuild(change: Change, schemas?: { from: Schema; to: Schema }): GuardedStatement[] {
   const parts = change.sql.split(/;\n(?=INSERT INTO |DROP TABLE |ALTER TABLE )/);
   const create = new RegExp(`^CREATE TABLE ${ID}`).exec(parts[0] ?? "");
   if (parts.length !== 4 || !create) {
@@ -128,7 +152,11 @@ function guardRebuild(change: Change): GuardedStatement[] {
   }
   const tmp = create[1]!;
   const [, insert, drop, rename] = parts as [string, string, string, string];
+  const dropped = new RegExp(`^DROP TABLE (${ID})$`).exec(drop);
   return [
+    ...(schemas
+      ? foreignKeysOff([change.table ?? "", ...(dropped ? [unquote(dropped[1]!)] : [])], schemas, change)
+      : []),
     // A temporary table left by an earlier run that stopped outside a transaction.
     { sql: `DROP TABLE IF EXISTS ${tmp}`, change },
     { sql: parts[0]!, change },
@@ -169,12 +197,6 @@ function guardAlters(
   for (const old of renames.values()) {
     if (names.has(lower(old))) return "the target still has a column of the renamed column's old name";
   }
-  const actions = ["CASCADE", "SET NULL", "SET DEFAULT"];
-  // Tables of the source count too: one the target drops still exists when the rebuild runs (drops come last).
-  const referrer = [...schemas.to.tables, ...schemas.from.tables].find((t) =>
-    lower(t.name) !== lower(des.name) &&
-    t.foreignKeys.some((fk) => lower(fk.refTable) === lower(des.name) && actions.includes(fk.onDelete))
-  );
   const added = des.columns.slice(des.columns.length - changes.filter((x) => x.kind === "add_column").length);
   const withoutRowid = des.options.other["WITHOUT ROWID"] !== undefined;
   // A rowid table keeps its rowids, as ALTER TABLE does, through a name no column of it has.
@@ -224,19 +246,7 @@ function guardAlters(
   const cols = [...(rowidAs ? [rowid!] : []), ...copy.map((c) => q(c.name))];
   const vals = [...(rowidAs ? [q(rowidAs)] : []), ...copy.map(value)];
   const st = (sql: string): GuardedStatement => ({ sql, change: last });
-  const out: GuardedStatement[] = [];
-  if (referrer) {
-    // With foreign keys on, dropping t would fire the ON DELETE actions of the tables that reference it (a
-    // deferred check does not stop them), and PRAGMA foreign_keys cannot change inside the transaction: the run
-    // stops with this one-line error instead, changing nothing.
-    const check = `temp.${q(fresh("patchops_foreign_keys_off"))}`;
-    out.push(
-      st(`DROP TABLE IF EXISTS ${check}`),
-      st(`CREATE TABLE ${check} ("foreign_keys" INT, CONSTRAINT ${q(FOREIGN_KEYS_OFF)} CHECK ("foreign_keys" = 0))`),
-      st(`INSERT INTO ${check} SELECT foreign_keys FROM pragma_foreign_keys`),
-      st(`DROP TABLE ${check}`),
-    );
-  }
+  const out: GuardedStatement[] = foreignKeysOff([des.name], schemas, last);
   out.push(
     st(`DROP TABLE IF EXISTS ${snap}`),
     st(`DROP TABLE IF EXISTS ${flags}`),
@@ -295,7 +305,7 @@ export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; 
       for (const c of group) out.push({ sql: c.sql, change: c, unguarded: `${NO_CONDITIONAL_ALTER}; ${rebuilt}` });
       continue;
     }
-    if (change.kind === "rebuild_table") out.push(...guardRebuild(change));
+    if (change.kind === "rebuild_table") out.push(...guardRebuild(change, schemas));
     else {
       const g = guardOne(change.sql, change);
       out.push(change.kind === "create_trigger" ? { ...g, body: true } : g);
