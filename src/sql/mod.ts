@@ -122,7 +122,7 @@ export function generateSchemaDiff(
         : "") +
       (allowDestructive && changes.some((c) => c.destructive) ? ", destructive changes included" : "");
   if (guarded) {
-    const plan = guardChanges(changes, dialect);
+    const plan = guardChanges(changes, dialect, { from, to });
     const held = new Set(withheld);
     const mysql = dialect === "mysql" || dialect === "mariadb";
     const lines = count === 0 ? [] : guardHeader(plan, held);

@@ -216,8 +216,9 @@ function check(dir: string, c: Case, from: string, to: string): void {
     db.exec(diff.sql);
     assert.deepEqual(snapshot(db), want, `stopped after ${k}, then whole: target reached${show}`);
     db.close();
-    if (guarded && !diff.changes.some((x) => x.kind === "rebuild_table")) {
-      // The same without a transaction: the guards alone carry it.
+    if (guarded && !diff.changes.some((x) => ["rebuild_table", "add_column", "rename_column"].includes(x.kind))) {
+      // The same without a transaction: the guards alone carry it (a rebuild, which a guarded ADD or RENAME COLUMN
+      // is, keeps its rows in a TEMP table and needs the transaction).
       db = fresh();
       db.exec(`${statements.slice(0, k).join(";\n")};`);
       db.exec(diff.sql);
@@ -307,14 +308,262 @@ Deno.test({
 });
 
 Deno.test("sql diff --guarded: a name with a newline cannot end a header comment and become a statement", () => {
-  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY);";
-  const to = 'CREATE TABLE t (id INTEGER PRIMARY KEY, "x\nDROP TABLE t; --" INT);';
+  // A renamed column whose old name the target reuses keeps its table's ALTERs unguarded, named in the header.
+  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);";
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, -- @renamed from=a
+    a TEXT, "x\nDROP TABLE t; --" INT);`;
   const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
   const db = new DatabaseSync(":memory:");
   db.exec(from);
   db.exec(diff.sql);
   const cols = db.prepare(`PRAGMA table_info("t")`).all().map((x) => x.name);
   db.close();
-  assert.deepEqual(cols, ["id", "x\nDROP TABLE t; --"]);
-  assert.match(diff.sql, /^-- {3}statement 1 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
+  assert.deepEqual(cols, ["id", "b", "a", "x\nDROP TABLE t; --"]);
+  assert.match(diff.sql, /^-- {3}statement 3 \(add column x\\x0aDROP TABLE t; -- to t\): /m);
+});
+
+/** Every row of every table (rowids included where the table has them, sqlite_sequence too) and the schema. */
+function dump(db: DatabaseSync): unknown {
+  const all = (sql: string) => db.prepare(sql).all().map((r) => ({ ...r }) as Row);
+  const tables = all(
+    "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name <> 'sqlite_schema' ORDER BY name",
+  );
+  return {
+    schema: snapshot(db),
+    rows: tables.map((t) => {
+      const name = `"${String(t.name).replaceAll('"', '""')}"`;
+      return [t.name, all(`SELECT ${t.wr ? "" : "rowid AS patchops_test_rowid, "}* FROM ${name} ORDER BY 1`)];
+    }),
+  };
+}
+
+interface RowCase {
+  name: string;
+  from: string;
+  to: string;
+  data: string;
+  /** Changes the new columns' values after the first run, so that a second run must keep them. */
+  update: string;
+  /** A row inserted after the runs (default: `INSERT INTO t DEFAULT VALUES`). */
+  insert?: string;
+  /** Run with foreign keys on (node:sqlite's default) rather than off (the sqlite3 client's). */
+  foreignKeys?: boolean;
+}
+
+const rowCases: RowCase[] = [
+  {
+    name: "added columns: literal defaults, NOT NULL with a default, a generated column; index, view, trigger on t",
+    from: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t (a);
+      CREATE VIEW tv AS SELECT id, a FROM t;
+      CREATE TABLE log (n INT); CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.id); END;`,
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT 'it''s', n REAL DEFAULT 7,
+        s TEXT DEFAULT 12, g TEXT AS (a || '!')); CREATE INDEX t_a ON t (a);
+      CREATE VIEW tv AS SELECT id, a FROM t;
+      CREATE TABLE log (n INT); CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.id); END;`,
+    data: "INSERT INTO t VALUES (1, 'x'), (2, NULL), (5, 'y');",
+    update: "UPDATE t SET b = 'kept ' || id, n = id * 1.5, s = NULL;",
+  },
+  {
+    name: "renamed column and an added one",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, z INT);",
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY,
+      b TEXT, -- @renamed from=a
+      z INT, c INT DEFAULT 3);`,
+    data: "INSERT INTO t VALUES (1, 'one', 10), (2, NULL, 20);",
+    update: "UPDATE t SET b = b || '+', c = id + 100;",
+  },
+  {
+    name: "rowid table without INTEGER PRIMARY KEY keeps its rowids; a column named c:1",
+    from: 'CREATE TABLE t (a TEXT, "c:1" INT);',
+    to: 'CREATE TABLE t (a TEXT, "c:1" INT, c INT DEFAULT 0);',
+    data: `INSERT INTO t (rowid, a, "c:1") VALUES (5, 'p', 1), (9, 'q', 2);`,
+    update: 'UPDATE t SET c = "c:1" * 7;',
+  },
+  {
+    name: "WITHOUT ROWID",
+    from: "CREATE TABLE t (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;",
+    to: "CREATE TABLE t (k TEXT PRIMARY KEY, v INT, e INT DEFAULT -1) WITHOUT ROWID;",
+    data: "INSERT INTO t VALUES ('a', 1), ('b', 2);",
+    update: "UPDATE t SET e = v * 2;",
+    insert: "INSERT INTO t (k) VALUES ('c')",
+  },
+  {
+    name: "STRICT with an ANY column keeps a text '1' as text",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, x ANY) STRICT;",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, x ANY, y TEXT DEFAULT 'd') STRICT;",
+    data: "INSERT INTO t VALUES (1, '1'), (2, 1), (3, x'00');",
+    update: "UPDATE t SET y = 'v' || id;",
+  },
+  {
+    name: "AUTOINCREMENT keeps its sequence past a deleted top row",
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT);",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b INT DEFAULT 1);",
+    data: "INSERT INTO t (a) VALUES ('x'), ('y'), ('z'); DELETE FROM t WHERE id = 3;",
+    update: "UPDATE t SET b = id * 5;",
+  },
+  {
+    name: "a table other tables reference (no action), foreign keys on",
+    from: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+      CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT NOT NULL REFERENCES t (id));`,
+    to: `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT);
+      CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT NOT NULL REFERENCES t (id));`,
+    data: "INSERT INTO t VALUES (1, 'x'); INSERT INTO k VALUES (1, 1);",
+    update: "UPDATE t SET b = 42;",
+    foreignKeys: true,
+  },
+];
+
+for (const c of rowCases) {
+  Deno.test(`sql diff --guarded on SQLite keeps rows across runs: ${c.name}`, () => {
+    const diff = generateSchemaDiff(c.from, c.to, { dialect: "sqlite", guarded: true });
+    const plain = generateSchemaDiff(c.from, c.to, { dialect: "sqlite" });
+    const show = `\nguarded script:\n${diff.sql}`;
+    assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), show);
+    assert.ok(plain.changes.every((x) => x.kind !== "rebuild_table"), "the plain script alters in place");
+    const open = () => {
+      const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: c.foreignKeys ?? false });
+      db.exec(c.from);
+      db.exec(c.data);
+      return db;
+    };
+    // What the plain script's ALTER TABLE gives is what a first guarded run must give.
+    const ref = open();
+    ref.exec(plain.sql);
+    const db = open();
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), dump(ref), `first run: as ALTER TABLE does${show}`);
+    for (const x of [db, ref]) x.exec(c.update);
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), dump(ref), `second run keeps the new columns' values${show}`);
+    const second = dump(db);
+    db.exec(diff.sql);
+    assert.deepEqual(dump(db), second, `third run changes nothing${show}`);
+    assert.deepEqual(db.prepare("PRAGMA foreign_key_check").all(), []);
+    // What the guarded script made still works: the trigger fires, the index answers, new ids go on from the top.
+    for (const x of [db, ref]) x.exec(c.insert ?? "INSERT INTO t DEFAULT VALUES");
+    assert.deepEqual(dump(db), dump(ref), `an insert afterwards${show}`);
+    db.close();
+    ref.close();
+  });
+}
+
+Deno.test("sql diff --guarded on SQLite: a rebuild that copies from a renamed column keeps its data on a second run", () => {
+  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, z INT); CREATE VIEW tv AS SELECT id FROM t;";
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY,
+    b INTEGER -- @renamed from=a
+  ); CREATE VIEW tv AS SELECT id FROM t;`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true, allowDestructive: true });
+  assert.ok(diff.changes.some((x) => x.kind === "rebuild_table"));
+  assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), diff.sql);
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec("INSERT INTO t VALUES (1, '5', 0), (2, 'x', 1), (3, NULL, 2);");
+  const read = () => db.prepare("SELECT id, b, typeof(b) AS ty FROM t ORDER BY id").all().map((r) => ({ ...r }));
+  db.exec(diff.sql);
+  const first = [{ id: 1, b: 5, ty: "integer" }, { id: 2, b: "x", ty: "text" }, { id: 3, b: null, ty: "null" }];
+  assert.deepEqual(read(), first);
+  db.exec("UPDATE t SET b = id * 10;");
+  db.exec(diff.sql);
+  const second = [1, 2, 3].map((id) => ({ id, b: id * 10, ty: "integer" }));
+  assert.deepEqual(read(), second, `second run keeps b\n${diff.sql}`);
+  db.exec(diff.sql);
+  assert.deepEqual(read(), second, "third run changes nothing");
+  db.close();
+});
+
+Deno.test("sql diff --guarded on SQLite: a renamed column whose old name the target reuses stays in the header", () => {
+  const from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);";
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY,
+    b TEXT, -- @renamed from=a
+    a TEXT
+  );`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true, allowDestructive: true });
+  // Run twice, "a" would be read as the renamed column again: the statement is named instead.
+  assert.match(diff.sql, /^-- guarded, except \d+ statements? that may fail if run twice:$/m);
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec("INSERT INTO t VALUES (1, 'A');");
+  db.exec(diff.sql);
+  assert.deepEqual(db.prepare("SELECT b, a FROM t").all().map((r) => ({ ...r })), [{ b: "A", a: null }]);
+  db.close();
+});
+
+Deno.test("sql diff --guarded on SQLite: the snapshot tables are TEMP; a user's table of their name is kept", () => {
+  const mine = `CREATE TABLE patchops_snapshot_t (x TEXT); CREATE TABLE patchops_flags_t (y TEXT);`;
+  const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${mine}`;
+  const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, c INT DEFAULT 1); ${mine}`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec(
+    "INSERT INTO t VALUES (1); INSERT INTO patchops_snapshot_t VALUES ('keep'); INSERT INTO patchops_flags_t VALUES ('me');",
+  );
+  db.exec(diff.sql);
+  db.exec(diff.sql);
+  assert.deepEqual(db.prepare("SELECT x FROM patchops_snapshot_t").all().map((r) => r.x), ["keep"]);
+  assert.deepEqual(db.prepare("SELECT y FROM patchops_flags_t").all().map((r) => r.y), ["me"]);
+  assert.deepEqual(db.prepare("SELECT id, c FROM t").all().map((r) => [r.id, r.c]), [[1, 1]]);
+  assert.deepEqual(db.prepare("SELECT name FROM temp.sqlite_schema").all(), [], "no TEMP table is left");
+  db.close();
+});
+
+Deno.test("sql diff --guarded on SQLite: a table referenced with ON DELETE CASCADE is rebuilt only with foreign keys off", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    const kids = "CREATE TABLE k (id INTEGER PRIMARY KEY, t_id INT REFERENCES t (id) ON DELETE CASCADE);";
+    const from = `CREATE TABLE t (id INTEGER PRIMARY KEY); ${kids}`;
+    const to = `CREATE TABLE t (id INTEGER PRIMARY KEY, c INT DEFAULT 1); ${kids}`;
+    const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true });
+    assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), diff.sql);
+    assert.match(diff.sql, /^-- this script rebuilds a table that others reference with ON DELETE actions: /m);
+    // A referencing table the target drops still exists when the rebuild runs: the check is there too.
+    const dropped = generateSchemaDiff(from, to.replace(kids, ""), { dialect: "sqlite", guarded: true });
+    assert.match(dropped.sql, /^-- this script rebuilds a table that others reference with ON DELETE actions: /m);
+    const path = `${dir}/a.db`;
+    const setup = new DatabaseSync(path);
+    setup.exec(`${from} INSERT INTO t VALUES (1), (2); INSERT INTO k VALUES (10, 1), (20, 2);`);
+    setup.close();
+    const state = (db: DatabaseSync) => ({
+      t: db.prepare("SELECT * FROM t ORDER BY id").all().map((r) => ({ ...r })),
+      k: db.prepare("SELECT * FROM k ORDER BY id").all().map((r) => ({ ...r })),
+    });
+    // Foreign keys on: the run stops with the one-line error and, its connection gone, changes nothing.
+    let db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    const before = state(db);
+    assert.throws(() => db.exec(diff.sql), /CHECK constraint failed: this script rebuilds a table that others/);
+    db.close();
+    db = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+    assert.deepEqual(state(db), before);
+    // Foreign keys off (the sqlite3 client's default): twice, and the children keep their rows.
+    db.exec(diff.sql);
+    db.exec("UPDATE t SET c = id + 5;");
+    db.exec(diff.sql);
+    assert.deepEqual(state(db), { t: [{ id: 1, c: 6 }, { id: 2, c: 7 }], k: before.k });
+    assert.deepEqual(db.prepare("PRAGMA foreign_key_check").all(), []);
+    db.close();
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("sql diff --guarded on SQLite: a rebuilt table referenced with ON DELETE CASCADE keeps the children's rows", () => {
+  const kids = "CREATE TABLE k (id INTEGER PRIMARY KEY, p_id INT REFERENCES p (id) ON DELETE CASCADE);";
+  const from = `CREATE TABLE p (id INTEGER PRIMARY KEY, v INT); ${kids}`;
+  const to = `CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT); ${kids}`;
+  const diff = generateSchemaDiff(from, to, { dialect: "sqlite", guarded: true, allowDestructive: true });
+  assert.ok(diff.changes.some((x) => x.kind === "rebuild_table"));
+  const children = (db: DatabaseSync) => db.prepare("SELECT * FROM k ORDER BY id").all().map((r) => ({ ...r }));
+  for (const foreignKeys of [true, false]) {
+    const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: foreignKeys });
+    db.exec(`${from} INSERT INTO p VALUES (1, 5); INSERT INTO k VALUES (10, 1);`);
+    if (foreignKeys) {
+      assert.throws(() => db.exec(diff.sql), /CHECK constraint failed: this script rebuilds a table that others/);
+      db.exec("ROLLBACK");
+    } else {
+      db.exec(diff.sql);
+      db.exec(diff.sql);
+    }
+    assert.deepEqual(children(db), [{ id: 10, p_id: 1 }], `foreign keys ${foreignKeys ? "on" : "off"}\n${diff.sql}`);
+    db.close();
+  }
 });

@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { tempDir } from "../_helpers.ts";
-import { type Outcome, runCase } from "./_sqlite_runner.ts";
+import { guardedStats, type Outcome, runCase } from "./_sqlite_runner.ts";
 import { SQLITE_HELDOUT } from "./sqlite_heldout.ts";
 
 const outcomes: [string, Outcome][] = [];
@@ -44,6 +44,10 @@ Deno.test("SQLite held-out: pass rate", () => {
   for (const [name, o] of outcomes) {
     if (o.kind !== "converged") console.log(`  ${o.kind}: ${name}: ${"message" in o ? o.message.slice(0, 300) : ""}`);
   }
+  console.log(
+    `guarded (issue 20): ${guardedStats.rerun} of ${guardedStats.directions} directions run twice to the target;` +
+      ` unguarded: ${guardedStats.unguarded.join(", ") || "none"}`,
+  );
   assert.equal(outcomes.length, SQLITE_HELDOUT.length, "every case ran");
   assert.equal(count("wrong"), 0, line);
   // The acceptance of issue 15: at least 95% of the cases SQLite accepts converge.

@@ -9,10 +9,10 @@
 
 import { PatchopsError } from "../../errors.ts";
 import { escapeText } from "../../format.ts";
-import type { Change } from "../model.ts";
+import type { Change, Schema } from "../model.ts";
 import { guardMysqlChanges } from "./mysql.ts";
 import { guardPostgresChanges } from "./postgres.ts";
-import { guardSqliteChanges } from "./sqlite.ts";
+import { FOREIGN_KEYS_OFF, guardSqliteChanges } from "./sqlite.ts";
 import type { GuardedPlan, GuardedStatement } from "./model.ts";
 
 export type { GuardedPlan, GuardedStatement } from "./model.ts";
@@ -20,23 +20,35 @@ export type { GuardedPlan, GuardedStatement } from "./model.ts";
 /** Dialects a plan can be guarded for (the names `sql diff` takes). */
 export type GuardDialect = "mysql" | "mariadb" | "postgres" | "sqlite";
 
-/** Guards the changes of a diff for `dialect`. */
-export function guardChanges(changes: Change[], dialect: GuardDialect): GuardedPlan {
+/**
+ * Guards the changes of a diff for `dialect`. With the two schemas, SQLite
+ * guards ADD COLUMN and RENAME COLUMN too (by a rebuild; see sqlite.ts).
+ */
+export function guardChanges(
+  changes: Change[],
+  dialect: GuardDialect,
+  schemas?: { from: Schema; to: Schema },
+): GuardedPlan {
   switch (dialect) {
     case "mariadb":
     case "mysql":
       return { statements: guardMysqlChanges(changes, dialect), transaction: undefined };
     case "postgres":
       return { statements: guardPostgresChanges(changes), transaction: { begin: "BEGIN", commit: "COMMIT" } };
-    case "sqlite":
+    case "sqlite": {
+      const statements = guardSqliteChanges(changes, schemas);
+      const fkOff = statements.some((s) => s.sql.includes(FOREIGN_KEYS_OFF));
       return {
-        statements: guardSqliteChanges(changes),
+        statements,
         transaction: { begin: "BEGIN", commit: "COMMIT" },
         notes: [
-          "SQLite guards only CREATE and DROP: a run that stops part way relies on the transaction, which leaves the" +
+          ...(fkOff ? [FOREIGN_KEYS_OFF] : []),
+          "SQLite guards CREATE and DROP with IF [NOT] EXISTS, and ADD and RENAME COLUMN by rebuilding the table" +
+          " through a TEMP snapshot: a run that stops part way relies on the transaction, which leaves the" +
           " database as it was, so run the whole script again",
         ],
       };
+    }
     default:
       throw new PatchopsError("SqlUnsupported", `guarded scripts are not available for dialect "${dialect}"`);
   }
