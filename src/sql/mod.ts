@@ -140,6 +140,17 @@ export function generateSchemaDiff(
     if (c.destructive && !allowDestructive) return `-- withheld, destructive: ${c.destructive}\n${commentOut(stmt)}`;
     return c.destructive ? `-- destructive: ${c.destructive}\n${stmt}` : stmt;
   });
+  // SQLite drops a table by deleting its rows first, and with foreign keys on (node:sqlite's default, Android's)
+  // that runs the ON DELETE actions of the tables referencing it: a rebuild would empty them. SQLite's own
+  // procedure for rebuilding a table switches foreign keys off first (outside a transaction), and checks after.
+  // `sql apply` does the same on its connection; a printed plan says it in SQL.
+  if (dialect === "sqlite" && changes.some((c) => c.kind === "rebuild_table" || c.kind === "drop_table")) {
+    body.unshift(
+      "-- Rebuilt and dropped tables: foreign keys off, so that no ON DELETE action runs (no effect inside a transaction).",
+      "PRAGMA foreign_keys = OFF;",
+    );
+    body.push("PRAGMA foreign_key_check;");
+  }
   return {
     sql: [header, ...body].join("\n") + "\n",
     description: changes.map((c) => `${c.destructive ? "! " : ""}${c.description}`).join("\n"),

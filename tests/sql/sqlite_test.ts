@@ -300,3 +300,27 @@ Deno.test("regression (issue 15): sql apply --dry-run on a WAL database leaves n
     await done();
   }
 });
+
+Deno.test("a printed SQLite plan that rebuilds a referenced table keeps the rows an ON DELETE CASCADE would take", () => {
+  const from = `CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);`;
+  const to = `CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);`;
+  const plan = generateSchemaDiff(from, to, { dialect: "sqlite" }).sql;
+  assert.match(plan, /DROP TABLE "p"/);
+  // node:sqlite opens with foreign keys on, as Android and many ORMs do.
+  const db = new DatabaseSync(":memory:");
+  try {
+    assert.equal((db.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number }).foreign_keys, 1);
+    db.exec(from);
+    db.exec("INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (10, 1), (11, 1);");
+    db.exec(plan);
+    assert.deepEqual(db.prepare("SELECT id, p_id FROM c ORDER BY id").all().map((r) => ({ ...r })), [
+      { id: 10, p_id: 1 },
+      { id: 11, p_id: 1 },
+    ]);
+    assert.deepEqual(db.prepare("SELECT id, name FROM p").all().map((r) => ({ ...r })), [{ id: 1, name: "a" }]);
+  } finally {
+    db.close();
+  }
+});
