@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as nfs from "node:fs";
 import { makeDelta } from "../../src/delta/diff.ts";
-import { applyDelta, type OldFile } from "../../src/delta/patch.ts";
+import { applyDelta, type OldFile, PAGED_FREE, PAGED_PER_BYTE } from "../../src/delta/patch.ts";
 import { rebuildMember } from "../../src/delta/rebuild.ts";
 import {
   BLOCK_BODY,
@@ -356,6 +356,33 @@ Deno.test("a zero-length result from any old file, and files of exactly 1 MiB an
   });
   assert.equal(r.error, undefined);
   assert.deepEqual(r.out, fromEmpty);
+});
+
+Deno.test("one-byte controls that each seek to a page not kept are refused before they read 64 KiB per byte", async () => {
+  // Before the bound: 262,144 reads of 64 KiB (16 GiB, seconds) for this block of 256 KiB, from a package of kilobytes.
+  const PAGE = 64 << 10;
+  const pagesCycled = 200;
+  const old = random(pagesCycled * PAGE, 4);
+  const controls: [number, number, number][] = [];
+  let pos = 0;
+  for (let i = 0; i < BLOCK_CONTROLS; i++) {
+    const next = ((i + 1) % pagesCycled) * PAGE;
+    controls.push([1, 0, next - (pos + 1)]);
+    pos = next;
+  }
+  const counter = { reads: 0 };
+  const r = await run(delta([{ controls }]), memFile(old, counter), { size: BLOCK_CONTROLS, sha256: NO_HASH });
+  assertCode(r.error, "DeltaInvalid", /reads the old file more than 32 times over the bytes it gives/);
+  assert.ok(
+    counter.reads * PAGE <= PAGED_FREE + PAGED_PER_BYTE * BLOCK_CONTROLS,
+    `${counter.reads} pages read for ${BLOCK_CONTROLS} bytes`,
+  );
+  // The same pages read in order, one control per page: within the bound, rebuilt.
+  const inOrder: [number, number, number][] = Array.from({ length: pagesCycled }, () => [1, 0, PAGE - 1]);
+  const want = Uint8Array.from({ length: pagesCycled }, (_, i) => old[i * PAGE]!);
+  const ok = await run(delta([{ controls: inOrder }]), memFile(old), { size: want.length, sha256: sha256(want) });
+  assert.equal(ok.error, undefined);
+  assert.deepEqual(ok.out, want);
 });
 
 // ---- The local attacker: the installed old file, through the real opener.
