@@ -558,6 +558,39 @@ Deno.test("the old file grown or renamed away and replaced after it was opened: 
   }
 });
 
+Deno.test("the old file grown to 64 GiB between its open and its hash is hashed only up to its size", async () => {
+  const t = setup();
+  try {
+    let grownTo = 0;
+    const parts: Uint8Array[] = [];
+    const body = (async function* () {
+      yield t.delta;
+    })();
+    // The local user's `truncate -s 64G` right after the size was taken (a sparse file: no disk used).
+    const open = (rel: string) => {
+      const base = openBaseFile(t.tree, rel);
+      nfs.truncateSync(`${t.root}/bin/app`, 64 * 2 ** 30);
+      grownTo = Deno.statSync(`${t.root}/bin/app`).size;
+      return {
+        ...base,
+        read: (buf: Uint8Array, pos: number) => {
+          read += buf.length;
+          // Read to its end, 64 GiB of zeros would take minutes: stop well before.
+          if (read > 1 << 30) throw new Error("the old file is read past its signed size");
+          return base.read(buf, pos);
+        },
+      };
+    };
+    let read = 0;
+    for await (const p of rebuildMember("bin/app", body, t.entry, open)) parts.push(p.slice());
+    assert.equal(grownTo, 64 * 2 ** 30);
+    // Hashed once, then read where the delta points (a few times its size at most).
+    assert.ok(Buffer.from(Buffer.concat(parts)).equals(Buffer.from(t.neu)));
+  } finally {
+    cleanup(t);
+  }
+});
+
 // ---- The manifest's fallback.
 
 const HASH = `sha256:${"ab".repeat(32)}`;
