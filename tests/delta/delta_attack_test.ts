@@ -27,6 +27,8 @@ import {
 import { openBaseFile } from "../../src/apply/_base_files.ts";
 import { DirTree } from "../../src/apply/_dirs.ts";
 import { parseManifest } from "../../src/manifest.ts";
+import { chooseDeltas } from "../../src/create/deltas.ts";
+import { scanTree } from "../../src/create/tree.ts";
 import { PatchopsError } from "../../src/errors.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -383,6 +385,39 @@ Deno.test("one-byte controls that each seek to a page not kept are refused befor
   const ok = await run(delta([{ controls: inOrder }]), memFile(old), { size: want.length, sha256: sha256(want) });
   assert.equal(ok.error, undefined);
   assert.deepEqual(ok.out, want);
+});
+
+Deno.test("create ships whole a file whose delta the reader would refuse for its page reads", async () => {
+  // A new file of short pieces from all over a 12 MiB old one: a delta the writer makes, read 64 KiB per piece.
+  const old = random(12 << 20, 7);
+  const pieces = (size: number) => {
+    const neu = new Uint8Array(256 << 10);
+    for (let i = 0; i < neu.length / size; i++) {
+      const at = ((i * 2654435761) >>> 0) % (old.length - size);
+      neu.set(old.subarray(at, at + size), i * size);
+    }
+    return neu;
+  };
+  const short = pieces(64), long = pieces(1024);
+  const refused = await run(makeDelta(old, short), memFile(old), { size: short.length, sha256: sha256(short) });
+  assertCode(refused.error, "DeltaInvalid", /reads the old file more than 32 times/);
+  const base = Deno.makeTempDirSync({ prefix: "delta-create-" });
+  try {
+    for (const side of ["from", "to"]) Deno.mkdirSync(`${base}/${side}`);
+    for (const name of ["short.bin", "long.bin"]) Deno.writeFileSync(`${base}/from/${name}`, old);
+    Deno.writeFileSync(`${base}/to/short.bin`, short);
+    Deno.writeFileSync(`${base}/to/long.bin`, long);
+    const chosen = await chooseDeltas(await scanTree(`${base}/from`), await scanTree(`${base}/to`), [
+      "short.bin",
+      "long.bin",
+    ]);
+    assert.deepEqual([...chosen.keys()], ["long.bin"]);
+    const r = await run(chosen.get("long.bin")!.bytes, memFile(old), { size: long.length, sha256: sha256(long) });
+    assert.equal(r.error, undefined);
+    assert.deepEqual(r.out, long);
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
 });
 
 // ---- The local attacker: the installed old file, through the real opener.
