@@ -11,6 +11,8 @@
 import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import { makeDelta } from "../delta/diff.ts";
+import { applyDelta } from "../delta/patch.ts";
+import { PatchopsError } from "../errors.ts";
 import type { DeltaEntry } from "../signed_ops.ts";
 import type { Tree } from "./tree.ts";
 
@@ -43,6 +45,33 @@ function packedSize(data: Uint8Array, compression: "gzip" | "zstd"): number {
   }).length;
 }
 
+/**
+ * Whether the reader rebuilds the result from `old` through `delta` within
+ * its bounds. They hold for anything the writer makes except the pages of
+ * the old file read per byte given (a new file of short pieces from all
+ * over a large old one): that depends on the delta alone, so what passes
+ * here passes on every client; what does not is shipped whole.
+ */
+async function rebuilds(old: Uint8Array, delta: Uint8Array, result: DeltaEntry, path: string): Promise<boolean> {
+  let pulled = false;
+  const pull = () => Promise.resolve(pulled ? undefined : (pulled = true, delta));
+  const file = {
+    size: old.length,
+    read(buf: Uint8Array, pos: number): number {
+      const s = old.subarray(pos, pos + buf.length);
+      buf.set(s);
+      return s.length;
+    },
+  };
+  try {
+    for await (const _ of applyDelta(pull, file, result, path)) { /* hashed inside */ }
+  } catch (err) {
+    if (err instanceof PatchopsError && err.code === "DeltaInvalid") return false;
+    throw err;
+  }
+  return true;
+}
+
 /** Chooses, among `paths` (archive members of `to`), the files to ship as deltas against `from`. */
 export async function chooseDeltas(
   from: Tree,
@@ -63,10 +92,9 @@ export async function chooseDeltas(
     if (neu.length !== n.size) throw new Error(`"${to.root}/${path}" changed size while being read`);
     const bytes = makeDelta(old, neu);
     if (packedSize(bytes, compression) + ENTRY_BYTES >= packedSize(neu, compression)) continue;
-    out.set(path, {
-      entry: { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length },
-      bytes,
-    });
+    const entry = { old_sha256: sha256(old), old_size: old.length, sha256: sha256(neu), size: neu.length };
+    if (!(await rebuilds(old, bytes, entry, path))) continue;
+    out.set(path, { entry, bytes });
   }
   return out;
 }

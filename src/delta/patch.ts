@@ -35,6 +35,17 @@ const FIRST_PAGES = 8;
 const MAX_PAGES = 128;
 /** Old ranges this long are read straight into the output block. */
 const DIRECT = 32 << 10;
+/**
+ * Reads of old pages (64 KiB each, for short ranges) are bounded by the
+ * bytes given: a hostile delta of one-byte controls, each seeking to a page
+ * not kept, would otherwise read 64 KiB per byte it gives (16 GiB for one
+ * block of 256 KiB, seconds each; minutes for a file of 100 MiB). Real
+ * deltas stay far below: the Deno executable's (91 MiB) read its pages
+ * 3 times its size over, at most, past the first `PAGED_FREE` bytes.
+ */
+export const PAGED_PER_BYTE = 32;
+/** Page reads allowed before any byte is given (the pages kept, twice over). */
+export const PAGED_FREE = 2 * PAGE * MAX_PAGES;
 
 /** Reads the decompressed delta: varints and runs of bytes, across chunk borders. */
 class DeltaReader {
@@ -156,6 +167,7 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
   let pos = 0;
   let diffBytes = 0;
   let oldpos = at.oldpos;
+  pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
   for (let i = 0; i < controls.length; i += 3) {
     const d = controls[i]!;
     if (d > 0) {
@@ -255,6 +267,9 @@ class OldPages {
   readonly #seen: Uint8Array;
   #limit = FIRST_PAGES;
   #free = 0;
+  /** Bytes read into pages so far, and how many may be (see `PAGED_PER_BYTE`). */
+  #paged = 0;
+  allowed = PAGED_FREE;
   constructor(old: OldFile) {
     this.#old = old;
     this.size = old.size;
@@ -309,6 +324,10 @@ class OldPages {
       const [oldest, s] = this.#slots.entries().next().value!;
       this.#slots.delete(oldest);
       slot = s;
+    }
+    this.#paged += PAGE;
+    if (this.#paged > this.allowed) {
+      throw new Error(`it reads the old file more than ${PAGED_PER_BYTE} times over the bytes it gives`);
     }
     const start = BLOCK_BYTES + slot * PAGE;
     this.#read(this.mem.subarray(start, start + Math.min(PAGE, this.size - page * PAGE)), page * PAGE);

@@ -21,13 +21,19 @@ export interface BaseFile extends OldFile {
 /** Opens the installed version of `path`; throws `DeltaBaseMismatch` when it is missing or not a regular file. */
 export type OpenBase = (path: string) => BaseFile;
 
+/**
+ * The SHA-256 of the file's first `file.size` bytes (its size when opened),
+ * or "" when it has fewer now. Not read to its end: a file grown after it
+ * was opened (by a local user, to a terabyte with one `truncate`) would be
+ * read for hours, and the delta reads no byte past that size.
+ */
 function sha256Of(file: OldFile): string {
   const h = createHash("sha256");
   const buf = borrow("hash", 1 << 20);
   let pos = 0;
   try {
-    for (;;) {
-      const n = file.read(buf, pos);
+    while (pos < file.size) {
+      const n = file.read(buf.subarray(0, Math.min(buf.length, file.size - pos)), pos);
       if (n === 0) break;
       h.update(buf.subarray(0, n));
       pos += n;
