@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import { makeDelta } from "../delta/diff.ts";
-import { applyDelta } from "../delta/patch.ts";
+import { applyDelta, bytesFile } from "../delta/patch.ts";
 import { PatchopsError } from "../errors.ts";
 import type { DeltaEntry } from "../signed_ops.ts";
 import type { Tree } from "./tree.ts";
@@ -55,16 +55,8 @@ function packedSize(data: Uint8Array, compression: "gzip" | "zstd"): number {
 async function rebuilds(old: Uint8Array, delta: Uint8Array, result: DeltaEntry, path: string): Promise<boolean> {
   let pulled = false;
   const pull = () => Promise.resolve(pulled ? undefined : (pulled = true, delta));
-  const file = {
-    size: old.length,
-    read(buf: Uint8Array, pos: number): number {
-      const s = old.subarray(pos, pos + buf.length);
-      buf.set(s);
-      return s.length;
-    },
-  };
   try {
-    for await (const _ of applyDelta(pull, file, result, path)) { /* hashed inside */ }
+    for await (const _ of applyDelta(pull, bytesFile(old), result, path)) { /* hashed inside */ }
   } catch (err) {
     if (err instanceof PatchopsError && err.code === "DeltaInvalid") return false;
     throw err;

@@ -24,6 +24,18 @@ export interface OldFile {
   read(buf: Uint8Array, position: number): number;
 }
 
+/** `bytes` as an old file (in memory). */
+export function bytesFile(bytes: Uint8Array): OldFile {
+  return {
+    size: bytes.length,
+    read(buf, pos) {
+      const s = bytes.subarray(pos, pos + buf.length);
+      buf.set(s);
+      return s.length;
+    },
+  };
+}
+
 /** What the signed header says the result is. */
 export interface DeltaResult {
   size: number;
@@ -41,7 +53,8 @@ const DIRECT = 32 << 10;
  * not kept, would otherwise read 64 KiB per byte it gives (16 GiB for one
  * block of 256 KiB, seconds each; minutes for a file of 100 MiB). Real
  * deltas stay far below: the Deno executable's (91 MiB) read its pages
- * 3 times its size over, at most, past the first `PAGED_FREE` bytes.
+ * 3 times its size over past the first `PAGED_FREE` bytes, and that was
+ * before the writer's far-match rule shortened its reads (see diff.ts).
  */
 export const PAGED_PER_BYTE = 32;
 /** Page reads allowed before any byte is given (the pages kept, twice over). */
@@ -200,7 +213,9 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
   let ci = 0; // the control whose diff region the walk is in
   pos = 0; // where the next diff byte goes in `out`
   let left = controls[0]!; // diff bytes left in that region
-  for (let k = 0; k < runCount; k++) {
+  // Runs alternate: zeros (the old bytes stay), then literals (added to them).
+  for (let k = 0; k < 2 * runCount; k++) {
+    const literal = (k & 1) === 1;
     for (let n = runs.varint(); n > 0;) {
       while (left === 0) {
         pos += controls[ci + 1]!;
@@ -208,18 +223,9 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
         left = controls[ci]!;
       }
       const step = Math.min(n, left);
-      n -= step;
-      left -= step;
-      pos += step;
-    }
-    for (let n = runs.varint(); n > 0;) {
-      while (left === 0) {
-        pos += controls[ci + 1]!;
-        ci += 3;
-        left = controls[ci]!;
-      }
-      const step = Math.min(n, left);
-      for (const end = pos + step; pos < end; pos++, lit++) out[pos] = out[pos]! + body[lit]!;
+      if (literal) {
+        for (const end = pos + step; pos < end; pos++, lit++) out[pos] = out[pos]! + body[lit]!;
+      } else pos += step;
       n -= step;
       left -= step;
     }
