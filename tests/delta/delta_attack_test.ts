@@ -10,10 +10,9 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import * as nfs from "node:fs";
 import { makeDelta } from "../../src/delta/diff.ts";
-import { applyDelta, type OldFile, PAGED_FREE, PAGED_PER_BYTE } from "../../src/delta/patch.ts";
+import { applyDelta, PAGED_FREE, PAGED_PER_BYTE } from "../../src/delta/patch.ts";
 import { rebuildMember } from "../../src/delta/rebuild.ts";
 import {
   BLOCK_BODY,
@@ -30,21 +29,9 @@ import { parseManifest } from "../../src/manifest.ts";
 import { chooseDeltas } from "../../src/create/deltas.ts";
 import { scanTree } from "../../src/create/tree.ts";
 import { PatchopsError } from "../../src/errors.ts";
+import { memFile, random, run, sha256 } from "./_delta.ts";
 
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const NO_HASH = "0".repeat(64);
-
-function random(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** Grows a byte buffer without spreading large arrays (which overflow the stack). */
 class Bytes {
@@ -112,53 +99,6 @@ function delta(blocks: Block[]): Uint8Array {
   }
   out.varint(0);
   return out.done();
-}
-
-function memFile(b: Uint8Array, counter?: { reads: number }): OldFile {
-  return {
-    size: b.length,
-    read(buf, pos) {
-      if (counter) counter.reads++;
-      const s = b.subarray(pos, pos + buf.length);
-      buf.set(s);
-      return s.length;
-    },
-  };
-}
-
-/** A pull over `bytes`, counting what was handed out. */
-function pullOf(bytes: Uint8Array, chunk = 1 << 16): { pull: () => Promise<Uint8Array | undefined>; pulled: number } {
-  const s = {
-    pulled: 0,
-    pull: () => {
-      if (s.pulled >= bytes.length) return Promise.resolve(undefined);
-      const part = bytes.subarray(s.pulled, s.pulled + chunk);
-      s.pulled += part.length;
-      return Promise.resolve(part);
-    },
-  };
-  return s;
-}
-
-async function run(
-  d: Uint8Array,
-  old: OldFile,
-  result: { size: number; sha256: string },
-): Promise<{ out: Uint8Array; error: unknown }> {
-  const parts: Uint8Array[] = [];
-  try {
-    for await (const p of applyDelta(pullOf(d).pull, old, result, "bin/app")) parts.push(p.slice());
-  } catch (error) {
-    return { out: new Uint8Array(0), error };
-  }
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return { out, error: undefined };
 }
 
 function assertCode(error: unknown, code: string, words: RegExp): void {

@@ -5,62 +5,16 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import { makeDelta } from "../../src/delta/diff.ts";
-import { applyDelta, type OldFile } from "../../src/delta/patch.ts";
 import { rebuildMember } from "../../src/delta/rebuild.ts";
 import { DELTA_MAGIC, pushVarint, zigzag } from "../../src/delta/format.ts";
 import { PatchopsError } from "../../src/errors.ts";
+import { memFile, random, run as runDelta, sha256 } from "./_delta.ts";
 
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-function oldFile(b: Uint8Array, reads?: [number, number][]): OldFile {
-  return {
-    size: b.length,
-    read(buf, pos) {
-      reads?.push([pos, buf.length]);
-      const s = b.subarray(pos, pos + buf.length);
-      buf.set(s);
-      return s.length;
-    },
-  };
-}
-
-function once(bytes: Uint8Array, chunk = 1000): () => Promise<Uint8Array | undefined> {
-  let at = 0;
-  return () => {
-    if (at >= bytes.length) return Promise.resolve(undefined);
-    const part = bytes.subarray(at, at + chunk);
-    at += chunk;
-    return Promise.resolve(part);
-  };
-}
-
-/** Applies `delta` to `old`; returns what it gave and how many bytes came out before any error. */
-async function run(
-  delta: Uint8Array,
-  old: Uint8Array,
-  result: { size: number; sha256: string },
-): Promise<{ out: Uint8Array; given: number; error: unknown }> {
-  const parts: Uint8Array[] = [];
-  let given = 0;
-  try {
-    for await (const p of applyDelta(once(delta), oldFile(old), result, "x")) {
-      parts.push(p.slice());
-      given += p.length;
-    }
-  } catch (error) {
-    return { out: new Uint8Array(0), given, error };
-  }
-  const out = new Uint8Array(given);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return { out, given, error: undefined };
-}
+/** The reader over `delta` in parts of 1,000 bytes, `old` in memory. */
+const run = (delta: Uint8Array, old: Uint8Array, result: { size: number; sha256: string }) =>
+  runDelta(delta, memFile(old), result, { shown: "x", chunk: 1000 });
 
 /** Rebuilds `neu` from `old` through a delta; returns the delta's size as the package would carry it (zstd). */
 async function roundTrip(old: Uint8Array, neu: Uint8Array): Promise<number> {
@@ -70,18 +24,6 @@ async function roundTrip(old: Uint8Array, neu: Uint8Array): Promise<number> {
   assert.equal(r.out.length, neu.length);
   assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)), "rebuilt bytes differ");
   return zlib.zstdCompressSync(d).length;
-}
-
-function random(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
 }
 
 /** An edited copy: bytes changed here and there (as addresses change), a run inserted, a run cut. */
@@ -259,7 +201,7 @@ Deno.test("an installed file of another size than signed is refused without a by
   assert.equal(reads, 0);
   // The same file as signed rebuilds.
   const parts: Uint8Array[] = [];
-  const same = () => ({ ...oldFile(old), close: () => {} });
+  const same = () => ({ ...memFile(old), close: () => {} });
   for await (
     const p of rebuildMember(
       "bin/tool",
