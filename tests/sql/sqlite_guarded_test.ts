@@ -12,6 +12,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { generateSchemaDiff } from "../../src/sql/mod.ts";
+import { guardChanges } from "../../src/sql/guard/mod.ts";
+import { parseSqliteSchema } from "../../src/sql/sqlite/parse.ts";
 import { runCli, tempDir } from "../_helpers.ts";
 import { have } from "../_env.ts";
 
@@ -73,6 +75,30 @@ cases.push(
     to: `CREATE TABLE new_t ( -- @renamed from=old_t
       id INTEGER PRIMARY KEY, v INT);`,
     data: "INSERT INTO old_t VALUES (1, 2);",
+    oneWay: true,
+  },
+  {
+    name: "tables: rename of a table another table, a view and a trigger name",
+    from: `CREATE TABLE old_p (id INTEGER PRIMARY KEY, v INT);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, p INT REFERENCES old_p(id));
+      CREATE VIEW pv AS SELECT v FROM old_p;
+      CREATE TRIGGER tr AFTER INSERT ON c BEGIN UPDATE old_p SET v = v + 1 WHERE id = new.p; END;`,
+    to: `CREATE TABLE new_p ( -- @renamed from=old_p
+      id INTEGER PRIMARY KEY, v INT);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, p INT REFERENCES "new_p"(id));
+      CREATE VIEW pv AS SELECT v FROM new_p;
+      CREATE TRIGGER tr AFTER INSERT ON c BEGIN UPDATE "new_p" SET v = v + 1 WHERE id = new.p; END;`,
+    data: "INSERT INTO old_p VALUES (1, 10); INSERT INTO c VALUES (1, 1);",
+    oneWay: true,
+  },
+  {
+    name: "tables: two renames and a column added to one of them",
+    from: "CREATE TABLE a1 (id INTEGER PRIMARY KEY, v INT); CREATE TABLE b1 (id INTEGER PRIMARY KEY);",
+    to: `CREATE TABLE a2 ( -- @renamed from=a1
+      id INTEGER PRIMARY KEY, v INT, w INT DEFAULT 5);
+      CREATE TABLE b2 ( -- @renamed from=b1
+      id INTEGER PRIMARY KEY);`,
+    data: "INSERT INTO a1 VALUES (1, 2); INSERT INTO b1 VALUES (7);",
     oneWay: true,
   },
   {
@@ -221,6 +247,18 @@ function check(dir: string, c: Case, from: string, to: string): void {
       // is, keeps its rows in a TEMP table and needs the transaction).
       db = fresh();
       db.exec(`${statements.slice(0, k).join(";\n")};`);
+      if (statements.slice(0, k).some((st) => st.startsWith("ATTACH DATABASE"))) {
+        // A guarded table rename's placeholder database stays attached until after COMMIT: stopped in between,
+        // the same connection cannot attach it again, and that run changes nothing; the client's next run is a
+        // new connection.
+        const other = new DatabaseSync(`${dir}/a.db`);
+        const before = snapshot(other); // main's tables, without the attached placeholder
+        other.close();
+        assert.throws(() => db.exec(diff.sql), /already in use/, `rerun on the same connection${show}`);
+        db.close();
+        db = new DatabaseSync(`${dir}/a.db`);
+        assert.deepEqual(snapshot(db), before, `a failed rerun on the same connection changed nothing${show}`);
+      }
       db.exec(diff.sql);
       assert.deepEqual(snapshot(db), want, `first ${k} in autocommit, then whole: target reached${show}`);
       db.close();
@@ -486,6 +524,51 @@ Deno.test("sql diff --guarded on SQLite: a renamed column whose old name the tar
   db.exec(diff.sql);
   assert.deepEqual(db.prepare("SELECT b, a FROM t").all().map((r) => ({ ...r })), [{ b: "A", a: null }]);
   db.close();
+});
+
+Deno.test("sql diff --guarded on SQLite: a renamed table keeps its rows on a second run, and a reused old name stays in the header", () => {
+  const from = "CREATE TABLE old_t (id INTEGER PRIMARY KEY, v TEXT);";
+  const renamed = `CREATE TABLE new_t ( -- @renamed from=old_t
+    id INTEGER PRIMARY KEY, v TEXT);`;
+  const diff = generateSchemaDiff(from, renamed, { dialect: "sqlite", guarded: true });
+  assert.ok(diff.guarded!.statements.every((s) => s.unguarded === undefined), diff.sql);
+  const db = new DatabaseSync(":memory:");
+  db.exec(from);
+  db.exec("INSERT INTO old_t VALUES (1, 'a');");
+  db.exec(diff.sql);
+  db.exec("INSERT INTO new_t VALUES (2, 'b');");
+  db.exec(diff.sql);
+  assert.deepEqual(db.prepare("SELECT id, v FROM new_t ORDER BY id").all().map((r) => [r.id, r.v]), [[1, "a"], [
+    2,
+    "b",
+  ]]);
+  assert.deepEqual(
+    db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all()
+      .map((r) => r.name),
+    ["new_t"],
+  );
+  assert.deepEqual(
+    db.prepare("PRAGMA database_list").all().map((r) => r.name).filter((n) => n !== "temp"),
+    ["main"],
+    "the guard is detached",
+  );
+  db.close();
+
+  // Were the target to have a table of the old name (the differ pairs such a table with the old one instead of
+  // renaming, so this is the guard alone), a second run would rename that table: the rename is named instead.
+  const rename = {
+    kind: "rename_table" as const,
+    table: "new_t",
+    sql: 'ALTER TABLE "old_t" RENAME TO "new_t"',
+    description: "rename table old_t to new_t",
+  };
+  const plan = guardChanges([rename], "sqlite", {
+    from: parseSqliteSchema(from),
+    to: parseSqliteSchema(`${renamed} CREATE TABLE old_t (x INT);`),
+  });
+  assert.deepEqual(plan.statements.map((s) => s.sql), [rename.sql]);
+  assert.match(plan.statements[0]!.unguarded ?? "", /the target has a table or view of the old name/);
+  assert.deepEqual(plan.after, []);
 });
 
 Deno.test("sql diff --guarded on SQLite: the snapshot tables are TEMP; a user's table of their name is kept", () => {

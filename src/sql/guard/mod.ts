@@ -36,16 +36,24 @@ export function guardChanges(
     case "postgres":
       return { statements: guardPostgresChanges(changes), transaction: { begin: "BEGIN", commit: "COMMIT" } };
     case "sqlite": {
-      const statements = guardSqliteChanges(changes, schemas);
+      const { statements, after } = guardSqliteChanges(changes, schemas);
       const fkOff = statements.some((s) => s.sql.includes(FOREIGN_KEYS_OFF));
       return {
         statements,
         transaction: { begin: "BEGIN", commit: "COMMIT" },
+        after,
         notes: [
           ...(fkOff ? [FOREIGN_KEYS_OFF] : []),
           "SQLite guards CREATE and DROP with IF [NOT] EXISTS, and ADD and RENAME COLUMN by rebuilding the table" +
           " through a TEMP snapshot: a run that stops part way relies on the transaction, which leaves the" +
           " database as it was, so run the whole script again",
+          ...(after.length
+            ? [
+              "a table rename is guarded by a placeholder of the old name in an in-memory database the script" +
+              " attaches (found only when main has no such table) and detaches after COMMIT; run the script" +
+              " again in a new connection",
+            ]
+            : []),
         ],
       };
     }
@@ -124,5 +132,8 @@ export function renderGuardedScript(plan: GuardedPlan, options?: RenderGuardedOp
   // A withheld statement is a comment: it does not keep the others out of a transaction (the header says the same).
   const inTx = plan.transaction &&
     plan.statements.every((s) => s.noTransaction === undefined || withheld?.has(s.change));
-  return inTx ? [`${plan.transaction!.begin};`, ...body, `${plan.transaction!.commit};`] : body;
+  const after = (plan.after ?? []).filter((s) => !withheld?.has(s.change)).map((s) => terminate(s, delimiter));
+  return inTx
+    ? [`${plan.transaction!.begin};`, ...body, `${plan.transaction!.commit};`, ...after]
+    : [...body, ...after];
 }

@@ -30,6 +30,8 @@ export interface GuardedPlan {
   statements: GuardedStatement[];
   /** Opening and closing statements of one transaction around the whole script, when the dialect allows it. */
   transaction: { begin: string; commit: string } | undefined;
+  /** Statements that run after the transaction's COMMIT (or after the others, without one). */
+  after?: GuardedStatement[] | undefined;
   /** What the dialect's guards rest on, for the header (one line each). */
   notes?: string[] | undefined;
 }

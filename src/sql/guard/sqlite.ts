@@ -6,10 +6,11 @@
  * the database as it was, and the next run starts from the beginning), the
  * rebuild recipe drops a temporary table an earlier run outside a
  * transaction may have left, and the statements that fail when run on a
- * database that already has them and could not be guarded as below (RENAME
- * TABLE, and the ADD/RENAME COLUMN cases listed at the end) are named in
- * the header: run such a script once; if it fails, nothing was changed and
- * it can run again.
+ * database that already has them and could not be guarded as below (the
+ * ADD/RENAME COLUMN cases listed at the end, and a table rename whose old
+ * name the target uses, see guardRename) are named in the header: run
+ * such a script once; if it fails, nothing was changed and it can run
+ * again.
  *
  * ADD COLUMN and RENAME COLUMN (issue 20). SQLite's SQL has no control
  * flow outside triggers, and triggers cannot run DDL, so a statement cannot
@@ -278,6 +279,48 @@ function guardAlters(
   return out;
 }
 
+/** The schema guarded table renames attach (see guardRename). */
+const RENAME_SCHEMA = q("patchops_rename_guard");
+
+/**
+ * A table rename that may run again. SQLite has no conditional ALTER TABLE, but it looks an unqualified table
+ * name up in TEMP, then in main, then in attached databases in the order attached (sqlite3FindTable in build.c).
+ * So the script attaches an empty in-memory database, each guarded rename makes a placeholder table of the old
+ * name there, and the rename runs unchanged: on a first run main has the old table, found before the
+ * placeholder, and is renamed (its references in other tables, views and triggers with it); on a second run main
+ * no longer has it, and the placeholder is renamed instead, in its own schema, touching nothing of main's. The
+ * database is attached inside the script's transaction and detached after its COMMIT (SQLite refuses to detach
+ * a database written in an open transaction), which drops the placeholders; a run stopped in between leaves it
+ * attached to that connection only, where a new ATTACH fails and changes nothing, and a client's next run is a
+ * new connection. Not sound, and so kept unguarded, when main has a table or view of the old name on the second
+ * run (the target has one): the rename would find that one.
+ */
+function guardRename(change: Change, schemas?: { from: Schema; to: Schema }): GuardedStatement[] {
+  const m = new RegExp(`^ALTER TABLE (${ID}) RENAME TO ${ID}$`).exec(change.sql);
+  if (!m) return [{ sql: change.sql, change, unguarded: "a table rename patchops does not know the shape of" }];
+  if (!schemas) return [{ sql: change.sql, change, unguarded: NO_CONDITIONAL_ALTER }];
+  const old = lower(unquote(m[1]!));
+  if ([...schemas.to.tables, ...schemas.to.views].some((t) => lower(t.name) === old)) {
+    return [{
+      sql: change.sql,
+      change,
+      unguarded: `${NO_CONDITIONAL_ALTER}; the target has a table or view of the old name, which a second run ` +
+        "would rename",
+    }];
+  }
+  return [
+    { sql: `CREATE TABLE IF NOT EXISTS ${RENAME_SCHEMA}.${m[1]} ("patchops_placeholder" INT)`, change },
+    { sql: change.sql, change },
+  ];
+}
+
+/** What {@linkcode guardSqliteChanges} gives: the statements, and those that run after the transaction. */
+export interface GuardedSqlite {
+  statements: GuardedStatement[];
+  /** Statements that run after the COMMIT (the DETACH of guarded renames). */
+  after: GuardedStatement[];
+}
+
 /**
  * Rewrites the changes of a SQLite diff as guarded statements, in order. A
  * statement patchops cannot guard is kept as it is, with the reason in
@@ -285,7 +328,7 @@ function guardAlters(
  * of a table become one rebuild that may run again, where the last of them
  * stood (see the module comment).
  */
-export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; to: Schema }): GuardedStatement[] {
+export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; to: Schema }): GuardedSqlite {
   const alters = new Map<string, Change[]>();
   for (const c of changes) {
     if ((c.kind === "add_column" || c.kind === "rename_column") && c.table !== undefined) {
@@ -293,6 +336,7 @@ export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; 
     }
   }
   const out: GuardedStatement[] = [];
+  let attached: Change | undefined;
   for (const change of changes) {
     const group = change.table === undefined ? undefined : alters.get(lower(change.table));
     if (schemas && group?.includes(change)) {
@@ -306,10 +350,17 @@ export function guardSqliteChanges(changes: Change[], schemas?: { from: Schema; 
       continue;
     }
     if (change.kind === "rebuild_table") out.push(...guardRebuild(change, schemas));
-    else {
+    else if (change.kind === "rename_table") {
+      const guarded = guardRename(change, schemas);
+      if (!attached && guarded.length > 1) {
+        attached = change;
+        out.push({ sql: `ATTACH DATABASE ':memory:' AS ${RENAME_SCHEMA}`, change });
+      }
+      out.push(...guarded);
+    } else {
       const g = guardOne(change.sql, change);
       out.push(change.kind === "create_trigger" ? { ...g, body: true } : g);
     }
   }
-  return out;
+  return { statements: out, after: attached ? [{ sql: `DETACH DATABASE ${RENAME_SCHEMA}`, change: attached }] : [] };
 }
