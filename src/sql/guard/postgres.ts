@@ -13,6 +13,7 @@
 
 import type { Change } from "../model.ts";
 import { splitStatements } from "../split.ts";
+import { quoteIdent } from "../postgres/quote.ts";
 import type { GuardedStatement } from "./model.ts";
 
 const ID = '("(?:[^"]|"")*")';
@@ -55,21 +56,41 @@ function constraintExists(table: string, name: string): string {
   })`;
 }
 
+/**
+ * A CREATE INDEX with IF NOT EXISTS, whether the differ printed it or the
+ * schema file wrote it (an expression index, INCLUDE, an operator class:
+ * any case, any spacing); undefined for CONCURRENTLY (kept out of the
+ * transaction by guardOne) and for an index without a name, which cannot
+ * be asked for.
+ */
+function indexIfNotExists(sql: string): string | undefined {
+  if (/^CREATE\s+(UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\s/i.test(sql)) return sql;
+  const m = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b|ON\b)(?=["A-Za-z_])/i.exec(sql);
+  return m ? `${m[0]}IF NOT EXISTS ${sql.slice(m[0].length)}` : undefined;
+}
+
+type Block = (condition: string, stmt: string) => GuardedStatement;
+
 /** One statement of the PostgreSQL diff, guarded. */
 function guardOne(sql: string, change: Change): GuardedStatement {
   let m: RegExpExecArray | null;
   const ok = (guarded: string): GuardedStatement => ({ sql: guarded, change });
-  const block = (condition: string, stmt: string): GuardedStatement => {
+  const block: Block = (condition, stmt) => {
     const text = doIf(condition, stmt);
     return text === undefined
       ? { sql, change, unguarded: `the statement holds ${TAG}, which quotes the DO block` }
       : { sql: text, change, body: true };
   };
+  if (change.pgObject && sql === change.sql) {
+    const guarded = /^DROP |^REVOKE |^ALTER (TABLE|SEQUENCE) "/.test(sql) && change.description.startsWith("drop ")
+      ? guardDrop(sql, change)
+      : guardCreate(sql, change, block);
+    if (guarded) return guarded;
+  }
   if (/^CREATE TABLE "/.test(sql)) return ok(sql.replace(/^CREATE TABLE /, "CREATE TABLE IF NOT EXISTS "));
   if (/^DROP TABLE "/.test(sql)) return ok(sql.replace(/^DROP TABLE /, "DROP TABLE IF EXISTS "));
-  if (/^CREATE (UNIQUE )?INDEX "/.test(sql)) {
-    return ok(sql.replace(/^CREATE (UNIQUE )?INDEX /, "CREATE $1INDEX IF NOT EXISTS "));
-  }
+  const index = indexIfNotExists(sql);
+  if (index !== undefined) return ok(index);
   if (/^DROP INDEX "/.test(sql)) return ok(sql.replace(/^DROP INDEX /, "DROP INDEX IF EXISTS "));
   if (/^(CREATE EXTENSION IF NOT EXISTS|DROP VIEW IF EXISTS|COMMENT ON) /.test(sql)) return ok(sql);
   if (/^DROP EXTENSION "/.test(sql)) return ok(sql.replace(/^DROP EXTENSION /, "DROP EXTENSION IF EXISTS "));
@@ -167,6 +188,100 @@ function guardOne(sql: string, change: Change): GuardedStatement {
     return { sql, change, noTransaction: concurrently, unguarded: "patchops has no guard for this statement" };
   }
   return { sql, change, unguarded: "patchops has no guard for this statement" };
+}
+
+/**
+ * A CREATE of an object the schema file wrote (index, materialized view,
+ * sequence, partition, trigger, policy, type, enum, domain, function,
+ * row-level security, grant), guarded, or undefined when this shape is not
+ * known here. The statement is the schema's own text, so keywords may be in
+ * any case and names unquoted: where PostgreSQL has IF NOT EXISTS, it goes
+ * in after the object keyword; where it has not (trigger, policy, type), a
+ * DO block asks the catalog for the object by the name the differ read.
+ */
+function guardCreate(sql: string, change: Change, block: Block): GuardedStatement | undefined {
+  const o = change.pgObject!;
+  const ok = (guarded: string): GuardedStatement => ({ sql: guarded, change });
+  const insert = (re: RegExp, what: string) => {
+    const m = re.exec(sql);
+    return m ? ok(`${m[0]}${what} ${sql.slice(m[0].length)}`) : undefined;
+  };
+  let m: RegExpExecArray | null;
+  switch (o.kind) {
+    case "index": {
+      const guarded = indexIfNotExists(sql);
+      return guarded === undefined ? undefined : ok(guarded);
+    }
+    case "matview":
+      if (/^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s/i.test(sql)) return ok(sql);
+      return insert(/^CREATE\s+MATERIALIZED\s+VIEW\s+/i, "IF NOT EXISTS");
+    case "sequence":
+      if (/^CREATE\s+SEQUENCE\s+IF\s+NOT\s+EXISTS\s/i.test(sql)) return ok(sql);
+      return insert(/^CREATE\s+SEQUENCE\s+/i, "IF NOT EXISTS");
+    case "partition":
+      if (/^CREATE\s+(UNLOGGED\s+)?TABLE\s+IF\s+NOT\s+EXISTS\s/i.test(sql)) return ok(sql);
+      return insert(/^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+/i, "IF NOT EXISTS");
+    case "trigger":
+      if ((m = new RegExp(`^${ID} ON ${ID}$`).exec(o.name)) && /^CREATE\s+(CONSTRAINT\s+)?TRIGGER\s/i.test(sql)) {
+        return block(
+          `NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(${literal(m[2]!)}) AND tgname = ${
+            literal(unquote(m[1]!))
+          })`,
+          sql,
+        );
+      }
+      return undefined;
+    case "policy":
+      if ((m = new RegExp(`^${ID} ON ${ID}$`).exec(o.name)) && /^CREATE\s+POLICY\s/i.test(sql)) {
+        return block(
+          `NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = to_regclass(${literal(m[2]!)}) AND polname = ${
+            literal(unquote(m[1]!))
+          })`,
+          sql,
+        );
+      }
+      return undefined;
+    case "type":
+    case "enum":
+    case "domain":
+      if (!/^CREATE\s+(TYPE|DOMAIN)\s/i.test(sql)) return undefined;
+      return block(`to_regtype(${literal(quoteIdent(o.name))}) IS NULL`, sql);
+    case "function":
+      // The differ writes every function and procedure as CREATE OR REPLACE.
+      return /^CREATE\s+OR\s+REPLACE\s+(FUNCTION|PROCEDURE)\s/i.test(sql) ? ok(sql) : undefined;
+    case "rls":
+      // Enabling (or forcing) row-level security that is on already changes nothing.
+      return /^ALTER\s+TABLE\s+(ONLY\s+)?\S[\s\S]*\s(ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY$/i.test(sql)
+        ? ok(sql)
+        : undefined;
+    case "grant":
+    case "owned":
+      // Granting what is granted, revoking what is not, or owning a sequence by its column again: no change.
+      return /^(GRANT|REVOKE|ALTER SEQUENCE) /.test(sql) ? ok(sql) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The DROP (or undoing ALTER) of such an object, as the differ prints it
+ * (quoted names), guarded; undefined when this shape is not known here.
+ */
+function guardDrop(sql: string, change: Change): GuardedStatement | undefined {
+  const ok = (guarded: string): GuardedStatement => ({ sql: guarded, change });
+  const m = /^DROP (TYPE|DOMAIN|FUNCTION|PROCEDURE|MATERIALIZED VIEW|TRIGGER|POLICY) (?=")/.exec(sql);
+  if (m) return ok(`DROP ${m[1]} IF EXISTS ${sql.slice(m[0].length)}`);
+  // Row-level security turned off, a sequence's owner removed: again changes nothing; the table or sequence may
+  // be gone on a second run when the script dropped it later.
+  if (new RegExp(`^ALTER TABLE ${ID} (DISABLE|NO FORCE) ROW LEVEL SECURITY$`).test(sql)) {
+    return ok(sql.replace(/^ALTER TABLE /, "ALTER TABLE IF EXISTS "));
+  }
+  if (new RegExp(`^ALTER SEQUENCE ${ID} OWNED BY NONE$`).test(sql)) {
+    return ok(sql.replace(/^ALTER SEQUENCE /, "ALTER SEQUENCE IF EXISTS "));
+  }
+  // Revoking what was granted, or giving PUBLIC's default back: again changes nothing.
+  if (/^(REVOKE|GRANT) /.test(sql) && change.pgObject?.kind === "grant") return ok(sql);
+  return undefined;
 }
 
 /**

@@ -389,8 +389,15 @@ export interface ObjectChanges {
   late: Change[];
 }
 
+/** What a guarded script needs to know of the object a change makes or drops. */
+const objectOf = (o: PgObject): NonNullable<Change["pgObject"]> => ({ kind: o.kind, name: o.name, on: o.on });
+
 function dropOf(o: PgObject): Change {
-  const base = { ...(o.on !== undefined ? { table: o.on } : {}), description: `drop ${o.kind} ${o.name}` };
+  const base = {
+    ...(o.on !== undefined ? { table: o.on } : {}),
+    description: `drop ${o.kind} ${o.name}`,
+    pgObject: objectOf(o),
+  };
   switch (o.kind) {
     case "enum":
     case "type":
@@ -466,6 +473,7 @@ function createOf(o: PgObject): Change {
     ...(o.on !== undefined ? { table: o.on } : {}),
     sql: o.sql.replace(/;\s*$/, ""),
     description: `create ${o.kind} ${o.name}`,
+    pgObject: objectOf(o),
   };
 }
 
