@@ -70,7 +70,7 @@ Deno.test("a delta header is written without indentation, nulls or empty lists, 
   const plain = new TextDecoder().decode(
     encodeSignedOperations(ops, undefined, undefined, undefined, { arch: undefined, totals }),
   );
-  assert.match(plain, /^\{\n  "format": 2,\n[^]*"directories": \[\][^]*"version": null,/);
+  assert.ok(plain.startsWith(`{\n  "format": 2,\n`) && plain.includes(`"version": null,`), plain);
 
   const m = (extra: Record<string, unknown>, operations: unknown = { replace: { files: ["bin/app", "lib/a.js"] } }) =>
     parseManifest({ url: "p", hash: `sha256:${"ab".repeat(32)}`, signature: "", operations, ...extra }, base);
