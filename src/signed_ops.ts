@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { PatchopsError } from "./errors.ts";
 import { normalizeRelativePath } from "./path_policy.ts";
 import { type Manifest, type Operations, parseOperations, type PatchOperations } from "./manifest.ts";
@@ -134,6 +135,18 @@ export function encodeSignedOperations(
     lean.operations = sections;
   }
   return new TextEncoder().encode(JSON.stringify(lean) + "\n");
+}
+
+const DELTAS_KEY = new TextEncoder().encode(`"deltas":{`);
+
+/**
+ * Where format 3's `deltas` (paths, sizes and the SHA-256s) begin in a
+ * header {@linkcode encodeSignedOperations} wrote, or -1. Found by its
+ * bytes: inside a JSON string every `"` follows a backslash, so `s":{`
+ * occurs only after a key.
+ */
+export function deltasOffset(header: Uint8Array): number {
+  return Buffer.from(header.buffer, header.byteOffset, header.length).indexOf(DELTAS_KEY);
 }
 
 function same(a: string[], b: string[]): boolean {
