@@ -8,6 +8,7 @@
  * 127.0.0.1 to fresh copies of the old tree: seconds and peak RSS.
  *
  * Needs npm, zstd, bsdiff and xdelta3 (Debian: apt-get install npm zstd bsdiff xdelta3).
+ * `PATCHOPS_BENCH_PAIRS=typescript,node-sql-parser` runs only the pairs named.
  */
 
 import { createPatch } from "../src/create/mod.ts";
@@ -99,7 +100,8 @@ export async function deltaBench(
   const cache = `${root}/.bench-cache`;
   await Deno.mkdir(cache, { recursive: true });
   const rows: string[] = [];
-  for (const [label, a, b] of PAIRS) {
+  const only = Deno.env.get("PATCHOPS_BENCH_PAIRS")?.split(",");
+  for (const [label, a, b] of PAIRS.filter(([l]) => !only || only.includes(l))) {
     const dir = `${work}/delta-${label.replaceAll(" ", "-")}`;
     await Deno.mkdir(`${dir}/old`, { recursive: true });
     await Deno.mkdir(`${dir}/new`);

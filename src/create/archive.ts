@@ -33,24 +33,30 @@ export interface WritePackageOptions {
   level?: number | undefined;
   /** Members whose content is given here instead of read from the tree (deltas). */
   contents?: Map<string, Uint8Array> | undefined;
+  /**
+   * Offsets in the data of `extra` members after which a zstd compressor
+   * ends a block (the window goes on). A block has one Huffman table for
+   * its literals: hex digits in a block of their own take about 4 bits
+   * each, 5.4 among other text (see `create`'s use).
+   */
+  blockEnds?: Map<string, number[]> | undefined;
 }
 
+/** In the tar stream: the compressor ends a block here. */
+const BLOCK_END = Symbol("block end");
+
 /**
- * A compressing transform on node:zlib. Its gzip header carries no name and
- * no time, and zstd output depends only on the input, so the package bytes
- * depend only on the tree.
+ * A compressor on node:zlib. Its gzip header carries no name and no time,
+ * and zstd output depends only on the input (and where blocks are ended),
+ * so the package bytes depend only on the tree.
  */
-function compressor(
-  kind: "gzip" | "zstd",
-  level?: number,
-): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } {
-  const z = kind === "gzip" ? zlib.createGzip({ level: level ?? 6 }) : zlib.createZstdCompress({
+function compressor(kind: "gzip" | "zstd", level?: number): zlib.Zlib & Duplex {
+  return kind === "gzip" ? zlib.createGzip({ level: level ?? 6 }) : zlib.createZstdCompress({
     params: level === undefined ? {} : {
       [zlib.constants.ZSTD_c_compressionLevel]: level,
       ...(level > 9 ? { [zlib.constants.ZSTD_c_windowLog]: 22 } : {}),
     },
   });
-  return Duplex.toWeb(z) as unknown as { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
 }
 
 /** What {@linkcode writePackage} wrote. */
@@ -77,7 +83,7 @@ async function* tarStream(
   tree: Tree,
   paths: string[],
   options: WritePackageOptions,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Uint8Array | typeof BLOCK_END> {
   const mtime = options.mtime ?? 0;
   for (const [path, data] of options.extra ?? []) {
     yield* tarMember({
@@ -87,7 +93,13 @@ async function* tarStream(
       mtime,
       size: data.length,
     });
-    yield data;
+    let at = 0;
+    for (const end of options.blockEnds?.get(path) ?? []) {
+      yield data.subarray(at, end);
+      yield BLOCK_END;
+      at = end;
+    }
+    yield data.subarray(at);
     yield padding(data.length);
   }
   for (const path of paths) {
@@ -136,16 +148,26 @@ export async function writePackage(
   options?: WritePackageOptions,
 ): Promise<WrittenPackage> {
   const paths = membersFor(tree, ops);
-  const gen = tarStream(tree, paths, options ?? {});
-  const source = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      const { done, value } = await gen.next();
-      if (done) c.close();
-      else c.enqueue(value);
-    },
-    async cancel() {
-      await gen.return(undefined);
-    },
+  const kind = options?.compression ?? "gzip";
+  const z = compressor(kind, options?.level);
+  const web = Duplex.toWeb(z) as unknown as {
+    readable: ReadableStream<Uint8Array>;
+    writable: WritableStream<Uint8Array>;
+  };
+  // Fed by hand rather than piped, so that a block can be ended between two writes: each write is
+  // awaited, and a flush queues behind the writes before it.
+  let failed: { error: unknown } | undefined;
+  const feed = (async () => {
+    const writer = web.writable.getWriter();
+    for await (const part of tarStream(tree, paths, options ?? {})) {
+      if (part !== BLOCK_END) await writer.write(part);
+      else if (kind === "zstd") await new Promise<void>((done) => z.flush(zlib.constants.ZSTD_e_flush, done));
+    }
+    await writer.close();
+  })().catch((error) => {
+    // A file that changed size while packed: the reading below ends with this error.
+    failed ??= { error };
+    z.destroy(error instanceof Error ? error : new Error(String(error)));
   });
   const sha = createHash("sha256");
   const b2 = createHash("blake2b512");
@@ -157,16 +179,22 @@ export async function writePackage(
   });
   let bytes = 0;
   try {
-    for await (const chunk of source.pipeThrough(compressor(options?.compression ?? "gzip", options?.level))) {
+    for await (const chunk of web.readable) {
       sha.update(chunk);
       b2.update(chunk);
       bytes += chunk.length;
       let off = 0;
       while (off < chunk.length) off += await out.write(chunk.subarray(off));
     }
+  } catch (error) {
+    throw failed ? failed.error : error;
   } finally {
     out.close();
+    // Ends the feeding (and the tree file it may hold open) if writing stopped first.
+    if (!z.destroyed && !z.writableFinished) z.destroy();
+    await feed;
   }
+  if (failed) throw failed.error;
   return {
     bytes,
     sha256: sha.digest("hex"),

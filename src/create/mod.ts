@@ -8,6 +8,7 @@
 import { PatchopsError } from "../errors.ts";
 import { ARCHES, normalizeArch, type Operations } from "../manifest.ts";
 import {
+  deltasOffset,
   encodeSignedOperations,
   formatClaims,
   type HeaderTotals,
@@ -159,8 +160,15 @@ export async function createPatch(
     })),
     deltas: new Map([...deltas].map(([path, d]) => [path, d.entry])),
   });
+  // The header's SHA-256s in a zstd block of their own: its literals get a Huffman table of hex
+  // digits, about 4 bits each instead of 5.4 among the header's other text. Measured on delta
+  // packages: eslint 10.14.0 to 10.15.0 3,735 bytes to 3,511, @babel/parser 8.1.2 to 8.1.3 1,345
+  // to 1,279, typescript 6.0.2 to 6.0.3 1,013 to 994; the whole header in a block of its own, or
+  // every member in one, did less.
+  const hashesAt = deltas.size > 0 && compression === "zstd" ? deltasOffset(header) : -1;
   const written = await writePackage(to, ops, packagePath, {
     mtime: options?.mtime ?? 0,
+    blockEnds: hashesAt > 0 ? new Map([[OPERATIONS_MEMBER, [hashesAt, header.length]]]) : undefined,
     compression,
     level: options?.delta && compression === "zstd" ? 19 : undefined,
     contents: new Map([...deltas].map(([path, d]) => [path, d.bytes])),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { makeDelta } from "../../src/delta/diff.ts";
 import { rebuildMember } from "../../src/delta/rebuild.ts";
-import { DELTA_MAGIC, pushVarint, zigzag } from "../../src/delta/format.ts";
+import { DELTA_MAGIC, pushVarint, unzigzag, zigzag } from "../../src/delta/format.ts";
 import { PatchopsError } from "../../src/errors.ts";
 import { memFile, random, run as runDelta, sha256 } from "./_delta.ts";
 
@@ -213,4 +213,43 @@ Deno.test("an installed file of another size than signed is refused without a by
     )
   ) parts.push(p.slice());
   assert.equal(sha256(new Uint8Array(parts.flatMap((p) => [...p]))), entry.sha256);
+});
+
+/** The controls ([diff, extra, seek]) of a delta's blocks, read as the format says. */
+function controlsOf(d: Uint8Array): [number, number, number][] {
+  let at = DELTA_MAGIC.length;
+  const varint = () => {
+    let v = 0;
+    for (let mul = 1;; mul *= 0x80) {
+      const b = d[at++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+    }
+  };
+  const out: [number, number, number][] = [];
+  for (let length = varint(); length > 0; length = varint()) {
+    const end = at + length;
+    const count = varint();
+    for (let i = 0; i < count; i++) out.push([varint(), varint(), unzigzag(varint())]);
+    at = end;
+  }
+  return out;
+}
+
+Deno.test("a short match whose seek costs more than it saves is left as new bytes; a longer one is copied", async () => {
+  const old = random(200_000, 11);
+  // `n` bytes from 20,000 bytes back (a seek of three varint bytes) inserted at 100,000.
+  const withPiece = (n: number) =>
+    new Uint8Array([...old.subarray(0, 100_000), ...old.subarray(80_000, 80_000 + n), ...old.subarray(100_000)]);
+  for (const [n, extra] of [[12, 12], [24, 0]] as const) {
+    const neu = withPiece(n);
+    const d = makeDelta(old, neu);
+    const controls = controlsOf(d);
+    assert.equal(controls.reduce((s, [, e]) => s + e, 0), extra, `a piece of ${n}: ${JSON.stringify(controls)}`);
+    // The copied piece is read from where it lies in the old file.
+    if (extra === 0) assert.ok(controls.some(([, , s]) => s === -20_000), JSON.stringify(controls));
+    const r = await run(d, old, { size: neu.length, sha256: sha256(neu) });
+    assert.equal(r.error, undefined);
+    assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)));
+  }
 });
