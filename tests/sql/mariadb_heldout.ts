@@ -699,6 +699,63 @@ add(
     oneWay: true,
   },
 );
+add(
+  "rails 4: remove_foreign_key on a foreign key the server named (posts_ibfk_1)",
+  `CREATE TABLE authors (id int NOT NULL PRIMARY KEY);
+CREATE TABLE posts (id int NOT NULL PRIMARY KEY, author_id int, editor_id int,
+  FOREIGN KEY (author_id) REFERENCES authors (id), FOREIGN KEY (editor_id) REFERENCES authors (id));`,
+  `CREATE TABLE authors (id int NOT NULL PRIMARY KEY);
+CREATE TABLE posts (id int NOT NULL PRIMARY KEY, author_id int, editor_id int,
+  KEY author_id (author_id), FOREIGN KEY (editor_id) REFERENCES authors (id));`,
+  { data: "INSERT INTO authors VALUES (1); INSERT INTO posts VALUES (1, 1, 1);", check: "SELECT * FROM posts" },
+);
+add(
+  "flyway: an unnamed CHECK (the server's CONSTRAINT_1) added to a column and to the table",
+  "CREATE TABLE stock (id int NOT NULL PRIMARY KEY, qty int NOT NULL, reserved int NOT NULL DEFAULT 0);",
+  "CREATE TABLE stock (id int NOT NULL PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0), reserved int NOT NULL DEFAULT 0, CHECK (reserved <= qty));",
+  { data: "INSERT INTO stock VALUES (1, 5, 2);", check: "SELECT * FROM stock" },
+);
+add(
+  "django: RenameField('sort', 'order') and AddField('key') (reserved words as column names)",
+  "CREATE TABLE menu_item (id int NOT NULL PRIMARY KEY, sort int NOT NULL, KEY menu_item_sort_idx (sort));",
+  `CREATE TABLE menu_item (id int NOT NULL PRIMARY KEY,
+  \`order\` int NOT NULL, -- @renamed from=sort
+  \`key\` varchar(20) NULL,
+  KEY menu_item_order_idx (\`order\`) -- @renamed from=menu_item_sort_idx
+);`,
+  { data: "INSERT INTO menu_item VALUES (1, 3);", check: "SELECT id FROM menu_item", oneWay: true },
+);
+add(
+  "laravel: $table->dropIndex() on the index a foreign key uses, replaced by a composite index",
+  `CREATE TABLE teams (id bigint unsigned NOT NULL PRIMARY KEY);
+CREATE TABLE members (id bigint unsigned NOT NULL PRIMARY KEY, team_id bigint unsigned NOT NULL, role varchar(20) NOT NULL,
+  KEY members_team_id_foreign (team_id),
+  CONSTRAINT members_team_id_foreign FOREIGN KEY (team_id) REFERENCES teams (id));`,
+  `CREATE TABLE teams (id bigint unsigned NOT NULL PRIMARY KEY);
+CREATE TABLE members (id bigint unsigned NOT NULL PRIMARY KEY, team_id bigint unsigned NOT NULL, role varchar(20) NOT NULL,
+  KEY members_team_id_role_index (team_id, role),
+  CONSTRAINT members_team_id_foreign FOREIGN KEY (team_id) REFERENCES teams (id));`,
+  {
+    data: "INSERT INTO teams VALUES (1); INSERT INTO members VALUES (1, 1, 'owner');",
+    check: "SELECT id, team_id, role FROM members",
+  },
+);
+add(
+  "flyway: V9__drop_reports.sql drops a table with the procedure and the view that read it",
+  `CREATE TABLE keep_me (id int NOT NULL PRIMARY KEY);
+CREATE TABLE reports (id int NOT NULL PRIMARY KEY, body text);
+CREATE VIEW report_ids AS SELECT id FROM reports;
+CREATE PROCEDURE purge_reports() DELETE FROM reports;`,
+  "CREATE TABLE keep_me (id int NOT NULL PRIMARY KEY);",
+  { data: "INSERT INTO keep_me VALUES (1); INSERT INTO reports VALUES (1, 'r');", check: "SELECT id FROM keep_me" },
+);
+add(
+  "flyway: an EVENT's schedule and body changed, then disabled for maintenance",
+  `CREATE TABLE sessions (id varchar(64) NOT NULL PRIMARY KEY, expires_at datetime NOT NULL);
+CREATE EVENT purge_sessions ON SCHEDULE EVERY 1 HOUR DO DELETE FROM sessions WHERE expires_at < NOW();`,
+  `CREATE TABLE sessions (id varchar(64) NOT NULL PRIMARY KEY, expires_at datetime NOT NULL);
+CREATE EVENT purge_sessions ON SCHEDULE EVERY 15 MINUTE DISABLE DO DELETE FROM sessions WHERE expires_at < NOW() - INTERVAL 1 DAY;`,
+);
 
 /** The held-out cases, in the order written. */
 export const MARIADB_HELDOUT: readonly HeldOutCase[] = cases;
