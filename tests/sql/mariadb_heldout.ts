@@ -161,7 +161,12 @@ add(
   "laravel: $table->softDeletes()",
   lvUsers,
   lvUsers.replace("PRIMARY KEY (`id`),", "`deleted_at` timestamp NULL DEFAULT NULL,\n  PRIMARY KEY (`id`),"),
-  lvRows,
+  {
+    ...lvRows,
+    // The application soft-deletes a row between the two runs: the second run keeps it deleted.
+    between: "UPDATE users SET deleted_at = '2024-05-01 10:00:00' WHERE id = 1",
+    kept: "SELECT id, deleted_at FROM users ORDER BY id",
+  },
 );
 add(
   "laravel: $table->morphs('commentable')",
@@ -197,7 +202,13 @@ add(
     "`title` varchar(255) COLLATE utf8mb4_unicode_ci NOT NULL",
     "`title` varchar(500) COLLATE utf8mb4_unicode_ci DEFAULT NULL",
   ),
-  lvPostRows,
+  {
+    data: lvPostRows.data,
+    check: "SELECT id, title FROM posts WHERE id <= 2 ORDER BY id",
+    // A title longer than the old limit, written between the runs, is not cut by the second run.
+    between: "INSERT INTO posts (title) VALUES (REPEAT('x', 400))",
+    kept: "SELECT id, CHAR_LENGTH(title) FROM posts ORDER BY id",
+  },
 );
 add(
   "laravel: $table->integer('votes')->unsigned()->default(0)->change()",
@@ -343,7 +354,12 @@ add(
   "django: AddField(BooleanField(default=True)) (the default is dropped after the backfill)",
   djAuthor,
   djAuthor.replace("`name` varchar(100) NOT NULL", "`name` varchar(100) NOT NULL,\n  `is_active` bool NOT NULL"),
-  { data: "INSERT INTO blog_author (name) VALUES ('ann');", check: "SELECT id, name FROM blog_author" },
+  {
+    data: "INSERT INTO blog_author (name) VALUES ('ann');",
+    check: "SELECT id, name FROM blog_author",
+    between: "UPDATE blog_author SET is_active = 1",
+    kept: "SELECT id, is_active FROM blog_author",
+  },
 );
 add(
   "django: AlterField(DecimalField(max_digits=8 -> 12, decimal_places=2), null=True -> False)",
