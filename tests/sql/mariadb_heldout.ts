@@ -8,7 +8,7 @@
  * mariadb_corpus.ts or _guarded_mysql.ts (written with the code), so that
  * it measures rather than confirms. The cases under "Harder combinations"
  * were added after the first run had passed every direction, to look for
- * failures (none in the guards; three in the plain diff, counted by the
+ * failures (none in the guards; one more in the plain diff, counted by the
  * tests).
  * mariadb_heldout_test.ts and mariadb_heldout_mysql_test.ts run each case's
  * guarded script in both directions (MariaDB's own guards and the MySQL 8
