@@ -94,12 +94,12 @@ export const CASES: GuardCase[] = [
 
 export type Row = Record<string, unknown>;
 
-interface Snapshot {
+export interface Snapshot {
   tables: Map<string, string>;
   objects: Map<string, string>;
 }
 
-async function snapshot(conn: Conn, db: string, c: Case): Promise<Snapshot> {
+export async function snapshot(conn: Conn, db: string, c: Case): Promise<Snapshot> {
   // Where only the case of a name changes, MariaDB sees no change and keeps the old spelling.
   const spelling = (s: string) => c.caseOnly ? s.toLowerCase() : s;
   const tables = new Map(
@@ -113,7 +113,7 @@ async function snapshot(conn: Conn, db: string, c: Case): Promise<Snapshot> {
  * Drops `db`, again after a pause when the server finds files left in its
  * directory (InnoDB removes a rebuilt table's old files in the background).
  */
-async function dropDatabase(conn: Conn, db: string): Promise<void> {
+export async function dropDatabase(conn: Conn, db: string): Promise<void> {
   for (let attempt = 1;; attempt++) {
     try {
       await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
@@ -125,7 +125,7 @@ async function dropDatabase(conn: Conn, db: string): Promise<void> {
   }
 }
 
-async function reset(conn: Conn, db: string, from: string): Promise<void> {
+export async function reset(conn: Conn, db: string, from: string): Promise<void> {
   await dropDatabase(conn, db);
   await conn.query(`CREATE DATABASE \`${db}\``);
   if (!from.trim()) return;
@@ -134,7 +134,7 @@ async function reset(conn: Conn, db: string, from: string): Promise<void> {
   else await runIn(conn, db, from);
 }
 
-async function runStatements(conn: Conn, db: string, statements: string[], what: string): Promise<void> {
+export async function runStatements(conn: Conn, db: string, statements: string[], what: string): Promise<void> {
   await conn.query(`USE \`${db}\``);
   for (const [i, sql] of statements.entries()) {
     try {
