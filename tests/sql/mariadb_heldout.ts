@@ -654,7 +654,14 @@ CREATE VIEW recent_comments AS SELECT id, body FROM comments WHERE edited_at IS 
   id int NOT NULL PRIMARY KEY, body text, edited_at datetime);
 CREATE TRIGGER comments_bu BEFORE UPDATE ON remarks FOR EACH ROW SET NEW.edited_at = NOW();
 CREATE VIEW recent_comments AS SELECT id, body FROM remarks WHERE edited_at IS NOT NULL;`,
-  { data: "INSERT INTO comments VALUES (1, 'x', NULL);", check: "SELECT id, body FROM remarks", oneWay: true },
+  {
+    data: "INSERT INTO comments VALUES (1, 'x', NULL);",
+    // The table has another name before and after, so the rows are checked from the first run on: the update
+    // fires the trigger made again on the renamed table, and a second run keeps both.
+    between: "UPDATE remarks SET body = 'y' WHERE id = 1",
+    kept: "SELECT id, body, edited_at IS NOT NULL AS edited FROM remarks",
+    oneWay: true,
+  },
 );
 add(
   "django: RenameField('price', 'unit_price') used by a generated column and a CHECK",

@@ -257,3 +257,28 @@ Deno.test("diff() keeps AND binding tighter than OR in every dialect", () => {
     assert.match(changed.sql, /and \(["`]?b["`]? > 0 or ["`]?c["`]? > 0\) and/i, dialect);
   }
 });
+
+Deno.test("a RANGE bound written TO_DAYS('...') equals the number the server stores", () => {
+  const written = `CREATE TABLE ev (id int NOT NULL, created date NOT NULL, PRIMARY KEY (id, created))
+    PARTITION BY RANGE (TO_DAYS(created)) (PARTITION p1 VALUES LESS THAN (TO_DAYS('2024-02-01')),
+    PARTITION p2 VALUES LESS THAN (to_days('2024-03-01 00:00:00')), PARTITION pmax VALUES LESS THAN MAXVALUE);`;
+  // As MariaDB 10.11's SHOW CREATE TABLE gives it back.
+  const stored = `CREATE TABLE ev (id int NOT NULL, created date NOT NULL, PRIMARY KEY (id, created))
+    PARTITION BY RANGE (to_days(\`created\`)) (PARTITION p1 VALUES LESS THAN (739282) ENGINE = InnoDB,
+    PARTITION p2 VALUES LESS THAN (739311) ENGINE = InnoDB, PARTITION pmax VALUES LESS THAN MAXVALUE ENGINE = InnoDB);`;
+  assert.deepEqual(diff(written, stored).changes, []);
+  assert.deepEqual(diff(stored, written).changes, []);
+  // Another day is another bound; an impossible date is left as written (and so differs).
+  assert.notDeepEqual(diff(written, stored.replace("739311", "739310")).changes, []);
+  assert.notDeepEqual(diff(written.replace("2024-02-01", "2024-02-30"), stored).changes, []);
+});
+
+Deno.test("a renamed table's triggers are made again on it (MariaDB keeps their text naming the old table)", () => {
+  const from = `CREATE TABLE comments (id int PRIMARY KEY, edited_at datetime);
+    CREATE TRIGGER comments_bu BEFORE UPDATE ON comments FOR EACH ROW SET NEW.edited_at = NOW();`;
+  const to = `CREATE TABLE remarks ( -- @renamed from=comments
+    id int PRIMARY KEY, edited_at datetime);
+    CREATE TRIGGER comments_bu BEFORE UPDATE ON remarks FOR EACH ROW SET NEW.edited_at = NOW();`;
+  const kinds = diff(from, to).changes.map((c) => c.kind);
+  assert.deepEqual(kinds, ["drop_trigger", "rename_table", "create_trigger"]);
+});

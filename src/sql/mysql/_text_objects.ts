@@ -254,6 +254,25 @@ export function splitPartitioning(text: string): { table: string; partition: Par
   return { table: text, partition: undefined };
 }
 
+/**
+ * TO_DAYS of a date literal, as the server computes it when it stores a
+ * partition bound (`VALUES LESS THAN (TO_DAYS('2024-02-01'))` is kept as
+ * `739282`): days since year 0 in the proleptic Gregorian calendar, the
+ * time of day ignored. Undefined for a literal that is not a valid date
+ * from year 1000 on (the server's own range for such bounds is that of
+ * DATE; older dates are left as written).
+ */
+export function toDays(literal: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)?$/.exec(literal);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1) return undefined;
+  const ms = Date.UTC(y, mo - 1, d);
+  if (new Date(ms).getUTCDate() !== d) return undefined; // 2023-02-30 and the like
+  // TO_DAYS('1970-01-01') is 719528.
+  return Math.round(ms / 86_400_000) + 719_528;
+}
+
 /** Canonical text of a PARTITION BY clause's tokens. */
 function canonicalPartitioning(tokens: Token[]): string {
   const seen: Token[] = [];
@@ -277,6 +296,15 @@ function canonicalPartitioning(tokens: Token[]): string {
       push(tokens[k + 1]!);
       k += 2;
       continue;
+    }
+    // A bound written TO_DAYS('2024-02-01') is stored as the number.
+    if (isWord(t, "TO_DAYS") && tokens[k + 1]?.text === "(" && tokens[k + 2]?.kind === "string") {
+      const days = tokens[k + 3]?.text === ")" ? toDays(tokens[k + 2]!.value) : undefined;
+      if (days !== undefined) {
+        push(t, String(days));
+        k += 3;
+        continue;
+      }
     }
     // The values of a LIST partition are a set: the server sorts them.
     if (t.text === "(" && isWord(seen.at(-1), "IN") && isWord(seen.at(-2), "VALUES")) {

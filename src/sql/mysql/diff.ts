@@ -170,10 +170,15 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     description: `rename table ${current.name} to ${desired.name}`,
   }));
 
+  // A renamed table's triggers follow it, but MariaDB keeps their text naming the old table (SHOW CREATE TRIGGER
+  // and a later diff see that): they are dropped before the rename and made again from the target.
+  const renamedFrom = new Set(renamed.map(([current]) => current.name.toLowerCase()));
+  const renamedTo = new Set(renamed.map(([, desired]) => desired.name.toLowerCase()));
+
   // 1. Triggers and views that go away or change.
   for (const tr of from.triggers) {
     const next = findBy(to.triggers, tr.name);
-    if (!next || next.canonical !== tr.canonical) {
+    if (!next || next.canonical !== tr.canonical || renamedFrom.has(tr.table.toLowerCase())) {
       changes.push({
         kind: "drop_trigger",
         table: tr.table,
@@ -333,7 +338,7 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   }
   for (const tr of to.triggers) {
     const prev = findBy(from.triggers, tr.name);
-    if (prev && prev.canonical === tr.canonical) continue;
+    if (prev && prev.canonical === tr.canonical && !renamedTo.has(tr.table.toLowerCase())) continue;
     changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
   }
   return changes;
