@@ -143,6 +143,14 @@ class Cursor {
   }
 }
 
+/** The runs of the block being rebuilt, decoded (they fit: at most `BLOCK_BYTES` each); kept from block to block. */
+let runsKept = new Int32Array(0);
+
+function runScratch(n: number): Int32Array {
+  if (runsKept.length < n) runsKept = new Int32Array(Math.max(n, Math.min(2 * runsKept.length, 2 * BLOCK_RUNS)));
+  return runsKept;
+}
+
 /** What rebuilding carries from block to block. */
 interface Progress {
   /** Position in the old file. */
@@ -155,10 +163,29 @@ interface Progress {
  * Rebuilds one block (`body`, its bytes after the length) into the output
  * block at the start of `pages.mem`; returns how many bytes it gave. Every
  * bound is checked before the bytes it guards are read or written.
+ *
+ * Each step is a function of its own, called once per block: V8 then
+ * optimizes each after it has run to its end. As one function, it was
+ * optimized while its first loop ran (on-stack replacement), with no type
+ * feedback yet for the code after it, and deoptimized there on every block:
+ * dozens of bailouts and recompiles of a large function (over 100 ms of
+ * compiler time each) on the Deno executable's delta.
  */
 function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progress): number {
   const c = new Cursor(body);
   const out = pages.mem;
+  const { controls, bytes } = readControls(c, size, at);
+  pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
+  const diffBytes = copyOld(controls, pages, at);
+  addRuns(c, controls, diffBytes, out);
+  copyExtras(c, controls, out);
+  if (c.off !== body.length) throw new Error("a block's length does not match its contents");
+  at.written += bytes;
+  return bytes;
+}
+
+/** The block's controls (diff, extra, seek, ...), checked against the block's and the file's bounds. */
+function readControls(c: Cursor, size: number, at: Progress): { controls: number[]; bytes: number } {
   const count = c.varint();
   if (count === 0) throw new Error("a block holds no controls");
   if (count > BLOCK_CONTROLS) throw new Error(`a block holds more than ${BLOCK_CONTROLS} controls`);
@@ -175,12 +202,18 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     if (at.written + bytes > size) throw new Error(`it gives more than the signed ${size} bytes`);
     controls.push(d, e, s);
   }
+  return { controls, bytes };
+}
 
-  // The old bytes where each control's diff bytes go: a zero diff byte leaves them as they are.
+/**
+ * Copies the old bytes where each control's diff bytes go (a zero diff
+ * byte leaves them as they are); moves `at.oldpos`; returns the block's
+ * diff bytes.
+ */
+function copyOld(controls: number[], pages: OldPages, at: Progress): number {
   let pos = 0;
   let diffBytes = 0;
   let oldpos = at.oldpos;
-  pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
   for (let i = 0; i < controls.length; i += 3) {
     const d = controls[i]!;
     if (d > 0) {
@@ -191,12 +224,22 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     pos += d + controls[i + 1]!;
     diffBytes += d;
   }
+  at.oldpos = oldpos;
+  return diffBytes;
+}
 
-  // The runs of zero and literal diff bytes: checked in a first pass, which also finds where the
-  // literal bytes start, then applied in a second, walking the controls' diff regions in order.
+/**
+ * The runs of zero and literal diff bytes: checked in a first pass, which
+ * also finds where the literal bytes start, then applied in a second,
+ * walking the controls' diff regions in order.
+ */
+function addRuns(c: Cursor, controls: number[], diffBytes: number, out: Uint8Array): void {
+  const body = c.buf;
   const runCount = c.varint();
   if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
-  const runsAt = c.off;
+  // Decoded once, here, with their checks; the walk below reads them from `runs`. A run takes two
+  // bytes at least: a count beyond what the block holds fails below, and sizes nothing.
+  const runs = runScratch(2 * Math.min(runCount, (body.length - c.off) >> 1));
   let covered = 0;
   let literalBytes = 0;
   for (let i = 0; i < runCount; i++) {
@@ -206,17 +249,17 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     covered += zeros + literal;
     literalBytes += literal;
     if (covered > diffBytes) throw new Error("its diff bytes go beyond what its controls declare");
+    runs[2 * i] = zeros;
+    runs[2 * i + 1] = literal;
   }
   let lit = c.take(literalBytes);
-  const runs = new Cursor(body);
-  runs.off = runsAt;
   let ci = 0; // the control whose diff region the walk is in
-  pos = 0; // where the next diff byte goes in `out`
+  let pos = 0; // where the next diff byte goes in `out`
   let left = controls[0]!; // diff bytes left in that region
   // Runs alternate: zeros (the old bytes stay), then literals (added to them).
   for (let k = 0; k < 2 * runCount; k++) {
     const literal = (k & 1) === 1;
-    for (let n = runs.varint(); n > 0;) {
+    for (let n = runs[k]!; n > 0;) {
       while (left === 0) {
         pos += controls[ci + 1]!;
         ci += 3;
@@ -230,9 +273,12 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
       left -= step;
     }
   }
+}
 
-  // The extra bytes, after each control's diff bytes.
-  pos = 0;
+/** The extra bytes, after each control's diff bytes. */
+function copyExtras(c: Cursor, controls: number[], out: Uint8Array): void {
+  const body = c.buf;
+  let pos = 0;
   for (let i = 0; i < controls.length; i += 3) {
     pos += controls[i]!;
     const e = controls[i + 1]!;
@@ -244,10 +290,6 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     }
     pos += e;
   }
-  if (c.off !== body.length) throw new Error("a block's length does not match its contents");
-  at.oldpos = oldpos;
-  at.written += bytes;
-  return bytes;
 }
 
 /**
