@@ -6,7 +6,7 @@
  * `BLOCK_BYTES` and no more controls than bytes plus one, every read of the
  * old file stays inside it, and the result must hash to the signed SHA-256.
  * Memory: one block of output, its controls and runs, the pages of the old
- * file kept (8 MiB) and the decompressor's window.
+ * file kept (2 MiB) and the decompressor's window.
  *
  * @module
  */
@@ -44,7 +44,13 @@ export interface DeltaResult {
 
 const PAGE = 64 << 10;
 const FIRST_PAGES = 8;
-const MAX_PAGES = 128;
+/**
+ * 2 MiB of pages. Keeping more reads the old file less often but touches
+ * more fresh memory, which costs more than the reads it saves (see
+ * `OldPages`): 128 pages made rebuilds slower on all the pairs tried,
+ * most on the small executables.
+ */
+const MAX_PAGES = 32;
 /** Old ranges this long are read straight into the output block. */
 const DIRECT = 32 << 10;
 /**
@@ -57,8 +63,8 @@ const DIRECT = 32 << 10;
  * before the writer's far-match rule shortened its reads (see diff.ts).
  */
 export const PAGED_PER_BYTE = 32;
-/** Page reads allowed before any byte is given (the pages kept, twice over). */
-export const PAGED_FREE = 2 * PAGE * MAX_PAGES;
+/** Page reads allowed before any byte is given (8 MiB of pages, twice over: what 128 pages, kept before, allowed). */
+export const PAGED_FREE = 16 << 20;
 
 /** Reads the decompressed delta: varints and runs of bytes, across chunk borders. */
 class DeltaReader {
@@ -301,8 +307,10 @@ function copyExtras(c: Cursor, controls: number[], out: Uint8Array): void {
  * leaves out short far ones); a delta of a few changes reads it straight
  * through and needs few pages, a new build of a program needs more. Pages
  * are kept no more than needed because fresh memory is slow to touch on
- * the VMs this was measured on (about 1 s for 100 MiB) and so is a read
- * (about 10 us for `readSync`, whatever its size up to 16 KiB).
+ * the VMs this was measured on (about 1 s for 100 MiB; a page of 64 KiB
+ * touched for the first time costs more than reading it again into one
+ * touched before, about 10 us for `readSync` whatever its size up to
+ * 16 KiB).
  */
 class OldPages {
   readonly #old: OldFile;
