@@ -170,32 +170,43 @@ interface Progress {
  * block at the start of `pages.mem`; returns how many bytes it gave. Every
  * bound is checked before the bytes it guards are read or written.
  *
- * Each step is a function of its own, called once per block: V8 then
- * optimizes each after it has run to its end. As one function, it was
- * optimized while its first loop ran (on-stack replacement), with no type
- * feedback yet for the code after it, and deoptimized there on every block:
- * dozens of bailouts and recompiles of a large function (over 100 ms of
- * compiler time each) on the Deno executable's delta.
+ * Each loop is a function of its own, whose code after the loop does no
+ * more than return: V8 optimizes a long loop while it runs (on-stack
+ * replacement), before the code after it has ever run, and then bails out
+ * when that code is reached for want of type feedback. As one function
+ * with four loops, the rebuild did that on every block of the Deno
+ * executable's delta, and was compiled again each time (`--trace-deopt`).
  */
 function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progress): number {
   const c = new Cursor(body);
   const out = pages.mem;
-  const { controls, bytes } = readControls(c, size, at);
+  const controls: number[] = [];
+  const bytes = readControls(c, size, at, controls);
   pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
   const diffBytes = copyOld(controls, pages, at);
-  addRuns(c, controls, diffBytes, out);
+  // The runs of zero and literal diff bytes: checked as they are decoded, which also finds where the
+  // literal bytes start, then applied, walking the controls' diff regions in order.
+  const runCount = c.varint();
+  if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
+  // A run takes two bytes at least: a count beyond what the block holds fails in readRuns, and sizes nothing.
+  const runs = runScratch(2 * Math.min(runCount, (body.length - c.off) >> 1));
+  const literalBytes = readRuns(c, runCount, diffBytes, runs);
+  addRuns(runs, runCount, controls, c.take(literalBytes), out, body);
   copyExtras(c, controls, out);
   if (c.off !== body.length) throw new Error("a block's length does not match its contents");
   at.written += bytes;
   return bytes;
 }
 
-/** The block's controls (diff, extra, seek, ...), checked against the block's and the file's bounds. */
-function readControls(c: Cursor, size: number, at: Progress): { controls: number[]; bytes: number } {
+/**
+ * Reads the block's controls (diff, extra, seek, ...) into `controls`,
+ * checked against the block's and the file's bounds; returns the bytes
+ * they give.
+ */
+function readControls(c: Cursor, size: number, at: Progress, controls: number[]): number {
   const count = c.varint();
   if (count === 0) throw new Error("a block holds no controls");
   if (count > BLOCK_CONTROLS) throw new Error(`a block holds more than ${BLOCK_CONTROLS} controls`);
-  const controls: number[] = [];
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const d = c.varint();
@@ -208,7 +219,7 @@ function readControls(c: Cursor, size: number, at: Progress): { controls: number
     if (at.written + bytes > size) throw new Error(`it gives more than the signed ${size} bytes`);
     controls.push(d, e, s);
   }
-  return { controls, bytes };
+  return bytes;
 }
 
 /**
@@ -219,51 +230,52 @@ function readControls(c: Cursor, size: number, at: Progress): { controls: number
 function copyOld(controls: number[], pages: OldPages, at: Progress): number {
   let pos = 0;
   let diffBytes = 0;
-  let oldpos = at.oldpos;
   for (let i = 0; i < controls.length; i += 3) {
     const d = controls[i]!;
+    const oldpos = at.oldpos;
     if (d > 0) {
       if (oldpos < 0 || oldpos + d > pages.size) throw new Error("it reads outside the old file");
       pages.copyTo(pos, oldpos, d);
     }
-    oldpos += d + controls[i + 2]!;
+    at.oldpos = oldpos + d + controls[i + 2]!;
     pos += d + controls[i + 1]!;
     diffBytes += d;
   }
-  at.oldpos = oldpos;
   return diffBytes;
 }
 
-/**
- * The runs of zero and literal diff bytes: checked in a first pass, which
- * also finds where the literal bytes start, then applied in a second,
- * walking the controls' diff regions in order.
- */
-function addRuns(c: Cursor, controls: number[], diffBytes: number, out: Uint8Array): void {
-  const body = c.buf;
-  const runCount = c.varint();
-  if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
-  // Decoded once, here, with their checks; the walk below reads them from `runs`. A run takes two
-  // bytes at least: a count beyond what the block holds fails below, and sizes nothing.
-  const runs = runScratch(2 * Math.min(runCount, (body.length - c.off) >> 1));
+/** Decodes `count` runs into `runs` (zeros, literal, ...), checked; returns their literal bytes. */
+function readRuns(c: Cursor, count: number, diffBytes: number, runs: Int32Array): number {
   let covered = 0;
   let literalBytes = 0;
-  for (let i = 0; i < runCount; i++) {
+  for (let i = 0; i < count; i++) {
     const zeros = c.varint();
     const literal = c.varint();
     if (literal === 0) throw new Error("a run of diff bytes is empty");
     covered += zeros + literal;
     literalBytes += literal;
     if (covered > diffBytes) throw new Error("its diff bytes go beyond what its controls declare");
+    // Both fit: `covered` is at most the block's diff bytes.
     runs[2 * i] = zeros;
     runs[2 * i + 1] = literal;
   }
-  let lit = c.take(literalBytes);
+  return literalBytes;
+}
+
+/** Adds the literal diff bytes (from `body` at `lit`) to the old bytes in `out`, the zero runs skipped. */
+function addRuns(
+  runs: Int32Array,
+  count: number,
+  controls: number[],
+  lit: number,
+  out: Uint8Array,
+  body: Uint8Array,
+): void {
   let ci = 0; // the control whose diff region the walk is in
   let pos = 0; // where the next diff byte goes in `out`
   let left = controls[0]!; // diff bytes left in that region
   // Runs alternate: zeros (the old bytes stay), then literals (added to them).
-  for (let k = 0; k < 2 * runCount; k++) {
+  for (let k = 0; k < 2 * count; k++) {
     const literal = (k & 1) === 1;
     for (let n = runs[k]!; n > 0;) {
       while (left === 0) {
