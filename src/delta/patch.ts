@@ -6,7 +6,7 @@
  * `BLOCK_BYTES` and no more controls than bytes plus one, every read of the
  * old file stays inside it, and the result must hash to the signed SHA-256.
  * Memory: one block of output, its controls and runs, the pages of the old
- * file kept (8 MiB) and the decompressor's window.
+ * file kept (2 MiB) and the decompressor's window.
  *
  * @module
  */
@@ -44,7 +44,13 @@ export interface DeltaResult {
 
 const PAGE = 64 << 10;
 const FIRST_PAGES = 8;
-const MAX_PAGES = 128;
+/**
+ * 2 MiB of pages. Keeping more reads the old file less often but touches
+ * more fresh memory, which costs more than the reads it saves (see
+ * `OldPages`): 128 pages made rebuilds slower on all the pairs tried,
+ * most on the small executables.
+ */
+const MAX_PAGES = 32;
 /** Old ranges this long are read straight into the output block. */
 const DIRECT = 32 << 10;
 /**
@@ -57,8 +63,8 @@ const DIRECT = 32 << 10;
  * before the writer's far-match rule shortened its reads (see diff.ts).
  */
 export const PAGED_PER_BYTE = 32;
-/** Page reads allowed before any byte is given (the pages kept, twice over). */
-export const PAGED_FREE = 2 * PAGE * MAX_PAGES;
+/** Page reads allowed before any byte is given (8 MiB of pages, twice over: what 128 pages, kept before, allowed). */
+export const PAGED_FREE = 16 << 20;
 
 /** Reads the decompressed delta: varints and runs of bytes, across chunk borders. */
 class DeltaReader {
@@ -143,6 +149,14 @@ class Cursor {
   }
 }
 
+/** The runs of the block being rebuilt, decoded (they fit: at most `BLOCK_BYTES` each); kept from block to block. */
+let runsKept = new Int32Array(0);
+
+function runScratch(n: number): Int32Array {
+  if (runsKept.length < n) runsKept = new Int32Array(Math.max(n, Math.min(2 * runsKept.length, 2 * BLOCK_RUNS)));
+  return runsKept;
+}
+
 /** What rebuilding carries from block to block. */
 interface Progress {
   /** Position in the old file. */
@@ -155,14 +169,44 @@ interface Progress {
  * Rebuilds one block (`body`, its bytes after the length) into the output
  * block at the start of `pages.mem`; returns how many bytes it gave. Every
  * bound is checked before the bytes it guards are read or written.
+ *
+ * Each loop is a function of its own, whose code after the loop does no
+ * more than return: V8 optimizes a long loop while it runs (on-stack
+ * replacement), before the code after it has ever run, and then bails out
+ * when that code is reached for want of type feedback. As one function
+ * with four loops, the rebuild did that on every block of the Deno
+ * executable's delta, and was compiled again each time (`--trace-deopt`).
  */
 function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progress): number {
   const c = new Cursor(body);
   const out = pages.mem;
+  const controls: number[] = [];
+  const bytes = readControls(c, size, at, controls);
+  pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
+  const diffBytes = copyOld(controls, pages, at);
+  // The runs of zero and literal diff bytes: checked as they are decoded, which also finds where the
+  // literal bytes start, then applied, walking the controls' diff regions in order.
+  const runCount = c.varint();
+  if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
+  // A run takes two bytes at least: a count beyond what the block holds fails in readRuns, and sizes nothing.
+  const runs = runScratch(2 * Math.min(runCount, (body.length - c.off) >> 1));
+  const literalBytes = readRuns(c, runCount, diffBytes, runs);
+  addRuns(runs, runCount, controls, c.take(literalBytes), out, body);
+  copyExtras(c, controls, out);
+  if (c.off !== body.length) throw new Error("a block's length does not match its contents");
+  at.written += bytes;
+  return bytes;
+}
+
+/**
+ * Reads the block's controls (diff, extra, seek, ...) into `controls`,
+ * checked against the block's and the file's bounds; returns the bytes
+ * they give.
+ */
+function readControls(c: Cursor, size: number, at: Progress, controls: number[]): number {
   const count = c.varint();
   if (count === 0) throw new Error("a block holds no controls");
   if (count > BLOCK_CONTROLS) throw new Error(`a block holds more than ${BLOCK_CONTROLS} controls`);
-  const controls: number[] = [];
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const d = c.varint();
@@ -175,48 +219,65 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     if (at.written + bytes > size) throw new Error(`it gives more than the signed ${size} bytes`);
     controls.push(d, e, s);
   }
+  return bytes;
+}
 
-  // The old bytes where each control's diff bytes go: a zero diff byte leaves them as they are.
+/**
+ * Copies the old bytes where each control's diff bytes go (a zero diff
+ * byte leaves them as they are); moves `at.oldpos`; returns the block's
+ * diff bytes.
+ */
+function copyOld(controls: number[], pages: OldPages, at: Progress): number {
   let pos = 0;
   let diffBytes = 0;
-  let oldpos = at.oldpos;
-  pages.allowed = PAGED_FREE + PAGED_PER_BYTE * (at.written + bytes);
   for (let i = 0; i < controls.length; i += 3) {
     const d = controls[i]!;
+    const oldpos = at.oldpos;
     if (d > 0) {
       if (oldpos < 0 || oldpos + d > pages.size) throw new Error("it reads outside the old file");
       pages.copyTo(pos, oldpos, d);
     }
-    oldpos += d + controls[i + 2]!;
+    at.oldpos = oldpos + d + controls[i + 2]!;
     pos += d + controls[i + 1]!;
     diffBytes += d;
   }
+  return diffBytes;
+}
 
-  // The runs of zero and literal diff bytes: checked in a first pass, which also finds where the
-  // literal bytes start, then applied in a second, walking the controls' diff regions in order.
-  const runCount = c.varint();
-  if (runCount > BLOCK_RUNS) throw new Error(`a block holds more than ${BLOCK_RUNS} runs of diff bytes`);
-  const runsAt = c.off;
+/** Decodes `count` runs into `runs` (zeros, literal, ...), checked; returns their literal bytes. */
+function readRuns(c: Cursor, count: number, diffBytes: number, runs: Int32Array): number {
   let covered = 0;
   let literalBytes = 0;
-  for (let i = 0; i < runCount; i++) {
+  for (let i = 0; i < count; i++) {
     const zeros = c.varint();
     const literal = c.varint();
     if (literal === 0) throw new Error("a run of diff bytes is empty");
     covered += zeros + literal;
     literalBytes += literal;
     if (covered > diffBytes) throw new Error("its diff bytes go beyond what its controls declare");
+    // Both fit: `covered` is at most the block's diff bytes.
+    runs[2 * i] = zeros;
+    runs[2 * i + 1] = literal;
   }
-  let lit = c.take(literalBytes);
-  const runs = new Cursor(body);
-  runs.off = runsAt;
+  return literalBytes;
+}
+
+/** Adds the literal diff bytes (from `body` at `lit`) to the old bytes in `out`, the zero runs skipped. */
+function addRuns(
+  runs: Int32Array,
+  count: number,
+  controls: number[],
+  lit: number,
+  out: Uint8Array,
+  body: Uint8Array,
+): void {
   let ci = 0; // the control whose diff region the walk is in
-  pos = 0; // where the next diff byte goes in `out`
+  let pos = 0; // where the next diff byte goes in `out`
   let left = controls[0]!; // diff bytes left in that region
   // Runs alternate: zeros (the old bytes stay), then literals (added to them).
-  for (let k = 0; k < 2 * runCount; k++) {
+  for (let k = 0; k < 2 * count; k++) {
     const literal = (k & 1) === 1;
-    for (let n = runs.varint(); n > 0;) {
+    for (let n = runs[k]!; n > 0;) {
       while (left === 0) {
         pos += controls[ci + 1]!;
         ci += 3;
@@ -230,9 +291,12 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
       left -= step;
     }
   }
+}
 
-  // The extra bytes, after each control's diff bytes.
-  pos = 0;
+/** The extra bytes, after each control's diff bytes. */
+function copyExtras(c: Cursor, controls: number[], out: Uint8Array): void {
+  const body = c.buf;
+  let pos = 0;
   for (let i = 0; i < controls.length; i += 3) {
     pos += controls[i]!;
     const e = controls[i + 1]!;
@@ -244,10 +308,6 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
     }
     pos += e;
   }
-  if (c.off !== body.length) throw new Error("a block's length does not match its contents");
-  at.oldpos = oldpos;
-  at.written += bytes;
-  return bytes;
 }
 
 /**
@@ -259,8 +319,10 @@ function rebuildBlock(body: Uint8Array, pages: OldPages, size: number, at: Progr
  * leaves out short far ones); a delta of a few changes reads it straight
  * through and needs few pages, a new build of a program needs more. Pages
  * are kept no more than needed because fresh memory is slow to touch on
- * the VMs this was measured on (about 1 s for 100 MiB) and so is a read
- * (about 10 us for `readSync`, whatever its size up to 16 KiB).
+ * the VMs this was measured on (about 1 s for 100 MiB; a page of 64 KiB
+ * touched for the first time costs more than reading it again into one
+ * touched before, about 10 us for `readSync` whatever its size up to
+ * 16 KiB).
  */
 class OldPages {
   readonly #old: OldFile;

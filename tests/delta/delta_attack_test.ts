@@ -495,21 +495,60 @@ Deno.test("a FIFO or a directory at the old file's path is refused at once (no h
   }
 });
 
-Deno.test("the old file rewritten in place after its hash was checked gives a refused result", async () => {
+Deno.test("the old file rewritten in place while it is rebuilt is refused as changed locally, naming it", async () => {
   const t = setup();
   try {
     const r = await rebuild(t, () => Deno.writeFileSync(`${t.root}/bin/app`, random(t.old.length, 99)));
-    assertCode(r.error, "DeltaInvalid", /"bin\/app".*does not match its signed SHA-256/);
+    assertCode(r.error, "DeltaBaseMismatch", /"bin\/app".*changed locally/);
+    // What went wrong in the rebuild stays as the cause.
+    const cause = (r.error as Error).cause;
+    assert.ok(cause instanceof PatchopsError && cause.code === "DeltaInvalid", `cause: ${cause}`);
+    assert.match(cause.message, /does not match its signed SHA-256/);
   } finally {
     cleanup(t);
   }
 });
 
-Deno.test("the old file truncated after its hash was checked is refused as shrunk", async () => {
+Deno.test("the old file truncated while it is rebuilt is refused as changed locally (it shrank)", async () => {
   const t = setup();
   try {
     const r = await rebuild(t, () => nfs.truncateSync(`${t.root}/bin/app`, 1 << 20));
-    assertCode(r.error, "DeltaInvalid", /"bin\/app".*shrank/);
+    assertCode(r.error, "DeltaBaseMismatch", /"bin\/app".*changed locally/);
+    assert.match(String((r.error as Error).cause), /shrank/);
+  } finally {
+    cleanup(t);
+  }
+});
+
+Deno.test("a delta whose result is wrong on the unchanged old file is refused as invalid, not as a local change", async () => {
+  const t = setup();
+  try {
+    t.entry = { ...t.entry, sha256: NO_HASH };
+    const before = snapshot(t.root);
+    const r = await rebuild(t);
+    assertCode(r.error, "DeltaInvalid", /"bin\/app".*does not match its signed SHA-256/);
+    assert.deepEqual(snapshot(t.root), before);
+  } finally {
+    cleanup(t);
+  }
+});
+
+Deno.test("a local change in bytes the delta does not read gives the signed result (its hash is what is checked)", async () => {
+  const t = setup();
+  try {
+    // The new file keeps the old file's first MiB (edited) and drops the rest: the delta reads no byte past it.
+    const neu = new Uint8Array(2 << 20);
+    neu.set(t.old.subarray(0, 1 << 20));
+    for (let i = 0; i < 1 << 20; i += 4099) neu[i] = neu[i]! ^ 1;
+    neu.set(random(1 << 20, 33), 1 << 20);
+    t.delta = makeDelta(t.old, neu);
+    t.entry = { ...t.entry, sha256: sha256(neu), size: neu.length };
+    const changed = Uint8Array.from(t.old);
+    changed[changed.length - 1] = changed[changed.length - 1]! ^ 0xff;
+    Deno.writeFileSync(`${t.root}/bin/app`, changed);
+    const r = await rebuild(t);
+    assert.equal(r.error, undefined);
+    assert.ok(Buffer.from(r.out).equals(Buffer.from(neu)));
   } finally {
     cleanup(t);
   }
@@ -533,14 +572,11 @@ Deno.test("the old file grown or renamed away and replaced after it was opened: 
   }
 });
 
-Deno.test("the old file grown to 64 GiB between its open and its hash is hashed only up to its size", async () => {
+Deno.test("the old file grown to 64 GiB after its open is read, and hashed when the rebuild fails, only up to its size", async () => {
   const t = setup();
   try {
     let grownTo = 0;
-    const parts: Uint8Array[] = [];
-    const body = (async function* () {
-      yield t.delta;
-    })();
+    let read = 0;
     // The local user's `truncate -s 64G` right after the size was taken (a sparse file: no disk used).
     const open = (rel: string) => {
       const base = openBaseFile(t.tree, rel);
@@ -556,11 +592,25 @@ Deno.test("the old file grown to 64 GiB between its open and its hash is hashed 
         },
       };
     };
-    let read = 0;
-    for await (const p of rebuildMember("bin/app", body, t.entry, open)) parts.push(p.slice());
+    const body = () =>
+      (async function* () {
+        yield t.delta;
+      })();
+    const parts: Uint8Array[] = [];
+    for await (const p of rebuildMember("bin/app", body(), t.entry, open)) parts.push(p.slice());
     assert.equal(grownTo, 64 * 2 ** 30);
-    // Hashed once, then read where the delta points (a few times its size at most).
     assert.ok(Buffer.from(Buffer.concat(parts)).equals(Buffer.from(t.neu)));
+    // A result that is not the signed one: the old file is hashed to tell why, its first 3 MiB only
+    // (they match, so the delta is the culprit; hashed to its end, it would be called changed).
+    Deno.writeFileSync(`${t.root}/bin/app`, t.old);
+    read = 0;
+    await assert.rejects(
+      async () => {
+        for await (const _ of rebuildMember("bin/app", body(), { ...t.entry, sha256: NO_HASH }, open)) { /* nothing */ }
+      },
+      (e: unknown) => e instanceof PatchopsError && e.code === "DeltaInvalid" && /"bin\/app"/.test(e.message),
+    );
+    assert.ok(read < 1 << 30, `read ${read} bytes`);
   } finally {
     cleanup(t);
   }
