@@ -28,6 +28,11 @@ import { firstRunBench } from "./first_run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const RUNS = Number(Deno.env.get("PATCHOPS_BENCH_RUNS") ?? "5");
+/**
+ * Apply runs per kind in the delta shape: the full and delta applies of a pair differ by tenths of a second, so
+ * fewer runs let one slow run decide (PATCHOPS_BENCH_DELTA_RUNS).
+ */
+const DELTA_RUNS = Number(Deno.env.get("PATCHOPS_BENCH_DELTA_RUNS") ?? 7);
 /** (c) runs with the permission and V8 flags that `deno task compile` bakes into the binary. */
 const COMPILE_FLAGS = (JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks.compile as string)
   .split(/\s+/).filter((f) => /^--(allow-|no-prompt|v8-flags)/.test(f));
@@ -258,7 +263,7 @@ try {
     if (name === "delta") {
       console.error("measuring delta...");
       const deno = `${Deno.execPath()} run --quiet ${COMPILE_FLAGS.join(" ")} ${ROOT}/main.ts`;
-      memory.push(...await deltaBench(work, url, sk, { sh, timed, deno, root: ROOT, runs: Math.min(RUNS, 3) }));
+      memory.push(...await deltaBench(work, url, sk, { sh, timed, deno, root: ROOT, runs: DELTA_RUNS }));
       continue;
     }
     if (name === "many") {
