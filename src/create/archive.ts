@@ -148,6 +148,13 @@ export async function writePackage(
   options?: WritePackageOptions,
 ): Promise<WrittenPackage> {
   const paths = membersFor(tree, ops);
+  // Opened before the feeding starts: an output that cannot be opened leaves no tree file open behind it.
+  const out = await Deno.open(outPath, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: 0o644,
+  });
   const kind = options?.compression ?? "gzip";
   const z = compressor(kind, options?.level);
   const web = Duplex.toWeb(z) as unknown as {
@@ -171,12 +178,6 @@ export async function writePackage(
   });
   const sha = createHash("sha256");
   const b2 = createHash("blake2b512");
-  const out = await Deno.open(outPath, {
-    write: true,
-    create: true,
-    truncate: true,
-    mode: 0o644,
-  });
   let bytes = 0;
   try {
     for await (const chunk of web.readable) {

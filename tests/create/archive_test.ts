@@ -72,3 +72,25 @@ Deno.test("writePackage() fails with the file's own error when a file changes si
     await done();
   }
 });
+
+Deno.test("writePackage() into a directory that does not exist fails with the open's error, gzip or zstd", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    await Deno.mkdir(`${dir}/tree`);
+    // Larger than the compressor's buffers. (The output is now opened before the tree is read; this test does not
+    // show the file left open before that, which the resource sanitizer did not report.)
+    const big = new Uint8Array(8 << 20);
+    for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+    await Deno.writeFile(`${dir}/tree/big.bin`, big);
+    const tree: Tree = {
+      root: `${dir}/tree`,
+      nodes: new Map([["big.bin", { type: "file", mode: 0o644, size: big.length }]]),
+    };
+    const ops = { ...none, replaceFiles: ["big.bin"] };
+    for (const compression of ["gzip", "zstd"] as const) {
+      await assert.rejects(writePackage(tree, ops, `${dir}/no/such/dir/p`, { compression }), Deno.errors.NotFound);
+    }
+  } finally {
+    await done();
+  }
+});

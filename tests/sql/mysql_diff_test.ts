@@ -261,11 +261,13 @@ Deno.test("diff() keeps AND binding tighter than OR in every dialect", () => {
 Deno.test("a RANGE bound written TO_DAYS('...') equals the number the server stores", () => {
   const written = `CREATE TABLE ev (id int NOT NULL, created date NOT NULL, PRIMARY KEY (id, created))
     PARTITION BY RANGE (TO_DAYS(created)) (PARTITION p1 VALUES LESS THAN (TO_DAYS('2024-02-01')),
-    PARTITION p2 VALUES LESS THAN (to_days('2024-03-01 00:00:00')), PARTITION pmax VALUES LESS THAN MAXVALUE);`;
+    PARTITION p2 VALUES LESS THAN (to_days('2024-03-01 00:00:00')), PARTITION p3 VALUES LESS THAN (TO_DAYS('20240401')),
+    PARTITION p4 VALUES LESS THAN (TO_DAYS('2024-5-1')), PARTITION pmax VALUES LESS THAN MAXVALUE);`;
   // As MariaDB 10.11's SHOW CREATE TABLE gives it back.
   const stored = `CREATE TABLE ev (id int NOT NULL, created date NOT NULL, PRIMARY KEY (id, created))
     PARTITION BY RANGE (to_days(\`created\`)) (PARTITION p1 VALUES LESS THAN (739282) ENGINE = InnoDB,
-    PARTITION p2 VALUES LESS THAN (739311) ENGINE = InnoDB, PARTITION pmax VALUES LESS THAN MAXVALUE ENGINE = InnoDB);`;
+    PARTITION p2 VALUES LESS THAN (739311) ENGINE = InnoDB, PARTITION p3 VALUES LESS THAN (739342) ENGINE = InnoDB,
+    PARTITION p4 VALUES LESS THAN (739372) ENGINE = InnoDB, PARTITION pmax VALUES LESS THAN MAXVALUE ENGINE = InnoDB);`;
   assert.deepEqual(diff(written, stored).changes, []);
   assert.deepEqual(diff(stored, written).changes, []);
   // Another day is another bound; an impossible date is left as written (and so differs).

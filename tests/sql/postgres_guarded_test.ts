@@ -411,3 +411,59 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "sql diff --guarded --dialect postgres: grants before their object's drop, a type named like a built-in, a type remade under a new column",
+  ignore: !HAVE_PG,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query("SET client_min_messages TO warning");
+    const s = `guard_${RUN}_objects`;
+    const twice = async (from: string, to: string) => {
+      const diff = generateSchemaDiff(from, to, { dialect: "postgres", guarded: true, allowDestructive: true });
+      await reset(client, s, from);
+      for (const run of [1, 2]) {
+        await client.query(diff.sql).catch(async (err: Error) => {
+          await client.query("ROLLBACK");
+          assert.fail(`run ${run}: ${err.message}\n${diff.sql}`);
+        });
+      }
+      return diff;
+    };
+    try {
+      // The REVOKE (and the GRANT that gives PUBLIC its default back) come before the DROP: a second run finds
+      // no object, and must not fail on it.
+      await twice("CREATE TABLE t (id int); GRANT SELECT ON t TO PUBLIC;", "");
+      await twice(
+        `CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a'; REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC;`,
+        "",
+      );
+      // pg_catalog has a type point: the guard must still make the schema's own on the first run.
+      await twice("", "CREATE TYPE point AS (x int, y int);");
+      const own = await client.query(
+        "SELECT count(*)::int AS n FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = 'point' AND n.nspname = $1",
+        [s],
+      );
+      assert.equal(own.rows[0].n, 1, "the schema's own type point was made");
+      // A type dropped and made again, then used by a new column: a second run would drop the new type, which the
+      // column now depends on; the header names the DROP, and a second run fails changing nothing.
+      const from = "CREATE TYPE pt AS (x int); CREATE TABLE t (id int);";
+      const to = "CREATE TYPE pt AS (x int, y int); CREATE TABLE t (id int, p pt);";
+      const diff = generateSchemaDiff(from, to, { dialect: "postgres", guarded: true, allowDestructive: true });
+      assert.match(diff.sql, /^-- {3}statement \d+ \(drop type pt\): a second run drops the object made again/m);
+      await reset(client, s, from);
+      await client.query(diff.sql);
+      const before = await snapshot(client, s);
+      await assert.rejects(client.query(diff.sql), /depend/);
+      await client.query("ROLLBACK");
+      assert.deepEqual(await snapshot(client, s), before, "the failed second run changed nothing");
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await client.end();
+    }
+  },
+});

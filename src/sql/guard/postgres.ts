@@ -17,6 +17,14 @@ import { quoteIdent } from "../postgres/quote.ts";
 import type { GuardedStatement } from "./model.ts";
 
 const ID = '("(?:[^"]|"")*")';
+/** A name as a schema file may write it, quoted or not, and optionally qualified by its schema. */
+const NAME = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+const QNAME = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+
+/** What PostgreSQL makes of a name as written: quoted names as they are, others folded to lower case. */
+function identName(written: string): string {
+  return written.startsWith('"') ? unquote(written) : written.toLowerCase();
+}
 
 /** The name inside a double-quoted identifier. */
 function unquote(ident: string): string {
@@ -83,7 +91,7 @@ function guardOne(sql: string, change: Change): GuardedStatement {
   };
   if (change.pgObject && sql === change.sql) {
     const guarded = /^DROP |^REVOKE |^ALTER (TABLE|SEQUENCE) "/.test(sql) && change.description.startsWith("drop ")
-      ? guardDrop(sql, change)
+      ? guardDrop(sql, change, block)
       : guardCreate(sql, change, block);
     if (guarded) return guarded;
   }
@@ -207,6 +215,7 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
     return m ? ok(`${m[0]}${what} ${sql.slice(m[0].length)}`) : undefined;
   };
   let m: RegExpExecArray | null;
+  let n: RegExpExecArray | null;
   switch (o.kind) {
     case "index": {
       const guarded = indexIfNotExists(sql);
@@ -222,20 +231,27 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
       if (/^CREATE\s+(UNLOGGED\s+)?TABLE\s+IF\s+NOT\s+EXISTS\s/i.test(sql)) return ok(sql);
       return insert(/^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+/i, "IF NOT EXISTS");
     case "trigger":
-      if ((m = new RegExp(`^${ID} ON ${ID}$`).exec(o.name)) && /^CREATE\s+(CONSTRAINT\s+)?TRIGGER\s/i.test(sql)) {
+      m = new RegExp(
+        String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+${NAME}\s[\s\S]*?\sON\s+(${QNAME})\s`,
+        "i",
+      )
+        .exec(sql);
+      if (m && (n = new RegExp(`^${ID} ON `).exec(o.name))) {
+        // The table as the statement names it (schema-qualified or not), resolved as the statement resolves it.
         return block(
-          `NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(${literal(m[2]!)}) AND tgname = ${
-            literal(unquote(m[1]!))
+          `NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(${literal(m[1]!)}) AND tgname = ${
+            literal(unquote(n[1]!))
           })`,
           sql,
         );
       }
       return undefined;
     case "policy":
-      if ((m = new RegExp(`^${ID} ON ${ID}$`).exec(o.name)) && /^CREATE\s+POLICY\s/i.test(sql)) {
+      m = new RegExp(String.raw`^CREATE\s+POLICY\s+${NAME}\s+ON\s+(${QNAME})(?=\s|$)`, "i").exec(sql);
+      if (m && (n = new RegExp(`^${ID} ON `).exec(o.name))) {
         return block(
-          `NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = to_regclass(${literal(m[2]!)}) AND polname = ${
-            literal(unquote(m[1]!))
+          `NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = to_regclass(${literal(m[1]!)}) AND polname = ${
+            literal(unquote(n[1]!))
           })`,
           sql,
         );
@@ -244,8 +260,16 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
     case "type":
     case "enum":
     case "domain":
-      if (!/^CREATE\s+(TYPE|DOMAIN)\s/i.test(sql)) return undefined;
-      return block(`to_regtype(${literal(quoteIdent(o.name))}) IS NULL`, sql);
+      // Asked for in the schema it is made in (the one named, else the current schema), not by to_regtype, which
+      // would find a built-in type of the same name (point, line, money) in pg_catalog first and skip the CREATE.
+      m = new RegExp(String.raw`^CREATE\s+(?:TYPE|DOMAIN)\s+(?:(${NAME})\s*\.\s*)?${NAME}\s`, "i").exec(sql);
+      if (!m) return undefined;
+      return block(
+        `NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = ${
+          literal(o.name)
+        } AND n.nspname = ${m[1] === undefined ? "current_schema()" : literal(identName(m[1]))})`,
+        sql,
+      );
     case "function":
       // The differ writes every function and procedure as CREATE OR REPLACE.
       return /^CREATE\s+OR\s+REPLACE\s+(FUNCTION|PROCEDURE)\s/i.test(sql) ? ok(sql) : undefined;
@@ -255,9 +279,11 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
         ? ok(sql)
         : undefined;
     case "grant":
+      // Granting what is granted, or revoking what is not, changes nothing while the object is there.
+      return /^(GRANT|REVOKE) /.test(sql) ? grantWhileThere(sql, change, block) : undefined;
     case "owned":
-      // Granting what is granted, revoking what is not, or owning a sequence by its column again: no change.
-      return /^(GRANT|REVOKE|ALTER SEQUENCE) /.test(sql) ? ok(sql) : undefined;
+      // Owning a sequence by its column again changes nothing.
+      return /^ALTER SEQUENCE /.test(sql) ? ok(sql) : undefined;
     default:
       return undefined;
   }
@@ -267,7 +293,7 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
  * The DROP (or undoing ALTER) of such an object, as the differ prints it
  * (quoted names), guarded; undefined when this shape is not known here.
  */
-function guardDrop(sql: string, change: Change): GuardedStatement | undefined {
+function guardDrop(sql: string, change: Change, block: Block): GuardedStatement | undefined {
   const ok = (guarded: string): GuardedStatement => ({ sql: guarded, change });
   const m = /^DROP (TYPE|DOMAIN|FUNCTION|PROCEDURE|MATERIALIZED VIEW|TRIGGER|POLICY) (?=")/.exec(sql);
   if (m) return ok(`DROP ${m[1]} IF EXISTS ${sql.slice(m[0].length)}`);
@@ -279,8 +305,31 @@ function guardDrop(sql: string, change: Change): GuardedStatement | undefined {
   if (new RegExp(`^ALTER SEQUENCE ${ID} OWNED BY NONE$`).test(sql)) {
     return ok(sql.replace(/^ALTER SEQUENCE /, "ALTER SEQUENCE IF EXISTS "));
   }
-  // Revoking what was granted, or giving PUBLIC's default back: again changes nothing.
-  if (/^(REVOKE|GRANT) /.test(sql) && change.pgObject?.kind === "grant") return ok(sql);
+  // Revoking what was granted, or giving PUBLIC's default back: again changes nothing, while the object is there
+  // (the script may drop it later, and a second run then finds none).
+  if (/^(REVOKE|GRANT) /.test(sql) && change.pgObject?.kind === "grant") return grantWhileThere(sql, change, block);
+  return undefined;
+}
+
+/**
+ * A GRANT or REVOKE (as the differ prints it) run only while the object it
+ * names exists; undefined when the object cannot be told from the change.
+ */
+function grantWhileThere(sql: string, change: Change, block: Block): GuardedStatement | undefined {
+  const on = change.pgObject?.on;
+  if (on === undefined) return undefined;
+  const routine = /^(FUNCTION|PROCEDURE) ([^(]+)(\(.*\))$/s.exec(on);
+  if (routine) {
+    const proc = `${quoteIdent(routine[2]!)}${routine[3]!}`;
+    if (!sql.includes(` ON ${routine[1]} ${proc} `)) return undefined;
+    return block(`to_regprocedure(${literal(proc)}) IS NOT NULL`, sql);
+  }
+  const name = quoteIdent(on);
+  if (sql.includes(` ON TYPE ${name} `)) return block(`to_regtype(${literal(name)}) IS NOT NULL`, sql);
+  // A relation's grant names it with or without TABLE (the revoke is printed from the grant's name).
+  if ([` ON TABLE ${name} `, ` ON SEQUENCE ${name} `, ` ON ${name} `].some((x) => sql.includes(x))) {
+    return block(`to_regclass(${literal(name)}) IS NOT NULL`, sql);
+  }
   return undefined;
 }
 
@@ -324,9 +373,23 @@ function statementsOf(sql: string): string[] {
  */
 export function guardPostgresChanges(changes: Change[]): GuardedStatement[] {
   const out: GuardedStatement[] = [];
+  const key = (c: Change) => `${c.pgObject!.kind}\0${c.pgObject!.name}`;
+  const remade = new Set(changes.filter((c) => c.pgObject && c.description.startsWith("create ")).map(key));
   for (const change of changes) {
     const parts = statementsOf(change.sql);
     const guarded = parts.map((sql) => guardOne(sql, change));
+    if (
+      change.pgObject && change.description.startsWith("drop ") && remade.has(key(change)) &&
+      ["type", "enum", "domain", "function", "matview", "sequence"].includes(change.pgObject.kind)
+    ) {
+      // Dropped to be made again with another definition: a second run would drop the new one, which fails once
+      // what the script made after it (a column of the type, a function using it) depends on it.
+      guarded[0] = {
+        ...guarded[0]!,
+        unguarded: "a second run drops the object made again, which fails when what the script made after it " +
+          "depends on it",
+      };
+    }
     if (parts.length > 1 && change.kind === "modify_column" && change.destructive) {
       // A column recreated (identity, serial, generated): each step may run again, but a second run
       // recreates the column once more and loses what was written to it since.

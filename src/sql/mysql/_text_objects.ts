@@ -263,9 +263,10 @@ export function splitPartitioning(text: string): { table: string; partition: Par
  * DATE; older dates are left as written).
  */
 export function toDays(literal: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)?$/.exec(literal);
+  // '2024-02-01', '2024-2-1' and '20240201', with or without a time of day.
+  const m = /^(\d{4})(?:-(\d{1,2})-(\d{1,2})|(\d{2})(\d{2}))(?:[ T]\d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})?)?$/.exec(literal);
   if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [y, mo, d] = [Number(m[1]), Number(m[2] ?? m[4]), Number(m[3] ?? m[5])];
   if (y < 1000 || mo < 1 || mo > 12 || d < 1) return undefined;
   const ms = Date.UTC(y, mo - 1, d);
   if (new Date(ms).getUTCDate() !== d) return undefined; // 2023-02-30 and the like
