@@ -327,6 +327,31 @@ export async function runCli(
   ], options);
 }
 
+/** `patchops create` of `from` to `to` into `out`, signed with `secretKey` as version 2; fails the test if it fails. */
+export async function createSigned(
+  from: string,
+  to: string,
+  out: string,
+  secretKey: string,
+  ...flags: string[]
+): Promise<void> {
+  const r = await runCli([
+    "create",
+    "--from",
+    from,
+    "--to",
+    to,
+    "--out",
+    out,
+    "--secret-key",
+    secretKey,
+    "--version",
+    "2",
+    ...flags,
+  ]);
+  if (r.code !== 0) throw new Error(`create failed (exit ${r.code}): ${r.stderr}`);
+}
+
 /** Operations in manifest form. */
 export interface Ops {
   replace?: { files?: string[]; directories?: string[] };

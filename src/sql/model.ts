@@ -232,6 +232,6 @@ export interface Change {
   description: string;
   /** Why this change loses data, when it does. */
   destructive?: string;
-  /** The PostgreSQL object a CREATE or DROP of one makes or drops (for guarded scripts). */
-  pgObject?: Pick<PgObject, "kind" | "name" | "on">;
+  /** The PostgreSQL object this change makes, or drops when `drop` (for guarded scripts). */
+  pgObject?: Pick<PgObject, "kind" | "name" | "on"> & { drop: boolean };
 }

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { HAVE_MINISIGN, minisignKeygen, runCli, serveDir, snapshot, tempDir } from "../_helpers.ts";
+import { createSigned, HAVE_MINISIGN, minisignKeygen, runCli, serveDir, snapshot, tempDir } from "../_helpers.ts";
 
 interface World {
   base: string;
@@ -54,21 +54,7 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
 }
 
 async function create(w: World, to: string, out: string, ...flags: string[]): Promise<void> {
-  const r = await runCli([
-    "create",
-    "--from",
-    w.old,
-    "--to",
-    to,
-    "--out",
-    `${w.base}/srv/${out}`,
-    "--secret-key",
-    w.sec,
-    "--version",
-    "2",
-    ...flags,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
+  await createSigned(w.old, to, `${w.base}/srv/${out}`, w.sec, ...flags);
 }
 
 const opts = { ignore: !HAVE_MINISIGN, sanitizeResources: false, sanitizeOps: false };

@@ -11,7 +11,18 @@
 
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { exec, HAVE_MINISIGN, minisignKeygen, ROOT, runCli, serveDir, sha256, snapshot, tempDir } from "../_helpers.ts";
+import {
+  createSigned,
+  exec,
+  HAVE_MINISIGN,
+  minisignKeygen,
+  ROOT,
+  runCli,
+  serveDir,
+  sha256,
+  snapshot,
+  tempDir,
+} from "../_helpers.ts";
 
 const CHILD = `${ROOT}/tests/e2e/_crash_child.ts`;
 const TOOL = "bin/tool";
@@ -101,12 +112,7 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
     await Deno.writeTextFile(`${old}/small.txt`, "v1");
     await Deno.writeTextFile(`${neu}/small.txt`, "v2");
     const { pub, sec } = await minisignKeygen(base);
-    const made = await runCli([
-      "create",
-      ...["--from", old, "--to", neu, "--out", `${srv}/delta`],
-      ...["--secret-key", sec, "--version", "2", "--delta"],
-    ]);
-    assert.equal(made.code, 0, made.stderr);
+    await createSigned(old, neu, `${srv}/delta`, sec, "--delta");
     const pkg = `${srv}/delta/patch.tar.zst`;
     // The package really ships both changed files as deltas (and is much smaller than the new tool).
     const tar = new Uint8Array(zlib.zstdDecompressSync(await Deno.readFile(pkg)));

@@ -11,6 +11,7 @@ import zlib from "node:zlib";
 import { makeDelta } from "../../src/delta/diff.ts";
 import {
   buildTar,
+  createSigned,
   gzip,
   HAVE_MINISIGN,
   type Member,
@@ -82,21 +83,7 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
 }
 
 async function create(w: World, out: string, ...flags: string[]): Promise<void> {
-  const r = await runCli([
-    "create",
-    "--from",
-    w.old,
-    "--to",
-    w.neu,
-    "--out",
-    `${w.base}/srv/${out}`,
-    "--secret-key",
-    w.sec,
-    "--version",
-    "2",
-    ...flags,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
+  await createSigned(w.old, w.neu, `${w.base}/srv/${out}`, w.sec, ...flags);
 }
 
 async function apply(w: World, out: string, ...flags: string[]) {

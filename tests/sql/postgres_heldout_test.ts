@@ -34,6 +34,19 @@ const A = `ph_${Deno.pid}_a`;
 const B = `ph_${Deno.pid}_b`;
 const DUMP = `ph_${Deno.pid}_d`;
 
+/** pg_dump's text of each schema, made once: three tests below read the same cases. */
+const dumps = new Map<string, string>();
+
+/** The case as the tests run it: a `viaPgDump` case's schemas as pg_dump prints them. */
+async function asWritten<T extends { viaPgDump?: boolean | undefined; from: string; to: string }>(c: T): Promise<T> {
+  if (!c.viaPgDump) return c;
+  const dump = async (sql: string) => {
+    if (!dumps.has(sql)) dumps.set(sql, await viaPgDump(DUMP, sql));
+    return dumps.get(sql)!;
+  };
+  return { ...c, from: await dump(c.from), to: await dump(c.to) };
+}
+
 const tally = new Map<Outcome, string[]>();
 const note = (o: Outcome, name: string) => tally.set(o, [...(tally.get(o) ?? []), name]);
 
@@ -54,7 +67,7 @@ for (const c of PG_HELDOUT) {
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
-      const run = c.viaPgDump ? { ...c, from: await viaPgDump(DUMP, c.from), to: await viaPgDump(DUMP, c.to) } : c;
+      const run = await asWritten(c);
       let outcome: Outcome = "converged";
       let failure: CaseFailure | undefined;
       try {
@@ -87,7 +100,7 @@ Deno.test({
     // database built from the other, or be refused, or fail when run (loud); never run and differ.
     const wrong: string[] = [];
     for (const c0 of PG_HELDOUT) {
-      const c = c0.viaPgDump ? { ...c0, from: await viaPgDump(DUMP, c0.from), to: await viaPgDump(DUMP, c0.to) } : c0;
+      const c = await asWritten(c0);
       for (const [from, to, way] of [[c.from, c.to, "forward"], [c.to, c.from, "reverse"]] as const) {
         let plan: string;
         try {
@@ -137,7 +150,7 @@ Deno.test({
     let directions = 0;
     let resumed = 0;
     for (const c0 of PG_HELDOUT) {
-      const c = c0.viaPgDump ? { ...c0, from: await viaPgDump(DUMP, c0.from), to: await viaPgDump(DUMP, c0.to) } : c0;
+      const c = await asWritten(c0);
       for (const [from, to, way] of [[c.from, c.to, "forward"], [c.to, c.from, "reverse"]] as const) {
         if (way === "reverse" && c.oneWay) continue;
         let plain: string;

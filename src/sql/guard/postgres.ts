@@ -90,9 +90,7 @@ function guardOne(sql: string, change: Change): GuardedStatement {
       : { sql: text, change, body: true };
   };
   if (change.pgObject && sql === change.sql) {
-    const guarded = /^DROP |^REVOKE |^ALTER (TABLE|SEQUENCE) "/.test(sql) && change.description.startsWith("drop ")
-      ? guardDrop(sql, change, block)
-      : guardCreate(sql, change, block);
+    const guarded = change.pgObject.drop ? guardDrop(sql, change, block) : guardCreate(sql, change, block);
     if (guarded) return guarded;
   }
   if (/^CREATE TABLE "/.test(sql)) return ok(sql.replace(/^CREATE TABLE /, "CREATE TABLE IF NOT EXISTS "));
@@ -374,12 +372,12 @@ function statementsOf(sql: string): string[] {
 export function guardPostgresChanges(changes: Change[]): GuardedStatement[] {
   const out: GuardedStatement[] = [];
   const key = (c: Change) => `${c.pgObject!.kind}\0${c.pgObject!.name}`;
-  const remade = new Set(changes.filter((c) => c.pgObject && c.description.startsWith("create ")).map(key));
+  const remade = new Set(changes.filter((c) => c.pgObject && !c.pgObject.drop).map(key));
   for (const change of changes) {
     const parts = statementsOf(change.sql);
     const guarded = parts.map((sql) => guardOne(sql, change));
     if (
-      change.pgObject && change.description.startsWith("drop ") && remade.has(key(change)) &&
+      change.pgObject?.drop && remade.has(key(change)) &&
       ["type", "enum", "domain", "function", "matview", "sequence"].includes(change.pgObject.kind)
     ) {
       // Dropped to be made again with another definition: a second run would drop the new one, which fails once

@@ -390,13 +390,18 @@ export interface ObjectChanges {
 }
 
 /** What a guarded script needs to know of the object a change makes or drops. */
-const objectOf = (o: PgObject): NonNullable<Change["pgObject"]> => ({ kind: o.kind, name: o.name, on: o.on });
+const objectOf = (o: PgObject, drop: boolean): NonNullable<Change["pgObject"]> => ({
+  kind: o.kind,
+  name: o.name,
+  on: o.on,
+  drop,
+});
 
 function dropOf(o: PgObject): Change {
   const base = {
     ...(o.on !== undefined ? { table: o.on } : {}),
     description: `drop ${o.kind} ${o.name}`,
-    pgObject: objectOf(o),
+    pgObject: objectOf(o, true),
   };
   switch (o.kind) {
     case "enum":
@@ -473,7 +478,7 @@ function createOf(o: PgObject): Change {
     ...(o.on !== undefined ? { table: o.on } : {}),
     sql: o.sql.replace(/;\s*$/, ""),
     description: `create ${o.kind} ${o.name}`,
-    pgObject: objectOf(o),
+    pgObject: objectOf(o, false),
   };
 }
 
