@@ -6,7 +6,8 @@
  * `BLOCK_BYTES` and no more controls than bytes plus one, every read of the
  * old file stays inside it, and the result must hash to the signed SHA-256.
  * Memory: one block of output, its controls and runs, the pages of the old
- * file kept (2 MiB) and the decompressor's window.
+ * file kept (2 MiB, up to 8 MiB for deltas that read far and wide) and the
+ * decompressor's window.
  *
  * @module
  */
@@ -45,12 +46,26 @@ export interface DeltaResult {
 const PAGE = 64 << 10;
 const FIRST_PAGES = 8;
 /**
- * 2 MiB of pages. Keeping more reads the old file less often but touches
- * more fresh memory, which costs more than the reads it saves (see
- * `OldPages`): 128 pages made rebuilds slower on all the pairs tried,
- * most on the small executables.
+ * Up to this many pages the pool doubles each time a page must be read
+ * again: 2 MiB, which the deltas of a few changes and of the Deno
+ * executable read well within.
  */
-const MAX_PAGES = 32;
+const EAGER_PAGES = 32;
+/**
+ * Beyond `EAGER_PAGES` the pool doubles only once the pages read again
+ * since it last grew have cost as much as the new pages would (ski rental):
+ * on the VMs measured, a page of 64 KiB touched for the first time costs
+ * 16 page faults of about 20 us, and reading one again into a page touched
+ * before about 20 us, so a new page is worth 16 reads, taken twice over to
+ * leave pools that gain little as they are. Growing eagerly up to 128 pages
+ * made the Deno executable's and node-sql-parser's rebuilds slower (fresh
+ * memory for few reads saved); never growing past 32 read the pages of
+ * biome's 100 MB executable (a new build, matches all over the old file)
+ * 15,300 times, 8,600 with this rule (`MAX_PAGES` 128).
+ */
+const REREADS_PER_PAGE = 32;
+/** 8 MiB of pages at most. */
+const MAX_PAGES = 128;
 /** Old ranges this long are read straight into the output block. */
 const DIRECT = 32 << 10;
 /**
@@ -314,7 +329,8 @@ function copyExtras(c: Cursor, controls: number[], out: Uint8Array): void {
  * The old file as the delta reads it. Long ranges are read straight into
  * the output block. Short ones go through pages of `PAGE` bytes, those used
  * last kept: first `FIRST_PAGES`, twice as many each time a page must be
- * read again, up to `MAX_PAGES`. A delta reads the old file mostly in
+ * read again, up to `EAGER_PAGES`, then up to `MAX_PAGES` as reads again
+ * pay for it (see `REREADS_PER_PAGE`). A delta reads the old file mostly in
  * order, with short seeks and now and then a match far away (the writer
  * leaves out short far ones); a delta of a few changes reads it straight
  * through and needs few pages, a new build of a program needs more. Pages
@@ -334,6 +350,8 @@ class OldPages {
   /** Pages read before, to tell a page read again (too few kept) from a first read. */
   readonly #seen: Uint8Array;
   #limit = FIRST_PAGES;
+  /** Pages read again since the pool last grew past `EAGER_PAGES`. */
+  #rereads = 0;
   #free = 0;
   /** Bytes read into pages so far, and how many may be (see `PAGED_PER_BYTE`). */
   #paged = 0;
@@ -385,7 +403,11 @@ class OldPages {
       return hit;
     }
     if (this.#seen[page] === 0) this.#seen[page] = 1;
-    else if (this.#limit < MAX_PAGES) this.#limit *= 2;
+    else if (this.#limit < EAGER_PAGES) this.#limit *= 2;
+    else if (this.#limit < MAX_PAGES && ++this.#rereads >= REREADS_PER_PAGE * this.#limit) {
+      this.#limit *= 2;
+      this.#rereads = 0;
+    }
     let slot: number;
     if (this.#free < this.#limit) slot = this.#free++;
     else {

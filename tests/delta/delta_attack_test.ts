@@ -327,6 +327,41 @@ Deno.test("one-byte controls that each seek to a page not kept are refused befor
   assert.deepEqual(ok.out, want);
 });
 
+/** A delta that reads 4 KiB from the start of each of `pages` pages of 64 KiB in turn, `rounds` times over. */
+function cycling(old: Uint8Array, pages: number, rounds: number): { delta: Uint8Array; want: Uint8Array } {
+  const PAGE = 64 << 10, PIECE = 4096;
+  const blocks: Block[] = [];
+  const want = new Uint8Array(pages * rounds * PIECE);
+  let pos = 0;
+  for (let i = 0; i < pages * rounds; i++) {
+    if (i % 256 === 0) blocks.push({ controls: [] });
+    const page = i % pages, next = ((i + 1) % pages) * PAGE;
+    want.set(old.subarray(page * PAGE, page * PAGE + PIECE), i * PIECE);
+    blocks.at(-1)!.controls.push([PIECE, 0, next - (pos + PIECE)]);
+    pos = next;
+  }
+  return { delta: delta(blocks), want };
+}
+
+Deno.test("the reader keeps more than 2 MiB of old pages only once reading them again has cost as much", async () => {
+  const PAGE = 64 << 10;
+  const old = random(64 * PAGE, 12);
+  // 40 pages in turn, 10 times: every read misses 32 pages, but 352 reads again do not pay for 32 fresh pages.
+  const few = cycling(old, 40, 10);
+  const a = { reads: 0 };
+  const r1 = await run(few.delta, memFile(old, a), { size: few.want.length, sha256: sha256(few.want) });
+  assert.equal(r1.error, undefined);
+  assert.deepEqual(r1.out, few.want);
+  assert.equal(a.reads, 400, "the pages grew past 32 for few reads again");
+  // 40 pages in turn, 100 times: after 32 x 32 reads again the pool grows to 64 pages, and the rest hit.
+  const many = cycling(old, 40, 100);
+  const b = { reads: 0 };
+  const r2 = await run(many.delta, memFile(old, b), { size: many.want.length, sha256: sha256(many.want) });
+  assert.equal(r2.error, undefined);
+  assert.deepEqual(r2.out, many.want);
+  assert.ok(b.reads < 1200, `${b.reads} pages read for 4,000 pieces of 40 pages (all miss with 32 kept)`);
+});
+
 Deno.test("create ships whole a file whose delta the reader would refuse for its page reads", async () => {
   // A new file of short pieces from all over a 12 MiB old one: a delta the writer makes, read 64 KiB per piece.
   const old = random(12 << 20, 7);
