@@ -162,7 +162,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   const t = (name: string) => quoteIdent(name);
 
   // Pair tables, honouring renames.
-  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  // A table renamed out of the way while a new one takes its name (gh-ost's cut-over) is a rename and a create.
+  const { pairs, renamed, created, dropped } = pairTables(from, to, { oldNameReused: "rename" });
   const renames: Change[] = renamed.map(([current, desired]) => ({
     kind: "rename_table",
     table: desired.name,
@@ -213,7 +214,14 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 2. Foreign keys that go away or change, on tables that stay.
   const fkAdds: { table: Table; fk: ForeignKey }[] = [];
-  for (const [cur, des] of pairs) {
+  // InnoDB points a foreign key at its table's new name on RENAME TABLE: a key to a table renamed away whose
+  // old name the target gives a new table must be dropped and made again, one to a plain rename need not.
+  const newName = new Map(renamed.map(([current, desired]) => [current.name, desired.name]));
+  for (const [was, des] of pairs) {
+    const cur = {
+      ...was,
+      foreignKeys: was.foreignKeys.map((fk) => ({ ...fk, refTable: newName.get(fk.refTable) ?? fk.refTable })),
+    };
     // Unnamed foreign keys get the server's names (t_ibfk_1, ...) by position, which change when one goes:
     // they are matched by content.
     const auto = (fk: ForeignKey, table: Table) =>
@@ -338,7 +346,10 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   }
   for (const tr of to.triggers) {
     const prev = findBy(from.triggers, tr.name);
-    if (prev && prev.canonical === tr.canonical && !renamedTo.has(tr.table.toLowerCase())) continue;
+    if (
+      prev && prev.canonical === tr.canonical && !renamedTo.has(tr.table.toLowerCase()) &&
+      !renamedFrom.has(prev.table.toLowerCase())
+    ) continue;
     changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
   }
   return changes;
@@ -409,6 +420,22 @@ function alterTable(
     dropClauses.push({
       clause: prev.kind === "primary" ? "DROP PRIMARY KEY" : `DROP INDEX ${quoteIdent(prev.name)}`,
       description: `drop ${prev.kind === "primary" ? "primary key" : `index ${prev.name}`}`,
+    });
+  }
+  // An AUTO_INCREMENT column must lead some key (MariaDB error 1075). One that goes in a later, destructive
+  // statement while this ALTER replaces its key (a surrogate id giving way to a composite primary key) loses
+  // AUTO_INCREMENT here, which keeps every value; the column itself goes with the DROP COLUMN.
+  for (const col of droppedColumns) {
+    if (!col.autoIncrement) continue;
+    const leads = (idx: Index) => lower(idx.parts[0]?.column ?? "") === lower(col.name);
+    const keptUntilDrop = cur.indexes.some((idx) =>
+      leads(idx) && !findBy(des.indexes, idx.name) &&
+      idx.parts.every((p) => droppedColumns.some((c) => lower(c.name) === lower(p.column)))
+    );
+    if (keptUntilDrop) continue;
+    dropClauses.unshift({
+      clause: `MODIFY COLUMN ${printColumn({ ...col, autoIncrement: false })}`,
+      description: `drop AUTO_INCREMENT from column ${col.name} (its key goes before the column)`,
     });
   }
 
