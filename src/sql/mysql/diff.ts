@@ -217,6 +217,24 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   // InnoDB points a foreign key at its table's new name on RENAME TABLE: a key to a table renamed away whose
   // old name the target gives a new table must be dropped and made again, one to a plain rename need not.
   const newName = new Map(renamed.map(([current, desired]) => [current.name, desired.name]));
+  // A column whose type or charset changes may not be in a foreign key meanwhile, on either side (MariaDB
+  // errors 1832 and 1833: Rails' int to bigint id): such keys are dropped first and made again after.
+  const retyped = new Map<string, Set<string>>();
+  for (const [was, des] of pairs) {
+    const names = new Set<string>();
+    for (const c of des.columns) {
+      const prev = findBy(was.columns, c.name) ?? (c.renamedFrom ? findBy(was.columns, c.renamedFrom) : undefined);
+      if (!prev) continue;
+      const [a, b] = [columnCharset(prev, was, server), columnCharset(c, des, server)];
+      if (printType(prev.type) !== printType(c.type) || a.charset !== b.charset || a.collate !== b.collate) {
+        names.add(lower(prev.name)).add(lower(c.name));
+      }
+    }
+    if (names.size) retyped.set(des.name, names);
+  }
+  const touchesRetyped = (table: string, fk: ForeignKey) =>
+    fk.columns.some((c) => retyped.get(table)?.has(lower(c))) ||
+    fk.refColumns.some((c) => retyped.get(fk.refTable)?.has(lower(c)));
   for (const [was, des] of pairs) {
     const cur = {
       ...was,
@@ -231,7 +249,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     const taken = new Set(cur.foreignKeys.map((fk) => lower(fk.name)));
     for (const fk of cur.foreignKeys) {
       const next = findBy(des.foreignKeys, fk.name);
-      if ((!next || !sameForeignKey(fk, next)) && !(auto(fk, cur) && kept(fk, des, des))) {
+      const retype = touchesRetyped(des.name, fk);
+      if (retype || ((!next || !sameForeignKey(fk, next)) && !(auto(fk, cur) && kept(fk, des, des)))) {
         changes.push({
           kind: "drop_foreign_key",
           table: des.name,
@@ -242,8 +261,9 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
     for (const fk of des.foreignKeys) {
       const prev = findBy(cur.foreignKeys, fk.name);
-      if (prev && sameForeignKey(prev, fk)) continue;
-      if (auto(fk, des) && kept(fk, cur, cur)) continue;
+      const retype = touchesRetyped(des.name, fk);
+      if (prev && sameForeignKey(prev, fk) && !retype) continue;
+      if (auto(fk, des) && kept(fk, cur, cur) && !retype) continue;
       let name = fk.name;
       if (auto(fk, des) && prev && !sameForeignKey(prev, fk) && kept(prev, des, des)) {
         // The name belongs to a kept key: take the next free one, as the server would.
