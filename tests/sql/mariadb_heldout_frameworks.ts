@@ -261,5 +261,88 @@ add(
   { data: dcRows.data, check: "SELECT id, price FROM product ORDER BY id", oneWay: true },
 );
 
+// ---------------------------------------------------------------- Harder shapes of the same frameworks
+add(
+  "rails: utf8 to utf8mb4 conversion of two tables joined by a varchar foreign key (countries.code)",
+  `CREATE TABLE countries (code varchar(2) NOT NULL, name varchar(100) NOT NULL, PRIMARY KEY (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci;
+CREATE TABLE addresses (id int NOT NULL AUTO_INCREMENT, country_code varchar(2) NOT NULL, PRIMARY KEY (id),
+  KEY index_addresses_on_country_code (country_code),
+  CONSTRAINT fk_rails_8d2a6c1f3e FOREIGN KEY (country_code) REFERENCES countries (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci;`,
+  `CREATE TABLE countries (code varchar(2) NOT NULL, name varchar(100) NOT NULL, PRIMARY KEY (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE addresses (id int NOT NULL AUTO_INCREMENT, country_code varchar(2) NOT NULL, PRIMARY KEY (id),
+  KEY index_addresses_on_country_code (country_code),
+  CONSTRAINT fk_rails_8d2a6c1f3e FOREIGN KEY (country_code) REFERENCES countries (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;`,
+  {
+    data: "INSERT INTO countries VALUES ('DE', 'Deutschland'), ('FR', 'France');" +
+      "INSERT INTO addresses (country_code) VALUES ('DE'), ('FR'), ('DE');",
+    check:
+      "SELECT a.id, a.country_code, c.name FROM addresses a JOIN countries c ON c.code = a.country_code ORDER BY a.id",
+  },
+);
+add(
+  "laravel: $table->id() added to a pivot table whose composite primary key becomes a unique key",
+  `CREATE TABLE \`role_user\` (
+  \`role_id\` bigint unsigned NOT NULL,
+  \`user_id\` bigint unsigned NOT NULL,
+  PRIMARY KEY (\`role_id\`,\`user_id\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;`,
+  `CREATE TABLE \`role_user\` (
+  \`id\` bigint unsigned NOT NULL AUTO_INCREMENT,
+  \`role_id\` bigint unsigned NOT NULL,
+  \`user_id\` bigint unsigned NOT NULL,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`role_user_role_id_user_id_unique\` (\`role_id\`,\`user_id\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;`,
+  {
+    data: "INSERT INTO role_user VALUES (1, 1), (1, 2), (2, 1);",
+    check: "SELECT role_id, user_id FROM role_user ORDER BY role_id, user_id",
+  },
+);
+add(
+  "rails 7: add_column :users, :settings, :json, default: {}, null: false (MariaDB: LONGTEXT + json_valid)",
+  "CREATE TABLE `users` (`id` bigint NOT NULL AUTO_INCREMENT, `email` varchar(255) NOT NULL, PRIMARY KEY (`id`));",
+  `CREATE TABLE \`users\` (\`id\` bigint NOT NULL AUTO_INCREMENT, \`email\` varchar(255) NOT NULL,
+  \`settings\` json NOT NULL DEFAULT '{}', PRIMARY KEY (\`id\`));`,
+  {
+    data: "INSERT INTO users (email) VALUES ('a@x.org');",
+    check: "SELECT id, email FROM users",
+    between: 'UPDATE users SET settings = \'{"theme": "dark"}\'',
+    kept: "SELECT id, settings FROM users",
+  },
+);
+add(
+  "laravel (utf8mb4 on old MySQL): $table->index([DB::raw('email(191)')]) prefix index, later a full index",
+  `CREATE TABLE \`subscribers\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT, \`email\` varchar(255) NOT NULL,
+  PRIMARY KEY (\`id\`), KEY \`subscribers_email_index\` (\`email\`(191)));`,
+  `CREATE TABLE \`subscribers\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT, \`email\` varchar(255) NOT NULL,
+  PRIMARY KEY (\`id\`), KEY \`subscribers_email_index\` (\`email\`));`,
+  {
+    data: "INSERT INTO subscribers (email) VALUES ('a@x.org'), ('b@x.org');",
+    check: "SELECT id, email FROM subscribers",
+  },
+);
+add(
+  "laravel: $table->renameColumn('user_id', 'author_id') on a foreign key column, the key renamed too",
+  `CREATE TABLE \`users\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT, PRIMARY KEY (\`id\`));
+CREATE TABLE \`articles\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT, \`user_id\` bigint unsigned NOT NULL,
+  PRIMARY KEY (\`id\`), KEY \`articles_user_id_foreign\` (\`user_id\`),
+  CONSTRAINT \`articles_user_id_foreign\` FOREIGN KEY (\`user_id\`) REFERENCES \`users\` (\`id\`));`,
+  `CREATE TABLE \`users\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT, PRIMARY KEY (\`id\`));
+CREATE TABLE \`articles\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT,
+  \`author_id\` bigint unsigned NOT NULL, -- @renamed from=user_id
+  PRIMARY KEY (\`id\`),
+  KEY \`articles_author_id_foreign\` (\`author_id\`), -- @renamed from=articles_user_id_foreign
+  CONSTRAINT \`articles_author_id_foreign\` FOREIGN KEY (\`author_id\`) REFERENCES \`users\` (\`id\`));`,
+  {
+    data: "INSERT INTO users VALUES (1), (2); INSERT INTO articles (user_id) VALUES (1), (2), (1);",
+    check: "SELECT id FROM articles ORDER BY id",
+    oneWay: true,
+  },
+);
+
 /** The second held-out set, in the order written. */
 export const MARIADB_HELDOUT_FRAMEWORKS: readonly HeldOutCase[] = cases;
