@@ -276,3 +276,26 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a foreign key is made again only when a column it uses changes type or charset", () => {
+  const parent = (idType: string, cs: string) =>
+    `CREATE TABLE accounts (id ${idType} NOT NULL PRIMARY KEY, name varchar(50)) DEFAULT CHARSET=${cs};`;
+  const child = (cs: string) =>
+    `CREATE TABLE projects (id int NOT NULL PRIMARY KEY, account_id int NOT NULL, KEY ix (account_id),
+      CONSTRAINT fk_acc FOREIGN KEY (account_id) REFERENCES accounts (id)) DEFAULT CHARSET=${cs};`;
+  const kinds = (from: string, to: string) =>
+    generateSchemaDiff(from, to, { dialect: "mariadb", allowDestructive: true }).changes.map((c) => c.kind);
+  // A table charset change reaches name (a MODIFY of its own), not the int columns the key uses: the key stays.
+  assert.deepEqual(
+    kinds(parent("int", "utf8mb3") + child("utf8mb3"), parent("int", "utf8mb4") + child("utf8mb4")),
+    ["alter_table", "alter_table", "modify_column"],
+  );
+  // int to bigint on both sides: dropped first, made again last.
+  assert.deepEqual(
+    kinds(
+      parent("int", "utf8mb4") + child("utf8mb4"),
+      parent("bigint", "utf8mb4") + child("utf8mb4").replace("account_id int", "account_id bigint"),
+    ),
+    ["drop_foreign_key", "alter_table", "alter_table", "add_foreign_key"],
+  );
+});

@@ -77,6 +77,9 @@ function sameColumn(a: Column, b: Column, ta: Table, tb: Table, server: { charse
     a.extra.join(" ") === b.extra.join(" ");
 }
 
+/** Column types a table's or column's charset applies to. */
+const TEXTUAL = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
+
 const INT_RANK: Record<string, number> = { tinyint: 1, smallint: 2, mediumint: 3, int: 4, bigint: 5 };
 const TEXT_RANK: Record<string, number> = { tinytext: 1, text: 2, mediumtext: 3, longtext: 4 };
 const BLOB_RANK: Record<string, number> = { tinyblob: 1, blob: 2, mediumblob: 3, longblob: 4 };
@@ -225,8 +228,11 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     for (const c of des.columns) {
       const prev = findBy(was.columns, c.name) ?? (c.renamedFrom ? findBy(was.columns, c.renamedFrom) : undefined);
       if (!prev) continue;
+      // A table's charset reaches only its textual columns (as in sameColumn).
+      const textual = prev.charset !== undefined || c.charset !== undefined || TEXTUAL.has(c.type.base);
       const [a, b] = [columnCharset(prev, was, server), columnCharset(c, des, server)];
-      if (printType(prev.type) !== printType(c.type) || a.charset !== b.charset || a.collate !== b.collate) {
+      const recharset = textual && (a.charset !== b.charset || a.collate !== b.collate);
+      if (printType(prev.type) !== printType(c.type) || recharset) {
         names.add(lower(prev.name)).add(lower(c.name));
       }
     }
