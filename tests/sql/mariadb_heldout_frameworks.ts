@@ -344,5 +344,19 @@ CREATE TABLE \`articles\` (\`id\` bigint unsigned NOT NULL AUTO_INCREMENT,
   },
 );
 
+add(
+  "rails: change_column :accounts, :id, :bigint and create_table :tasks { t.references :account, foreign_key: true }",
+  railsAccounts,
+  railsAccounts.replace("`id` int NOT NULL AUTO_INCREMENT", "`id` bigint NOT NULL AUTO_INCREMENT") +
+    `CREATE TABLE \`tasks\` (
+  \`id\` bigint NOT NULL AUTO_INCREMENT,
+  \`account_id\` bigint NOT NULL,
+  PRIMARY KEY (\`id\`),
+  KEY \`index_tasks_on_account_id\` (\`account_id\`),
+  CONSTRAINT \`fk_rails_0b3e7f9d21\` FOREIGN KEY (\`account_id\`) REFERENCES \`accounts\` (\`id\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;`,
+  { data: "INSERT INTO accounts (name) VALUES ('acme');", check: "SELECT id, name FROM accounts", oneWay: true },
+);
+
 /** The second held-out set, in the order written. */
 export const MARIADB_HELDOUT_FRAMEWORKS: readonly HeldOutCase[] = cases;

@@ -288,7 +288,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   for (const table of topoOrder(created)) {
     const deferred: ForeignKey[] = [];
     const inline = (fk: ForeignKey) => {
-      const ok = existing.has(fk.refTable) || fk.refTable === table.name;
+      // A key to a column this plan changes the type of waits for that change (MariaDB errno 150).
+      const ok = (existing.has(fk.refTable) || fk.refTable === table.name) && !touchesRetyped(table.name, fk);
       if (!ok) deferred.push(fk);
       return ok;
     };
