@@ -14,10 +14,17 @@
  *    pairByName back to name-first pairing (the rows stay in `users`); the
  *    guard's RENAME TABLE IF EXISTS kept for a reused name (the second run
  *    fails: the new name is taken); foreign keys compared without the rename
- *    (posts keeps pointing at `_users_old`).
+ *    (posts' key, moved to `_users_old` by the server, is not dropped, and
+ *    its column's MODIFY fails); the trigger of the renamed table not made
+ *    again on the new one; renames left in file order (the chain's second
+ *    rename finds its name taken).
  * 3. `TO_DAYS('...')` in LIST `VALUES IN` was not folded into the number the
  *    server stores, so the server's own schema diffed as changed. Mutation
  *    caught: foldToDays skipped (src/sql/mysql/_text_objects.ts).
+ *
+ * The last test pins which foreign keys a retyped column remakes (found by
+ * mariadb_heldout_frameworks.ts, which runs them on the server). Mutation
+ * caught: a table's charset change counted for its int columns.
  */
 
 import assert from "node:assert/strict";

@@ -5,6 +5,10 @@
  * guarded script, in MariaDB's own form and the MySQL 8 form, must run
  * twice and reach the target resumed after every statement, rows kept.
  *
+ * Mutations caught (each fails a Rails case's plain plan on the server):
+ * foreign keys over a retyped column not dropped first (error 1833); a new
+ * table's key to a retyped column made inline (errno 150).
+ *
  * Figures: `deno test --allow-all tests/sql/mariadb_heldout_frameworks_test.ts`
  * (the lines "guarded (issue 20, ...)").
  */
