@@ -16,8 +16,7 @@
  *    fails: the new name is taken); foreign keys compared without the rename
  *    (posts' key, moved to `_users_old` by the server, is not dropped, and
  *    its column's MODIFY fails); the trigger of the renamed table not made
- *    again on the new one; renames left in file order (the chain's second
- *    rename finds its name taken).
+ *    again on the new one; renames left in file order (the chain's plan).
  * 3. `TO_DAYS('...')` in LIST `VALUES IN` was not folded into the number the
  *    server stores, so the server's own schema diffed as changed. Mutation
  *    caught: foldToDays skipped (src/sql/mysql/_text_objects.ts).
