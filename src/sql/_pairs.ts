@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PatchopsError } from "../errors.ts";
 import type { Schema, Table } from "./model.ts";
 
 /** Anything a schema holds by name. */
@@ -33,6 +34,24 @@ export interface ByNameOptions {
   ignoreCase?: boolean | undefined;
 }
 
+/** Options of {@linkcode pairByName}. */
+export interface PairOptions extends ByNameOptions {
+  /**
+   * What an object annotated `@renamed from=<old>` does when the desired
+   * side still has an object named `<old>` (a table renamed out of the way
+   * and a new one made under its name, as gh-ost and pt-online-schema-change
+   * leave it): `"rename"` pairs the annotated object with the old one (the
+   * other `<old>` is then a new object, or the end of a rename chain), and
+   * orders the renames so that each name is free before it is taken;
+   * `"refuse"` throws, for a dialect whose plan cannot do that. Either way
+   * the annotation is never ignored. Where the current side already has
+   * the new name as well, the rename is taken as done. @default "refuse"
+   */
+  oldNameReused?: "rename" | "refuse" | undefined;
+  /** What the objects are, for error messages. @default "table" */
+  what?: string | undefined;
+}
+
 function key(name: string, options: ByNameOptions | undefined): string {
   return options?.ignoreCase ? name.toLowerCase() : name;
 }
@@ -47,27 +66,69 @@ export function findByName<T extends { name: string }>(
   return list.find((x) => key(x.name, options) === k);
 }
 
-/** Pairs the objects of `from` and `to` by name, then by rename annotation. */
+/**
+ * Pairs the objects of `from` and `to` by name, then by rename annotation.
+ * An annotation whose old name the desired side still uses is honoured or
+ * refused (see {@linkcode PairOptions.oldNameReused}), never dropped.
+ */
 export function pairByName<T extends Named>(
   from: readonly T[],
   to: readonly T[],
-  options?: ByNameOptions,
+  options?: PairOptions,
 ): NamePairs<T> {
+  const { oldNameReused = "refuse", what = "table" } = options ?? {};
   const out: NamePairs<T> = { pairs: [], renamed: [], created: [], dropped: [] };
   const used = new Set<T>();
+  const early = new Map<T, T>();
   for (const desired of to) {
-    let current = findByName(from, desired.name, options);
-    if (current && used.has(current)) current = undefined;
+    const old = desired.renamedFrom;
+    if (old === undefined || key(old, options) === key(desired.name, options)) continue;
+    const current = findByName(from, old, options);
+    // Where the current side has the new name too, the rename is taken as done (a schema file keeps its
+    // annotations after the migration ran, and diffing the migrated database against it must give nothing).
+    if (!current || !findByName(to, old, options) || findByName(from, desired.name, options)) continue;
+    if (oldNameReused === "refuse") {
+      throw new PatchopsError(
+        "SqlInvalid",
+        `${what} "${desired.name}" is annotated @renamed from=${old}, but the new schema still has a ${what} ` +
+          `"${old}", which this dialect cannot rename and make again in one script: rename it in a migration of its own`,
+      );
+    }
+    if (used.has(current)) {
+      throw new PatchopsError("SqlInvalid", `${what} "${old}" is named by two @renamed annotations`);
+    }
+    used.add(current);
+    early.set(desired, current);
+  }
+  for (const desired of to) {
+    let current = early.get(desired) ?? findByName(from, desired.name, options);
+    if (current && used.has(current) && early.get(desired) !== current) current = undefined;
     if (!current && desired.renamedFrom && !findByName(to, desired.renamedFrom, options)) {
       current = findByName(from, desired.renamedFrom, options);
     }
-    if (current && !used.has(current)) {
+    if (current && (!used.has(current) || early.get(desired) === current)) {
       used.add(current);
       out.pairs.push([current, desired]);
       if (key(current.name, options) !== key(desired.name, options)) out.renamed.push([current, desired]);
     } else out.created.push(desired);
   }
   out.dropped = from.filter((x) => !used.has(x));
+  out.renamed = renameOrder(out.renamed, options);
+  return out;
+}
+
+/**
+ * Renames in an order that frees each name before it is taken (b to c
+ * before a to b). Pairing gives no cycle: a rename is paired only onto a
+ * name the current side does not have, or one a rename moves away.
+ */
+function renameOrder<T extends Named>(renamed: [T, T][], options: ByNameOptions | undefined): [T, T][] {
+  const pending = [...renamed];
+  const out: [T, T][] = [];
+  while (pending.length) {
+    const i = pending.findIndex(([, d]) => !pending.some(([c]) => key(c.name, options) === key(d.name, options)));
+    out.push(...pending.splice(Math.max(i, 0), 1));
+  }
   return out;
 }
 
@@ -75,6 +136,6 @@ export function pairByName<T extends Named>(
 export type TablePairs = NamePairs<Table>;
 
 /** Pairs the tables of `from` and `to`. */
-export function pairTables(from: Schema, to: Schema, options?: ByNameOptions): TablePairs {
+export function pairTables(from: Schema, to: Schema, options?: PairOptions): TablePairs {
   return pairByName(from.tables, to.tables, options);
 }

@@ -82,10 +82,15 @@ async function plainProblem(
 }
 
 /**
- * Checks every held-out case in both directions (reverse unless `oneWay`),
- * `workers` at a time, each with its own connection and databases.
+ * Checks every held-out case (of mariadb_heldout.ts unless `cases` says)
+ * in both directions (reverse unless `oneWay`), `workers` at a time, each
+ * with its own connection and databases.
  */
-export async function checkHeldOut(flavor: Flavor, workers = 3): Promise<HeldOutTally> {
+export async function checkHeldOut(
+  flavor: Flavor,
+  workers = 3,
+  cases: readonly HeldOutCase[] = MARIADB_HELDOUT,
+): Promise<HeldOutTally> {
   const tally: HeldOutTally = {
     directions: 0,
     passed: 0,
@@ -96,7 +101,7 @@ export async function checkHeldOut(flavor: Flavor, workers = 3): Promise<HeldOut
     limits: [],
     fixed: [],
   };
-  const queue: [HeldOutCase, Way][] = MARIADB_HELDOUT.flatMap((c) =>
+  const queue: [HeldOutCase, Way][] = cases.flatMap((c) =>
     c.oneWay ? [[c, "forward"] as [HeldOutCase, Way]] : [[c, "forward"], [c, "reverse"]] as [HeldOutCase, Way][]
   );
   const worker = async (n: number) => {
@@ -137,13 +142,13 @@ export async function checkHeldOut(flavor: Flavor, workers = 3): Promise<HeldOut
 }
 
 /** Prints the tally: the issue 20 line, then every direction that is not a plain pass. */
-export function printTally(flavor: Flavor, t: HeldOutTally): void {
+export function printTally(flavor: Flavor, t: HeldOutTally, cases: readonly HeldOutCase[] = MARIADB_HELDOUT): void {
   const form = flavor === "mariadb" ? "MariaDB form" : "MySQL 8 form on MariaDB";
   console.log(
     `guarded (issue 20, ${form}): ${t.passed} of ${t.directions} directions whose plain plan runs reach the target ` +
       `run twice and resumed after every statement; ${t.limits.length} known limits; plain plan: ` +
       `${t.refused.length} refused, ${t.plainFailed.length} failed, ${t.plainWrong.length} wrong ` +
-      `(${MARIADB_HELDOUT.length} cases)`,
+      `(${cases.length} cases)`,
   );
   for (const [what, lines] of Object.entries({ refused: t.refused, "plain failed": t.plainFailed })) {
     for (const l of lines) console.log(`  ${what}: ${l.split("\n")[0]}`);

@@ -261,6 +261,11 @@ function createdName(sql: string): { kind: string; name: string } | undefined {
  */
 export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): GuardedStatement[] {
   const out: GuardedStatement[] = [];
+  // Names a table takes in this script: a rename away from one of them must not run again once the new
+  // table of that name is there (MariaDB's RENAME TABLE IF EXISTS would, and fail on the taken new name).
+  const taken = new Set(
+    changes.filter((c) => c.kind === "create_table" || c.kind === "rename_table").map((c) => c.table),
+  );
   for (const change of changes) {
     const sql = change.sql;
     switch (change.kind) {
@@ -289,7 +294,7 @@ export function guardMysqlChanges(changes: Change[], flavor: MysqlFlavor): Guard
       case "rename_table": {
         const m = new RegExp(`^RENAME TABLE ${ID} TO ${ID}$`).exec(sql);
         if (!m) out.push({ sql, change, unguarded: "not a RENAME TABLE patchops knows how to guard" });
-        else if (flavor === "mariadb") {
+        else if (flavor === "mariadb" && !taken.has(unquote(m[1]!))) {
           out.push({ sql: sql.replace(/^RENAME TABLE /, "RENAME TABLE IF EXISTS "), change });
         } else {
           const when = `${exists("table", unquote(m[1]!))} AND NOT ${exists("table", unquote(m[2]!))}`;

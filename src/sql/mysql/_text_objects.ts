@@ -274,8 +274,33 @@ export function toDays(literal: string): number | undefined {
   return Math.round(ms / 86_400_000) + 719_528;
 }
 
+/**
+ * The tokens with every `TO_DAYS('<date>')` folded into the number the
+ * server stores for it: a RANGE bound (`VALUES LESS THAN (TO_DAYS(...))`)
+ * and a LIST value (`VALUES IN (TO_DAYS(...), ...)`) alike. Only bounds
+ * call TO_DAYS on a literal; the partitioning expression names a column.
+ */
+function foldToDays(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    const arg = tokens[k + 2];
+    if (isWord(t, "TO_DAYS") && tokens[k + 1]?.text === "(" && arg?.kind === "string" && tokens[k + 3]?.text === ")") {
+      const days = toDays(arg.value);
+      if (days !== undefined) {
+        out.push({ kind: "number", text: String(days), value: String(days), start: t.start, end: tokens[k + 3]!.end });
+        k += 3;
+        continue;
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
+
 /** Canonical text of a PARTITION BY clause's tokens. */
-function canonicalPartitioning(tokens: Token[]): string {
+function canonicalPartitioning(written: Token[]): string {
+  const tokens = foldToDays(written);
   const seen: Token[] = [];
   const out: string[] = [];
   const push = (t: Token, text = canonicalTokens([t])) => {
@@ -297,15 +322,6 @@ function canonicalPartitioning(tokens: Token[]): string {
       push(tokens[k + 1]!);
       k += 2;
       continue;
-    }
-    // A bound written TO_DAYS('2024-02-01') is stored as the number.
-    if (isWord(t, "TO_DAYS") && tokens[k + 1]?.text === "(" && tokens[k + 2]?.kind === "string") {
-      const days = tokens[k + 3]?.text === ")" ? toDays(tokens[k + 2]!.value) : undefined;
-      if (days !== undefined) {
-        push(t, String(days));
-        k += 3;
-        continue;
-      }
     }
     // The values of a LIST partition are a set: the server sorts them.
     if (t.text === "(" && isWord(seen.at(-1), "IN") && isWord(seen.at(-2), "VALUES")) {

@@ -77,6 +77,9 @@ function sameColumn(a: Column, b: Column, ta: Table, tb: Table, server: { charse
     a.extra.join(" ") === b.extra.join(" ");
 }
 
+/** Column types a table's or column's charset applies to. */
+const TEXTUAL = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
+
 const INT_RANK: Record<string, number> = { tinyint: 1, smallint: 2, mediumint: 3, int: 4, bigint: 5 };
 const TEXT_RANK: Record<string, number> = { tinytext: 1, text: 2, mediumtext: 3, longtext: 4 };
 const BLOB_RANK: Record<string, number> = { tinyblob: 1, blob: 2, mediumblob: 3, longblob: 4 };
@@ -162,7 +165,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   const t = (name: string) => quoteIdent(name);
 
   // Pair tables, honouring renames.
-  const { pairs, renamed, created, dropped } = pairTables(from, to);
+  // A table renamed out of the way while a new one takes its name (gh-ost's cut-over) is a rename and a create.
+  const { pairs, renamed, created, dropped } = pairTables(from, to, { oldNameReused: "rename" });
   const renames: Change[] = renamed.map(([current, desired]) => ({
     kind: "rename_table",
     table: desired.name,
@@ -213,7 +217,35 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 
   // 2. Foreign keys that go away or change, on tables that stay.
   const fkAdds: { table: Table; fk: ForeignKey }[] = [];
-  for (const [cur, des] of pairs) {
+  // InnoDB points a foreign key at its table's new name on RENAME TABLE: a key to a table renamed away whose
+  // old name the target gives a new table must be dropped and made again, one to a plain rename need not.
+  const newName = new Map(renamed.map(([current, desired]) => [current.name, desired.name]));
+  // A column whose type or charset changes may not be in a foreign key meanwhile, on either side (MariaDB
+  // errors 1832 and 1833: Rails' int to bigint id): such keys are dropped first and made again after.
+  const retyped = new Map<string, Set<string>>();
+  for (const [was, des] of pairs) {
+    const names = new Set<string>();
+    for (const c of des.columns) {
+      const prev = findBy(was.columns, c.name) ?? (c.renamedFrom ? findBy(was.columns, c.renamedFrom) : undefined);
+      if (!prev) continue;
+      // A table's charset reaches only its textual columns (as in sameColumn).
+      const textual = prev.charset !== undefined || c.charset !== undefined || TEXTUAL.has(c.type.base);
+      const [a, b] = [columnCharset(prev, was, server), columnCharset(c, des, server)];
+      const recharset = textual && (a.charset !== b.charset || a.collate !== b.collate);
+      if (printType(prev.type) !== printType(c.type) || recharset) {
+        names.add(lower(prev.name)).add(lower(c.name));
+      }
+    }
+    if (names.size) retyped.set(des.name, names);
+  }
+  const touchesRetyped = (table: string, fk: ForeignKey) =>
+    fk.columns.some((c) => retyped.get(table)?.has(lower(c))) ||
+    fk.refColumns.some((c) => retyped.get(fk.refTable)?.has(lower(c)));
+  for (const [was, des] of pairs) {
+    const cur = {
+      ...was,
+      foreignKeys: was.foreignKeys.map((fk) => ({ ...fk, refTable: newName.get(fk.refTable) ?? fk.refTable })),
+    };
     // Unnamed foreign keys get the server's names (t_ibfk_1, ...) by position, which change when one goes:
     // they are matched by content.
     const auto = (fk: ForeignKey, table: Table) =>
@@ -223,7 +255,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     const taken = new Set(cur.foreignKeys.map((fk) => lower(fk.name)));
     for (const fk of cur.foreignKeys) {
       const next = findBy(des.foreignKeys, fk.name);
-      if ((!next || !sameForeignKey(fk, next)) && !(auto(fk, cur) && kept(fk, des, des))) {
+      const retype = touchesRetyped(des.name, fk);
+      if (retype || ((!next || !sameForeignKey(fk, next)) && !(auto(fk, cur) && kept(fk, des, des)))) {
         changes.push({
           kind: "drop_foreign_key",
           table: des.name,
@@ -234,8 +267,9 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
     }
     for (const fk of des.foreignKeys) {
       const prev = findBy(cur.foreignKeys, fk.name);
-      if (prev && sameForeignKey(prev, fk)) continue;
-      if (auto(fk, des) && kept(fk, cur, cur)) continue;
+      const retype = touchesRetyped(des.name, fk);
+      if (prev && sameForeignKey(prev, fk) && !retype) continue;
+      if (auto(fk, des) && kept(fk, cur, cur) && !retype) continue;
       let name = fk.name;
       if (auto(fk, des) && prev && !sameForeignKey(prev, fk) && kept(prev, des, des)) {
         // The name belongs to a kept key: take the next free one, as the server would.
@@ -254,7 +288,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   for (const table of topoOrder(created)) {
     const deferred: ForeignKey[] = [];
     const inline = (fk: ForeignKey) => {
-      const ok = existing.has(fk.refTable) || fk.refTable === table.name;
+      // A key to a column this plan changes the type of waits for that change (MariaDB errno 150).
+      const ok = (existing.has(fk.refTable) || fk.refTable === table.name) && !touchesRetyped(table.name, fk);
       if (!ok) deferred.push(fk);
       return ok;
     };
@@ -338,7 +373,10 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   }
   for (const tr of to.triggers) {
     const prev = findBy(from.triggers, tr.name);
-    if (prev && prev.canonical === tr.canonical && !renamedTo.has(tr.table.toLowerCase())) continue;
+    if (
+      prev && prev.canonical === tr.canonical && !renamedTo.has(tr.table.toLowerCase()) &&
+      !renamedFrom.has(prev.table.toLowerCase())
+    ) continue;
     changes.push({ kind: "create_trigger", table: tr.table, sql: tr.sql, description: `create trigger ${tr.name}` });
   }
   return changes;
@@ -409,6 +447,22 @@ function alterTable(
     dropClauses.push({
       clause: prev.kind === "primary" ? "DROP PRIMARY KEY" : `DROP INDEX ${quoteIdent(prev.name)}`,
       description: `drop ${prev.kind === "primary" ? "primary key" : `index ${prev.name}`}`,
+    });
+  }
+  // An AUTO_INCREMENT column must lead some key (MariaDB error 1075). One that goes in a later, destructive
+  // statement while this ALTER replaces its key (a surrogate id giving way to a composite primary key) loses
+  // AUTO_INCREMENT here, which keeps every value; the column itself goes with the DROP COLUMN.
+  for (const col of droppedColumns) {
+    if (!col.autoIncrement) continue;
+    const leads = (idx: Index) => lower(idx.parts[0]?.column ?? "") === lower(col.name);
+    const keptUntilDrop = cur.indexes.some((idx) =>
+      leads(idx) && !findBy(des.indexes, idx.name) &&
+      idx.parts.every((p) => droppedColumns.some((c) => lower(c.name) === lower(p.column)))
+    );
+    if (keptUntilDrop) continue;
+    dropClauses.unshift({
+      clause: `MODIFY COLUMN ${printColumn({ ...col, autoIncrement: false })}`,
+      description: `drop AUTO_INCREMENT from column ${col.name} (its key goes before the column)`,
     });
   }
 
