@@ -360,6 +360,16 @@ export function manifestUrl(source: string): URL {
 export interface LoadManifestOptions extends ParseManifestOptions {
   /** @default 30 */
   timeoutSeconds?: number;
+  /**
+   * Seconds the whole manifest download may take.
+   * @default 3600
+   */
+  deadlineSeconds?: number | undefined;
+  /**
+   * The slowest transfer accepted (as for the package).
+   * @default { bytesPerSecond: 1024, windowSeconds: 60 }
+   */
+  minRate?: { bytesPerSecond: number; windowSeconds: number } | undefined;
 }
 
 /** Reads and validates a manifest from a path or an http(s)/file URL. */
@@ -368,10 +378,14 @@ export async function loadManifest(
   options?: LoadManifestOptions,
 ): Promise<Manifest> {
   const url = manifestUrl(source);
-  const bytes = await readSmall(
-    url,
-    options?.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {},
-  );
+  // The same deadline and rate floor as the package: the stall timer alone let a server drip a
+  // byte every 29 s into a 16 MiB manifest (a timer-driven `apply` then never ended).
+  const { deadlineSeconds = 3600, minRate = { bytesPerSecond: 1024, windowSeconds: 60 } } = options ?? {};
+  const bytes = await readSmall(url, {
+    ...(options?.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    deadline: Date.now() + deadlineSeconds * 1000,
+    minRate,
+  });
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
