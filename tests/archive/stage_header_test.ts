@@ -4,7 +4,10 @@
  *
  * Mutations caught: `takeHeader` skipped (the 64 MiB member was written);
  * the `count()` call before writing removed (same); the final totals
- * comparison removed ("fewer members than counted" staged without error).
+ * comparison removed ("fewer members than counted" staged without error);
+ * the unpacked-byte budget's check scaled by 1e6 (the three "stops
+ * unpacking" tests read the whole GiB: zeros after the end marker, a
+ * directory's claimed data, a volume label before the header).
  */
 
 import assert from "node:assert/strict";

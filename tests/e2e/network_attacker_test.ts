@@ -13,6 +13,8 @@
  * - `escapeText` returning its input: the ESC byte reached stderr.
  * - the body's `maxBytes` check scaled by 1e6: "an endless body without a length"
  *   pulled 256 MiB from the server.
+ * - `loadManifest` without the deadline and rate floor: "a dripping
+ *   manifest" ran until the server's 30 s cap and failed as invalid JSON.
  */
 
 import assert from "node:assert/strict";
