@@ -7,7 +7,7 @@
 
 import { PatchopsError } from "./errors.ts";
 import { readSmall } from "./fetch.ts";
-import { ancestorsOf, normalizeRelativePath } from "./path_policy.ts";
+import { normalizeRelativePath } from "./path_policy.ts";
 
 /** Operation lists as duck_client writes them. */
 export interface PatchOperations {
@@ -192,13 +192,18 @@ function checkConflicts(ops: Operations): void {
       seen.set(p, name);
     }
   }
-  for (const [p, name] of seen) {
-    for (const a of ancestorsOf(p)) {
-      const outer = seen.get(a);
-      if (outer !== undefined) {
-        throw invalid(`"${p}" in "${name}" lies inside "${a}" in "${outer}"`);
-      }
+  // In sorted order the paths that begin with a path come right after it, so a stack of the
+  // paths that begin the current one holds all its ancestors; the top is enough to check (a
+  // longer one inside the ancestor was refused when it came). Linear, where looking every
+  // path's ancestors up hashed each of them, O(length^2) a path.
+  const stack: string[] = [];
+  for (const p of [...seen.keys()].sort()) {
+    while (stack.length > 0 && !p.startsWith(stack[stack.length - 1]!)) stack.pop();
+    const a = stack[stack.length - 1];
+    if (a !== undefined && p.charCodeAt(a.length) === 0x2f) {
+      throw invalid(`"${p}" in "${seen.get(p)}" lies inside "${a}" in "${seen.get(a)}"`);
     }
+    stack.push(p);
   }
 }
 
