@@ -85,6 +85,14 @@ export interface StageOptions {
 export const PRE_HEADER_BUDGET = HEADER_LIMIT + (4 << 20);
 /** Unpacked bytes allowed per counted member beyond its data: tar and pax headers, long names, padding. */
 export const MEMBER_OVERHEAD_BUDGET = 32 << 10;
+/**
+ * Directories the members may imply (parents made for them), per counted
+ * member. Members count against the signed totals, but the parents they
+ * imply do not: one member 2,000 levels deep made 2,000 directories (a
+ * block of disk each), and every member of the signed count could do so.
+ * Real packages imply fewer directories than they have members.
+ */
+export const IMPLIED_PER_MEMBER = 64;
 /** Unpacked bytes allowed once, beyond the members: the end marker and the record padding after it. */
 export const TRAILER_BUDGET = 16 << 20;
 
@@ -188,6 +196,7 @@ async function stageMembers(
   };
   const rules = { capture, maxEntries, expectHeader: signed !== undefined };
   let members = 0;
+  let implied = 0;
   // With a signed header, every unpacked byte is accounted for (see InflateBudget).
   const budget = signed ? new InflateBudget(stream, PRE_HEADER_BUDGET) : undefined;
 
@@ -212,6 +221,11 @@ async function stageMembers(
     if (d.action === "capture") {
       tree.captured.set(d.path, await collect(body, header.size));
       continue;
+    }
+    implied += d.create.length;
+    const impliedLimit = ((so.limits?.entries ?? maxEntries) + 1) * IMPLIED_PER_MEMBER;
+    if (implied > impliedLimit) {
+      throw refuse(header, `needs more than the ${impliedLimit} directories the archive's members may imply`);
     }
     for (const a of d.create) {
       writer.mkdir(a, 0o755);

@@ -174,3 +174,22 @@ Deno.test("stageArchive() stops unpacking a volume label before the header at it
   assert.match(String(error), /unpacks to more than the \d+ bytes its signed header accounts for/);
   assert.ok(state.pulled < PRE_HEADER_BUDGET + (2 << 20), `${state.pulled} bytes unpacked`);
 });
+
+// Mutation caught: the implied-directory count never checked (199 directories staged for one member).
+Deno.test("stageArchive() bounds the directories members imply by the signed member count", async () => {
+  const totals = { entries: 1, files: 1, bytes: 5 };
+  const deep = `${"d/".repeat(199)}f`;
+  const r = await stage(
+    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: deep, data: "hello" }],
+    header(totals),
+  );
+  assert.ok(r.error instanceof PatchopsError && r.error.code === "UnsafeMember", String(r.error));
+  assert.match(r.error.message, /needs more than the 128 directories the archive's members may imply/);
+  assert.deepEqual(r.files, [], "nothing was staged for it");
+  const fine = await stage(
+    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: `${"d/".repeat(100)}f`, data: "hello" }],
+    header(totals),
+  );
+  assert.equal(fine.error, undefined);
+  assert.equal(fine.tree?.files, 1);
+});
