@@ -7,7 +7,7 @@
 
 import { PatchopsError } from "./errors.ts";
 import { readSmall } from "./fetch.ts";
-import { ancestorsOf, normalizeRelativePath } from "./path_policy.ts";
+import { normalizeRelativePath } from "./path_policy.ts";
 
 /** Operation lists as duck_client writes them. */
 export interface PatchOperations {
@@ -192,13 +192,18 @@ function checkConflicts(ops: Operations): void {
       seen.set(p, name);
     }
   }
-  for (const [p, name] of seen) {
-    for (const a of ancestorsOf(p)) {
-      const outer = seen.get(a);
-      if (outer !== undefined) {
-        throw invalid(`"${p}" in "${name}" lies inside "${a}" in "${outer}"`);
-      }
+  // In sorted order the paths that begin with a path come right after it, so a stack of the
+  // paths that begin the current one holds all its ancestors; the top is enough to check (a
+  // longer one inside the ancestor was refused when it came). Linear, where looking every
+  // path's ancestors up hashed each of them, O(length^2) a path.
+  const stack: string[] = [];
+  for (const p of [...seen.keys()].sort()) {
+    while (stack.length > 0 && !p.startsWith(stack[stack.length - 1]!)) stack.pop();
+    const a = stack[stack.length - 1];
+    if (a !== undefined && p.charCodeAt(a.length) === 0x2f) {
+      throw invalid(`"${p}" in "${seen.get(p)}" lies inside "${a}" in "${seen.get(a)}"`);
     }
+    stack.push(p);
   }
 }
 
@@ -360,6 +365,16 @@ export function manifestUrl(source: string): URL {
 export interface LoadManifestOptions extends ParseManifestOptions {
   /** @default 30 */
   timeoutSeconds?: number;
+  /**
+   * Seconds the whole manifest download may take.
+   * @default 3600
+   */
+  deadlineSeconds?: number | undefined;
+  /**
+   * The slowest transfer accepted (as for the package).
+   * @default { bytesPerSecond: 1024, windowSeconds: 60 }
+   */
+  minRate?: { bytesPerSecond: number; windowSeconds: number } | undefined;
 }
 
 /** Reads and validates a manifest from a path or an http(s)/file URL. */
@@ -368,10 +383,14 @@ export async function loadManifest(
   options?: LoadManifestOptions,
 ): Promise<Manifest> {
   const url = manifestUrl(source);
-  const bytes = await readSmall(
-    url,
-    options?.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {},
-  );
+  // The same deadline and rate floor as the package: the stall timer alone let a server drip a
+  // byte every 29 s into a 16 MiB manifest (a timer-driven `apply` then never ended).
+  const { deadlineSeconds = 3600, minRate = { bytesPerSecond: 1024, windowSeconds: 60 } } = options ?? {};
+  const bytes = await readSmall(url, {
+    ...(options?.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    deadline: Date.now() + deadlineSeconds * 1000,
+    minRate,
+  });
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));

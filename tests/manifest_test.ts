@@ -98,3 +98,36 @@ Deno.test("parseManifest() refuses operations that repeat or nest", () => {
     /"lib\/x" in "replace.files" lies inside "lib"/,
   );
 });
+
+// Mutations caught: only neighbours in sorted order compared ("a/b" after "a-b" passed as not
+// inside "a"); the stack emptied at the first path that does not begin with its top, instead of
+// popped down to the last one that does ("a/b/c" after "a/b-" passed).
+Deno.test("parseManifest() finds a path inside another wherever the sort puts paths between them", () => {
+  const nested = (files: string[], directories: string[]) =>
+    assert.throws(
+      () => parseManifest(pkg({ operations: { replace: { files, directories } } }), base),
+      /lies inside/,
+      JSON.stringify({ files, directories }),
+    );
+  // "-" (0x2d) and "." (0x2e) sort before "/" (0x2f), so unrelated paths come between.
+  nested(["a-b", "a.c", "a/b"], ["a"]);
+  nested(["a/b-", "x", "a/b/c"], ["a/b"]);
+  nested(["z/y/x/w"], ["z", "zz"]);
+  const fine = parseManifest(
+    pkg({ operations: { replace: { files: ["a-b", "a.c", "ab/c", "a/b"], directories: ["a/bc", "b"] } } }),
+    base,
+  );
+  assert.deepEqual(fine.operations.replaceDirectories, ["a/bc", "b"]);
+});
+
+Deno.test("parseManifest() refuses a path longer than Linux opens", () => {
+  const deep = Array(2049).fill("a").join("/");
+  assert.throws(
+    () => parseManifest(pkg({ operations: { replace: { files: [deep] } } }), base),
+    /path "a\/a\/.*\.\.\." is longer than 4096 characters/,
+  );
+  assert.equal(
+    parseManifest(pkg({ operations: { replace: { files: [deep.slice(2)] } } }), base).operations.replaceFiles[0],
+    deep.slice(2),
+  );
+});

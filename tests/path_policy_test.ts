@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { linkEscapes, normalizeRelativePath, resolveLinkTarget } from "../src/path_policy.ts";
+import { ancestorsOf, linkEscapes, normalizeRelativePath, resolveLinkTarget } from "../src/path_policy.ts";
 
 Deno.test("normalizeRelativePath() accepts ./ prefixes and trailing slashes", () => {
   assert.equal(normalizeRelativePath("./lib/app.jar"), "lib/app.jar");
@@ -60,4 +60,12 @@ Deno.test("resolveLinkTarget() follows earlier links and catches escapes through
   assert.deepEqual(resolveLinkTarget("z", "x", loop), { kind: "loop" });
   assert.equal(linkEscapes("self", "self", new Map([["self", "self"]])), false);
   assert.equal(linkEscapes("l", ".patchops/lock", new Map()), true);
+});
+
+// Mutation caught: the length check removed (the 4097-character path was accepted).
+Deno.test("normalizeRelativePath() refuses paths longer than 4096 characters; ancestorsOf() lists each ancestor", () => {
+  assert.throws(() => normalizeRelativePath("a/".repeat(2048) + "b"), { code: "UnsafePath" });
+  assert.equal(normalizeRelativePath("a/".repeat(2047) + "bc"), "a/".repeat(2047) + "bc");
+  assert.deepEqual(ancestorsOf("a/bc/d/e"), ["a", "a/bc", "a/bc/d"]);
+  assert.deepEqual(ancestorsOf("top"), []);
 });

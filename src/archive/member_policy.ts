@@ -16,7 +16,7 @@
  */
 
 import type { ErrorCode } from "../errors.ts";
-import { linkEscapes, normalizeRelativePath, parentOf, RESERVED_DIR } from "../path_policy.ts";
+import { linkEscapes, MAX_PATH_LENGTH, normalizeRelativePath, parentOf, RESERVED_DIR } from "../path_policy.ts";
 import { HEADER_LIMIT, type HeaderTotals, OPERATIONS_MEMBER } from "../signed_ops.ts";
 import type { StagedType } from "./staged_entries.ts";
 import type { TarHeader } from "./tar_reader.ts";
@@ -161,6 +161,11 @@ export function decideMember(header: TarHeader, so: StagedSoFar, rules: MemberRu
     case "file":
       return { action: "file", path, mode: header.mode & 0o777, create };
     case "symlink": {
+      // symlink(2) takes no longer target (PATH_MAX), and resolving one costs O(length^2): a
+      // 1 MiB pax linkpath of "x/x/x/..." would have kept a core busy for most of an hour.
+      if (header.linkPath.length > MAX_PATH_LENGTH) {
+        return refusal(`is a symlink whose target is longer than ${MAX_PATH_LENGTH} characters`);
+      }
       const links = new Overlay(so.links, path, header.linkPath);
       if (linkEscapes(path, header.linkPath, links)) {
         return refusal(`is a symlink to "${header.linkPath}", which leaves the install directory`);

@@ -12,7 +12,7 @@ import { PatchopsError } from "../errors.ts";
 import type { Pull } from "./inflate.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 import { createHash } from "node:crypto";
-import { type HeaderLimits, type HeaderTotals, OPERATIONS_MEMBER } from "../signed_ops.ts";
+import { HEADER_LIMIT, type HeaderLimits, type HeaderTotals, OPERATIONS_MEMBER } from "../signed_ops.ts";
 import { countMember, decideMember, escapingLink, type StagedSoFar } from "./member_policy.ts";
 import { StagedEntries } from "./staged_entries.ts";
 import { collect, StagingWriter } from "./_staging_writer.ts";
@@ -78,6 +78,66 @@ export interface StageOptions {
   openBase?: OpenBase | undefined;
 }
 
+/**
+ * Unpacked bytes allowed before the signed header has passed: the header
+ * itself (at most `HEADER_LIMIT`) and the tar blocks around it.
+ */
+export const PRE_HEADER_BUDGET = HEADER_LIMIT + (4 << 20);
+/** Unpacked bytes allowed per counted member beyond its data: tar and pax headers, long names, padding. */
+export const MEMBER_OVERHEAD_BUDGET = 32 << 10;
+/**
+ * Directories the members may imply (parents made for them), per counted
+ * member. Members count against the signed totals, but the parents they
+ * imply do not: one member 2,000 levels deep made 2,000 directories (a
+ * block of disk each), and every member of the signed count could do so.
+ * Real packages imply fewer directories than they have members.
+ */
+export const IMPLIED_PER_MEMBER = 64;
+/** Unpacked bytes allowed once, beyond the members: the end marker and the record padding after it. */
+export const TRAILER_BUDGET = 16 << 20;
+
+/**
+ * Counts the unpacked bytes the tar reader pulls and refuses more than
+ * `limit`. The signed totals bound the members, but the reader also passes
+ * bytes no member counts: the data a directory or link header claims, volume
+ * labels, global pax headers, and whatever follows the end-of-archive marker
+ * (drained so that the hash sees every byte). zstd turns 32 KiB of input
+ * into 1 GiB of zeros there, so without this bound a forged package of a
+ * genuinely signed size kept a core busy for hours before its hash was
+ * judged (a 1 MiB package: 16 GiB unpacked, 3 minutes).
+ */
+class InflateBudget {
+  limit: number;
+  used = 0;
+  readonly pull: Pull;
+
+  constructor(source: ReadableStream<Uint8Array> | Pull, limit: number) {
+    this.limit = limit;
+    let next: Pull;
+    if (typeof source === "function") next = source;
+    else {
+      const reader = source.getReader();
+      next = async () => {
+        const { done, value } = await reader.read();
+        return done ? undefined : value;
+      };
+    }
+    this.pull = async () => {
+      const chunk = await next();
+      if (chunk !== undefined) {
+        this.used += chunk.length;
+        if (this.used > this.limit) {
+          throw new PatchopsError(
+            "ArchiveCorrupt",
+            `archive is corrupt: it unpacks to more than the ${this.limit} bytes its signed header accounts for`,
+          );
+        }
+      }
+      return chunk;
+    };
+  }
+}
+
 function refuse(header: TarHeader, why: string, options?: ErrorOptions): PatchopsError {
   return new PatchopsError("UnsafeMember", `member "${header.path}" ${why}`, options);
 }
@@ -136,8 +196,11 @@ async function stageMembers(
   };
   const rules = { capture, maxEntries, expectHeader: signed !== undefined };
   let members = 0;
+  let implied = 0;
+  // With a signed header, every unpacked byte is accounted for (see InflateBudget).
+  const budget = signed ? new InflateBudget(stream, PRE_HEADER_BUDGET) : undefined;
 
-  for await (const { header, body } of readTar(stream)) {
+  for await (const { header, body } of readTar(budget?.pull ?? stream)) {
     members++;
     const d = decideMember(header, so, rules);
     rules.expectHeader = false;
@@ -150,12 +213,19 @@ async function stageMembers(
       const limits = await takeHeader(header, body, signed!, tree);
       so.limits = limits.totals;
       deltas = limits.deltas ?? deltas;
+      const { bytes, entries } = limits.totals;
+      budget!.limit = budget!.used + bytes + entries * MEMBER_OVERHEAD_BUDGET + TRAILER_BUDGET;
       continue;
     }
     countMember(so.seen, header);
     if (d.action === "capture") {
       tree.captured.set(d.path, await collect(body, header.size));
       continue;
+    }
+    implied += d.create.length;
+    const impliedLimit = ((so.limits?.entries ?? maxEntries) + 1) * IMPLIED_PER_MEMBER;
+    if (implied > impliedLimit) {
+      throw refuse(header, `needs more than the ${impliedLimit} directories the archive's members may imply`);
     }
     for (const a of d.create) {
       writer.mkdir(a, 0o755);

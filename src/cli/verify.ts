@@ -83,6 +83,8 @@ export async function run(flags: VerifyFlags, out: Output): Promise<number> {
   const publicKey = flags.publicKey ? await loadPublicKey(flags.publicKey) : undefined;
   const manifest = await loadManifest(flags.manifest, {
     timeoutSeconds: flags.timeoutSeconds,
+    deadlineSeconds: flags.deadlineSeconds,
+    minRate: { bytesPerSecond: flags.speedLimit, windowSeconds: flags.speedTime },
     ...(flags.arch ? { arch: flags.arch } : {}),
   });
   if (!publicKey && flags.allowUnsigned) {

@@ -145,3 +145,25 @@ Deno.test("decideMember() wants the signed header first, and nothing else", () =
   assert.equal(d.action === "refuse" && d.code, "OperationsMismatch");
   assert.match(why(decideMember(member(".patchops/operations.json", { size: 65 << 20 }), soFar(), rules)), /too large/);
 });
+
+// Mutations caught: the target length check removed (the 4097-character target was resolved and
+// accepted); the lookup budget never spent (the chain of deep links resolved inside and passed).
+Deno.test("decideMember() refuses symlink targets longer than symlink(2) takes, and links too costly to resolve", () => {
+  const long = "x/".repeat(2048) + "y";
+  assert.match(
+    why(decideMember(member("l", { type: "symlink", linkPath: long }), soFar(), RULES)),
+    /is a symlink whose target is longer than 4096 characters/,
+  );
+  // Each link leads deep and back out to the next: inside, but 100 hops of 2,000 lookups each.
+  const deep = "x/".repeat(1000);
+  const links: Record<string, string> = {};
+  for (let i = 0; i < 100; i++) links[`l${i}`] = `${deep}${"../".repeat(1000)}l${i + 1}`;
+  const d = decideMember(member("m", { type: "symlink", linkPath: "l0" }), soFar({}, { links }), RULES);
+  assert.match(why(d), /is a symlink to "l0", which leaves the install directory/);
+  // A short chain of the same links resolves: the budget is far above what real trees use.
+  const short = { l0: "a/b/../l1", l1: "c" };
+  assert.equal(
+    decideMember(member("m", { type: "symlink", linkPath: "l0" }), soFar({}, { links: short }), RULES).action,
+    "symlink",
+  );
+});

@@ -4,15 +4,18 @@
  *
  * Mutations caught: `takeHeader` skipped (the 64 MiB member was written);
  * the `count()` call before writing removed (same); the final totals
- * comparison removed ("fewer members than counted" staged without error).
+ * comparison removed ("fewer members than counted" staged without error);
+ * the unpacked-byte budget's check scaled by 1e6 (the three "stops
+ * unpacking" tests read the whole GiB: zeros after the end marker, a
+ * directory's claimed data, a volume label before the header).
  */
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { stageArchive } from "../../src/archive/stage.ts";
+import { PRE_HEADER_BUDGET, stageArchive } from "../../src/archive/stage.ts";
 import { PatchopsError } from "../../src/errors.ts";
 import { type HeaderLimits, OPERATIONS_MEMBER } from "../../src/signed_ops.ts";
-import { buildTar, type Member, tempDir } from "../_helpers.ts";
+import { buildTar, encodeHeader, type Member, tempDir } from "../_helpers.ts";
 
 const TOTALS = { entries: 2, files: 1, bytes: 5 };
 
@@ -96,4 +99,97 @@ Deno.test("stageArchive() refuses more members than counted, and fewer", async (
 Deno.test("stageArchive() refuses a second header member", async () => {
   const r = await stage([...good.slice(0, 2), { path: OPERATIONS_MEMBER, data: header() }]);
   assert.match(String(r.error), /appears twice/);
+});
+
+/**
+ * The unpacked stream: `tar` (copied), then zero bytes until `total`,
+ * handed out 1 MiB at a time as the inflater would; counts what was pulled.
+ */
+function tarThenZeros(tar: Uint8Array, total: number) {
+  const zeros = new Uint8Array(1 << 20);
+  const state = { pulled: 0 };
+  let sent = false;
+  const pull = () => {
+    if (!sent) {
+      sent = true;
+      state.pulled += tar.length;
+      return Promise.resolve(tar.slice());
+    }
+    if (state.pulled >= total) return Promise.resolve(undefined);
+    const n = Math.min(zeros.length, total - state.pulled);
+    state.pulled += n;
+    return Promise.resolve(zeros.subarray(0, n));
+  };
+  return { pull, state };
+}
+
+async function stageStream(pull: () => Promise<Uint8Array | undefined>) {
+  const [dir, done] = await tempDir();
+  const root = `${dir}/staging`;
+  await Deno.mkdir(root);
+  try {
+    await stageArchive(pull, root, {
+      capture: new Set([OPERATIONS_MEMBER]),
+      header: {
+        sha256: createHash("sha256").update(header()).digest("hex"),
+        check: (bytes: Uint8Array): HeaderLimits => ({
+          totals: JSON.parse(new TextDecoder().decode(bytes)).totals,
+          arch: null,
+        }),
+      },
+    });
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await done();
+  }
+}
+
+const GIB = 1 << 30;
+
+Deno.test("stageArchive() stops unpacking zeros after the end-of-archive marker at the signed header's budget", async () => {
+  // A genuine archive, then what zstd makes of 32 KiB: a GiB of zeros, which the reader drains.
+  const { pull, state } = tarThenZeros(buildTar(good), GIB);
+  const error = await stageStream(pull);
+  assert.ok(error instanceof PatchopsError && error.code === "ArchiveCorrupt", String(error));
+  assert.match(error.message, /unpacks to more than the \d+ bytes its signed header accounts for/);
+  assert.ok(state.pulled < 32 << 20, `${state.pulled} bytes unpacked`);
+});
+
+Deno.test("stageArchive() stops unpacking the data a directory header claims at the signed header's budget", async () => {
+  const dir = encodeHeader({ name: "lib/", typeflag: "5", mode: 0o755, size: 8 * 2 ** 30 - 1 });
+  const tar = buildTar([good[0]!, dir], { end: false });
+  const { pull, state } = tarThenZeros(tar, GIB);
+  const error = await stageStream(pull);
+  assert.match(String(error), /unpacks to more than the \d+ bytes its signed header accounts for/);
+  assert.ok(state.pulled < 32 << 20, `${state.pulled} bytes unpacked`);
+});
+
+Deno.test("stageArchive() stops unpacking a volume label before the header at its budget", async () => {
+  // GNU volume labels ('V') are skipped by the reader, so one could come before the header.
+  const label = encodeHeader({ name: "vol", typeflag: "V", size: 8 * 2 ** 30 - 1 });
+  const { pull, state } = tarThenZeros(label, GIB);
+  const error = await stageStream(pull);
+  assert.match(String(error), /unpacks to more than the \d+ bytes its signed header accounts for/);
+  assert.ok(state.pulled < PRE_HEADER_BUDGET + (2 << 20), `${state.pulled} bytes unpacked`);
+});
+
+// Mutation caught: the implied-directory count never checked (199 directories staged for one member).
+Deno.test("stageArchive() bounds the directories members imply by the signed member count", async () => {
+  const totals = { entries: 1, files: 1, bytes: 5 };
+  const deep = `${"d/".repeat(199)}f`;
+  const r = await stage(
+    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: deep, data: "hello" }],
+    header(totals),
+  );
+  assert.ok(r.error instanceof PatchopsError && r.error.code === "UnsafeMember", String(r.error));
+  assert.match(r.error.message, /needs more than the 128 directories the archive's members may imply/);
+  assert.deepEqual(r.files, [], "nothing was staged for it");
+  const fine = await stage(
+    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: `${"d/".repeat(100)}f`, data: "hello" }],
+    header(totals),
+  );
+  assert.equal(fine.error, undefined);
+  assert.equal(fine.tree?.files, 1);
 });

@@ -152,3 +152,37 @@ Deno.test("readTar() reads what GNU tar and bsdtar write (pax, long names, links
     await done();
   }
 });
+
+// Mutation caught: the record bound scaled by 1e6 (1,200 global records were read).
+Deno.test("readTar() reads git archive's global pax header and refuses global headers of too many records", async () => {
+  const [dir, done] = await tempDir();
+  try {
+    // git archive opens with a global pax header (comment = the commit id).
+    const git = (...args: string[]) => exec("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", ...args]);
+    assert.equal((await git("init", "-q")).code, 0);
+    await Deno.writeTextFile(`${dir}/a.txt`, "hello");
+    assert.equal((await git("add", "a.txt")).code, 0);
+    assert.equal((await git("commit", "-qm", "one")).code, 0);
+    assert.equal((await git("archive", "--format=tar", "-o", `${dir}/git.tar`, "HEAD")).code, 0);
+    const git_tar = await Deno.readFile(`${dir}/git.tar`);
+    assert.equal(String.fromCharCode(git_tar[156]!), "g");
+    assert.deepEqual((await list(git_tar)).map((e) => [e.path, e.data]), [["a.txt", "hello"]]);
+  } finally {
+    await done();
+  }
+  // Records from many global headers add up; each stays in force for every later member.
+  const headers: Uint8Array[] = [];
+  for (let g = 0; g < 3; g++) {
+    const records: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) records[`k${g}.${i}`] = "";
+    const data = encodePax(records);
+    headers.push(encodeHeader({ name: "g", typeflag: "g", size: data.length }), data, padding(data.length));
+  }
+  await assert.rejects(
+    list(buildTar([...headers, { path: "a.txt", data: "hello" }])),
+    /global pax headers set more than 1024 records/,
+  );
+  // One global header (its block, records and padding) three times: a key set again is one record.
+  const one = headers.slice(0, 3);
+  assert.deepEqual((await list(buildTar([...one, ...one, ...one, { path: "a.txt", data: "x" }]))).length, 1);
+});

@@ -13,6 +13,8 @@
  * - `escapeText` returning its input: the ESC byte reached stderr.
  * - the body's `maxBytes` check scaled by 1e6: "an endless body without a length"
  *   pulled 256 MiB from the server.
+ * - `loadManifest` without the deadline and rate floor: "a dripping
+ *   manifest" ran until the server's 30 s cap and failed as invalid JSON.
  */
 
 import assert from "node:assert/strict";
@@ -356,4 +358,55 @@ Deno.test({
         await server.shutdown();
       }
     }),
+});
+
+test("a dripping manifest ends within the configured rate and deadline", async (w) => {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    // One byte every 200 ms: never a stall of --timeout, never done. The 30 s cap only keeps a
+    // broken client from hanging the test.
+    const started = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (Date.now() - started > 30_000) return c.close();
+        return new Promise((resolve) => {
+          timer = setTimeout(() => {
+            timers.delete(timer!);
+            c.enqueue(new TextEncoder().encode(" "));
+            resolve();
+          }, 200);
+          timers.add(timer);
+        });
+      },
+      cancel() {
+        clearTimeout(timer);
+      },
+    });
+    return new Response(body);
+  });
+  try {
+    const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/channel.json`;
+    let started = Date.now();
+    const slow = await refused(w, [
+      "apply",
+      url,
+      "--dir",
+      w.app,
+      "--allow-unsigned",
+      "--speed-limit",
+      "100",
+      "--speed-time",
+      "3",
+    ]);
+    assert.match(slow, /slower than 100 bytes\/s over 3 s/);
+    assert.ok(Date.now() - started < 20_000, "the drip ended by the rate rule, not by the server's cap");
+    started = Date.now();
+    const late = await refused(w, ["verify", url, "--allow-unsigned", "--speed-limit", "0", "--deadline", "2"]);
+    assert.match(late, /not done by the deadline/);
+    assert.ok(Date.now() - started < 20_000, "the drip ended by the deadline, not by the server's cap");
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await server.shutdown();
+  }
 });
