@@ -156,12 +156,16 @@ export function canSyncFileSystem(): boolean {
 export async function syncFileSystem(path: string): Promise<boolean> {
   if (!canSyncFileSystem()) return false;
   try {
-    // `sync` resolves the name itself, where /proc/self/fd/<n> would name its own descriptor (and
-    // /proc/<our pid>/fd needs ptrace rights a child may lack): any name on the same file
-    // system will do, as syncfs writes nothing there.
-    const named = path.startsWith("/proc/self/") ? Deno.realPathSync(path) : path;
+    // `sync` is started in the directory itself and given ".": the child changes to `path`
+    // before it execs, while it still holds our descriptors, so `/proc/self/fd/<n>` there is
+    // our pinned directory, and `sync` opens it without looking up a single name. Handing it
+    // a name instead (the real path of the pinned one, as earlier versions did) let the
+    // install directory's owner, who reads that name and the transaction id from `ps`,
+    // swap `.patchops` for a link after we resolved it: root's `sync` then opened whatever
+    // the link led to, outside the tree (a device's open has effects of its own).
     const out = await new Deno.Command("sync", {
-      args: ["--file-system", "--", named],
+      args: ["--file-system", "--", "."],
+      cwd: path,
       stdin: "null",
       stdout: "null",
       stderr: "null",
