@@ -7,7 +7,7 @@
 
 import * as nfs from "node:fs";
 import { PatchopsError } from "../errors.ts";
-import { chmodDirNoFollow } from "./_dirs.ts";
+import { canPinDirectories, chmodDirNoFollow, openDirNoFollow } from "./_dirs.ts";
 import { checkOwnEntry } from "./trust.ts";
 
 /**
@@ -156,12 +156,16 @@ export function canSyncFileSystem(): boolean {
 export async function syncFileSystem(path: string): Promise<boolean> {
   if (!canSyncFileSystem()) return false;
   try {
-    // `sync` resolves the name itself, where /proc/self/fd/<n> would name its own descriptor (and
-    // /proc/<our pid>/fd needs ptrace rights a child may lack): any name on the same file
-    // system will do, as syncfs writes nothing there.
-    const named = path.startsWith("/proc/self/") ? Deno.realPathSync(path) : path;
+    // `sync` is started in the directory itself and given ".": the child changes to `path`
+    // before it execs, while it still holds our descriptors, so `/proc/self/fd/<n>` there is
+    // our pinned directory, and `sync` opens it without looking up a single name. Handing it
+    // a name instead (the real path of the pinned one, as earlier versions did) let the
+    // install directory's owner, who reads that name and the transaction id from `ps`,
+    // swap `.patchops` for a link after we resolved it: root's `sync` then opened whatever
+    // the link led to, outside the tree (a device's open has effects of its own).
     const out = await new Deno.Command("sync", {
-      args: ["--file-system", "--", named],
+      args: ["--file-system", "--", "."],
+      cwd: path,
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -246,8 +250,29 @@ export async function writeFileAtomic(
  * removed, never followed. Directories that a package made read-only
  * (0555) are made writable first when removal is refused, so that without
  * root's override a clean-up does not wedge every later run.
+ *
+ * Where directories can be pinned (see `_dirs.ts`), a directory is removed
+ * by {@linkcode removeTreePinned}, without recursion: what is removed here
+ * (backups, displaced items) holds directories moved out of the install
+ * directory, which its owner may have nested 20,000 deep beforehand, and
+ * `Deno.remove(path, { recursive: true })` recurses once per level and
+ * overflowed its thread's stack there, aborting patchops at every later
+ * run's recovery (tests/e2e/local_deep_test.ts).
  */
 export async function removeIfExists(path: string): Promise<void> {
+  if (canPinDirectories()) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
+      throw err;
+    }
+    if (info.isDirectory) removeTreePinned(path);
+    else Deno.removeSync(path);
+    note({ op: "remove", path });
+    return;
+  }
   try {
     await Deno.remove(path, { recursive: true });
   } catch (err) {
@@ -262,6 +287,133 @@ export async function removeIfExists(path: string): Promise<void> {
     }
   }
   note({ op: "remove", path });
+}
+
+/** Renames, deletions and directory openings one removal may make: bounds a tree someone keeps refilling. */
+const REMOVE_BUDGET = 1 << 26;
+
+/**
+ * Removes the directory `path` and everything in it, holding two
+ * descriptors at most and never recursing: each directory below the top is
+ * opened without following links (from the top's descriptor), its
+ * subdirectories are moved up into the top under fresh names, everything
+ * else in it is unlinked, and it is removed once empty. Every name is looked
+ * up in a directory already open, so a link swapped in anywhere is removed,
+ * never followed. A directory without owner write (a package's 0555) is
+ * given it through its descriptor first. Throws `StateInvalid` when the tree
+ * keeps changing beyond {@linkcode REMOVE_BUDGET} operations.
+ */
+function removeTreePinned(path: string): void {
+  let budget = REMOVE_BUDGET;
+  const spend = () => {
+    if (--budget < 0) throw new PatchopsError("StateInvalid", `"${path}" kept changing while it was being removed`);
+  };
+  const top = openWritableDir(path);
+  if (top === undefined) {
+    Deno.removeSync(path); // Swapped for something else since the lstat: removed, not followed.
+    return;
+  }
+  const topPath = `/proc/self/fd/${top}`;
+  const tag = crypto.randomUUID().slice(0, 8);
+  let hoisted = 0;
+  try {
+    for (;;) {
+      let left = 0;
+      let progress = false;
+      for (const e of Deno.readDirSync(topPath)) {
+        spend();
+        const child = `${topPath}/${e.name}`;
+        if (!e.isDirectory) {
+          removeEntry(child);
+          progress = true;
+          continue;
+        }
+        const fd = openWritableDir(child);
+        if (fd === undefined) {
+          removeEntry(child);
+          progress = true;
+          continue;
+        }
+        const dir = `/proc/self/fd/${fd}`;
+        try {
+          for (const c of Deno.readDirSync(dir)) {
+            spend();
+            if (c.isDirectory) {
+              hoist(`${dir}/${c.name}`, () => `${topPath}/.patchops-rm-${tag}-${hoisted++}`);
+            } else removeEntry(`${dir}/${c.name}`);
+            progress = true;
+          }
+        } finally {
+          nfs.closeSync(fd);
+        }
+        try {
+          Deno.removeSync(child);
+          progress = true;
+        } catch (err) {
+          // Refilled meanwhile (or the entry moved up is seen again): the next pass goes on.
+          if ((err as { code?: string }).code !== "ENOTEMPTY" && !(err instanceof Deno.errors.NotFound)) throw err;
+          left++;
+        }
+      }
+      if (left === 0 && !progress) break;
+      if (!progress) throw new PatchopsError("StateInvalid", `"${path}" cannot be emptied`);
+    }
+  } finally {
+    nfs.closeSync(top);
+  }
+  Deno.removeSync(path);
+}
+
+/** Opens a directory without following a link, giving its owner write and search; `undefined` when it is no directory now. */
+function openWritableDir(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openDirNoFollow(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const mode = nfs.fstatSync(fd).mode & 0o7777;
+    if ((mode & 0o700) !== 0o700) nfs.fchmodSync(fd, mode | 0o700);
+  } catch (err) {
+    nfs.closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** Unlinks a file, link or empty directory; a missing one is fine. */
+function removeEntry(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    if ((err as { code?: string }).code !== "ENOTEMPTY") throw err;
+    // A directory swapped in since it was listed: the next pass takes it apart.
+  }
+}
+
+/** Moves the directory `from` to a fresh name in the top; a directory without owner write gets it first. */
+function hoist(from: string, fresh: () => string): void {
+  for (let tries = 0;; tries++) {
+    try {
+      Deno.renameSync(from, fresh());
+      return;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      if (err instanceof Deno.errors.AlreadyExists || (err as { code?: string }).code === "ENOTEMPTY") {
+        if (tries < 8) continue;
+      }
+      if (err instanceof Deno.errors.PermissionDenied && tries === 0) {
+        const fd = openWritableDir(from);
+        if (fd !== undefined) nfs.closeSync(fd);
+        continue;
+      }
+      throw err;
+    }
+  }
 }
 
 /** Gives the owner write and search permission on every real directory below `path`. */

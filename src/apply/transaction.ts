@@ -328,7 +328,16 @@ interface UndoPlan {
   restore: boolean;
 }
 
-/** Places each step's copies in the invariant's table, or says why they fit no row. */
+/**
+ * Places each step's copies in the invariant's table, or says why they fit no row.
+ *
+ * A copy missing from T alone is not refused: no cut leaves that, but the install
+ * directory's owner may remove anything in it at any moment (a target after the plan
+ * saw it and before it was moved out, a replacement just after it was moved in). What
+ * they removed is theirs to remove, and refusing there left every old copy moved out
+ * so far in the backup and every later command refusing too (tests/apply/owner_removes_test.ts).
+ * A copy missing from B or S, which only patchops can reach, is still refused.
+ */
 function planUndo(ws: Workspace, j: Journal, step: Step): UndoPlan | string {
   const t = inTree(ws.tree, step.path);
   const b = exists(backupOf(ws, j, step));
@@ -336,13 +345,16 @@ function planUndo(ws: Workspace, j: Journal, step: Step): UndoPlan | string {
   if (step.action === "delete") {
     if (!step.hadTarget) return { first: "none", restore: false };
     if (b) return { first: t ? "displace" : "none", restore: true };
-    return t ? { first: "none", restore: false } : "the old copy is neither in place nor in the backup";
+    // The old copy in neither T nor B: removed from T before it was moved out.
+    return { first: "none", restore: false };
   }
   const s = exists(sourceOf(ws, j, step));
-  if (!s && !t) return "the new copy is neither in place nor in its source";
+  // The new copy in neither T nor S: moved in, then removed from T. The old one comes back.
+  if (!s && !t) return { first: "none", restore: b };
   if (!step.hadTarget) return { first: t ? (s ? "displace" : "return") : "none", restore: false };
   if (b) return { first: t ? (s ? "displace" : "return") : "none", restore: true };
-  if (!t) return "the old copy is neither in place nor in the backup";
+  // The old copy in neither T nor B (the new one still in S): removed from T before it was moved out.
+  if (!t) return { first: "none", restore: false };
   if (!s) return "the new copy is in place but the old copy is not in the backup";
   return { first: "none", restore: false };
 }
@@ -551,11 +563,16 @@ export async function finishTransaction(
   keep: number,
   onPoint?: PointHook,
 ): Promise<void> {
+  // A replacement missing from the tree was removed by the tree's owner after it was moved in
+  // (they may, at any moment): the transaction did land, and refusing to finish it made every
+  // later command refuse too. One still in its source never moved in, which no commit leaves.
   for (const step of journal.steps) {
-    if (step.action === "replace" && !inTree(ws.tree, step.path)) {
+    if (step.action === "replace" && !inTree(ws.tree, step.path) && exists(sourceOf(ws, journal, step))) {
       throw new PatchopsError(
         "StateInvalid",
-        `cannot finish transaction ${journal.id}: it is committed, but "${step.path}" is not in place`,
+        `cannot finish transaction ${journal.id}: it is committed, but "${step.path}" is not in place and its new copy is still in "${
+          ws.show(sourceOf(ws, journal, step))
+        }"`,
       );
     }
   }
