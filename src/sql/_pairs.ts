@@ -67,6 +67,45 @@ export function findByName<T extends { name: string }>(
 }
 
 /**
+ * Pairs a table's columns, desired to current: first each one annotated
+ * `@renamed from=<old>` with the current `<old>` (unless the current table
+ * has its new name already: the rename is then taken as done), then the
+ * rest by name. A new column may so take the old name of a renamed one,
+ * whichever of the two is written first; paired by name first, the old
+ * column kept its data under its name and the annotated one was added
+ * empty, the annotation dropped without a word.
+ */
+export function pairColumns<T extends Named>(
+  table: string,
+  cur: readonly T[],
+  des: readonly T[],
+  options?: ByNameOptions,
+): Map<T, T> {
+  const out = new Map<T, T>();
+  const used = new Set<T>();
+  for (const d of des) {
+    const old = d.renamedFrom;
+    if (old === undefined || key(old, options) === key(d.name, options) || findByName(cur, d.name, options)) continue;
+    const c = findByName(cur, old, options);
+    if (!c) continue;
+    if (used.has(c)) {
+      throw new PatchopsError("SqlInvalid", `column "${table}.${old}" is named by two @renamed annotations`);
+    }
+    used.add(c);
+    out.set(d, c);
+  }
+  for (const d of des) {
+    if (out.has(d)) continue;
+    const c = findByName(cur, d.name, options);
+    if (c && !used.has(c)) {
+      used.add(c);
+      out.set(d, c);
+    }
+  }
+  return out;
+}
+
+/**
  * Pairs the objects of `from` and `to` by name, then by rename annotation.
  * An annotation whose old name the desired side still uses is honoured or
  * refused (see {@linkcode PairOptions.oldNameReused}), never dropped.

@@ -305,3 +305,25 @@ Deno.test("a foreign key is made again only when a column it uses changes type o
     ["drop_foreign_key", "alter_table", "alter_table", "add_foreign_key"],
   );
 });
+
+// ---------------------------------------------------------------- a column renamed while a new one takes its old name
+
+Deno.test({
+  name: "mariadb: a column @renamed while a new column takes its old name moves the data, whichever is written first",
+  ...server,
+  async fn() {
+    await withServer("colreuse", async (conn, dbs) => {
+      const from = "CREATE TABLE t (id int PRIMARY KEY, a int);";
+      for (
+        const to of [
+          "CREATE TABLE t (\n  id int PRIMARY KEY,\n  a int,\n  b int -- @renamed from=a\n);",
+          "CREATE TABLE t (\n  id int PRIMARY KEY,\n  b int, -- @renamed from=a\n  a int\n);",
+        ]
+      ) {
+        // Paired by name first (the first form), "a" kept its data and "b" was added empty.
+        await plain(conn, { name: "reuse", from, to, data: "INSERT INTO t VALUES (1, 5);" }, dbs);
+        assert.deepEqual(await rows(conn, `SELECT id, a, b FROM \`${dbs[0]}\`.t`), [[1, null, 5]], to);
+      }
+    });
+  },
+});

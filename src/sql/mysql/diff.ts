@@ -19,7 +19,7 @@ import { quoteIdent, quoteString } from "./quote.ts";
 import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
 import { printCheck, printColumn, printCreateTable, printForeignKey, printIndex, printTableOptions } from "./print.ts";
 import { INTEGER_TYPES, printType, resolveCharset } from "./types.ts";
-import { findByName, pairTables } from "../_pairs.ts";
+import { findByName, pairColumns, pairTables } from "../_pairs.ts";
 
 /** Options of {@linkcode diffMysqlSchemas}. */
 export interface MysqlDiffOptions {
@@ -225,8 +225,9 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
   const retyped = new Map<string, Set<string>>();
   for (const [was, des] of pairs) {
     const names = new Set<string>();
+    const prevOf = pairColumns(des.name, was.columns, des.columns, NOCASE);
     for (const c of des.columns) {
-      const prev = findBy(was.columns, c.name) ?? (c.renamedFrom ? findBy(was.columns, c.renamedFrom) : undefined);
+      const prev = prevOf.get(c);
       if (!prev) continue;
       // A table's charset reaches only its textual columns (as in sameColumn).
       const textual = prev.charset !== undefined || c.charset !== undefined || TEXTUAL.has(c.type.base);
@@ -483,13 +484,8 @@ function alterTable(
 
   // Columns.
   const columnClauses: Clause[] = [];
-  const matched = new Map<Column, Column>();
-  for (const c of des.columns) {
-    let prev = findBy(cur.columns, c.name);
-    if (!prev && c.renamedFrom) prev = findBy(cur.columns, c.renamedFrom);
-    if (prev && !matched.has(prev)) matched.set(prev, c);
-  }
-  const desOf = new Map([...matched].map(([p, d]) => [d, p]));
+  const desOf = pairColumns(des.name, cur.columns, des.columns, NOCASE);
+  const matched = new Map([...desOf].map(([d, p]) => [p, d]));
   for (const prev of cur.columns) {
     if (matched.has(prev)) continue;
     destructive.push({

@@ -11,7 +11,7 @@
 import { PatchopsError } from "../../errors.ts";
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Check, Column, ForeignKey, Index, Schema, Table } from "../model.ts";
-import { findByName, pairTables } from "../_pairs.ts";
+import { findByName, pairColumns, pairTables } from "../_pairs.ts";
 import { printPgType } from "./parse.ts";
 import { diffPgObjects, normalizeText } from "./_objects.ts";
 
@@ -270,12 +270,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       }
     }
     // Columns.
-    const matched = new Map<Column, Column>();
-    for (const c of des.columns) {
-      const prev = findByName(cur.columns, c.name) ??
-        (c.renamedFrom ? findByName(cur.columns, c.renamedFrom) : undefined);
-      if (prev && ![...matched.values()].includes(prev)) matched.set(c, prev);
-    }
+    const matched = pairColumns(des.name, cur.columns, des.columns);
     for (const prev of cur.columns) {
       if ([...matched.values()].includes(prev)) continue;
       destructive.push({

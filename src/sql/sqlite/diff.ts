@@ -12,7 +12,7 @@
 
 import { quoteIdent as q, quoteString } from "./quote.ts";
 import type { Change, Column, ForeignKey, Index, Schema, Table, Trigger, View } from "../model.ts";
-import { findByName, pairTables } from "../_pairs.ts";
+import { findByName, pairColumns, pairTables } from "../_pairs.ts";
 import { lowerOutsideQuotes } from "../_ddl.ts";
 import { canonicalTokens, lexSqlite, printTokens, type SqliteToken, type TableItem, tableParts } from "./lex.ts";
 
@@ -274,12 +274,7 @@ export function diffSqliteSchemas(from: Schema, to: Schema): Change[] {
 
   for (const [cur, des] of pairs) {
     // Match columns by name or annotation.
-    const match = new Map<Column, Column>();
-    for (const c of des.columns) {
-      const prev = findByName(cur.columns, c.name, { ignoreCase: true }) ??
-        (c.renamedFrom ? findByName(cur.columns, c.renamedFrom!, { ignoreCase: true }) : undefined);
-      if (prev && ![...match.values()].includes(prev)) match.set(c, prev);
-    }
+    const match = pairColumns(des.name, cur.columns, des.columns, { ignoreCase: true });
     // The current table with the annotated renames applied, to see what else differs.
     const renamedCur: Table = {
       ...cur,

@@ -103,10 +103,15 @@ function constraintIndex(name: string, kind: "primary" | "unique", columns: stri
   };
 }
 
-function buildTable(ast: Expr, stmt: Statement, annotations: Annotation[]): Table {
+/** `items`: the body's items in the text as written (the parser reads a rewritten one, whose offsets differ). */
+function buildTable(
+  ast: Expr,
+  stmt: Statement,
+  annotations: Annotation[],
+  items: { start: number; end: number }[],
+): Table {
   const name = identOf(ast.table?.[0]?.table ?? ast.table?.[0]);
   if (ast.as || ast.query_expr) throw fail(stmt, `table "${name}": CREATE TABLE ... AS SELECT is not supported`);
-  const items = bodyItems(stmt);
   const table: Table = emptyTable(
     name,
     stmt.line,
@@ -314,7 +319,8 @@ export function parseSqliteSchema(sql: string): Schema {
       // a rewritten text (lex.ts says how), and the declared types are given back as written after.
       const declared = declaredTypes(stmt.text);
       const text = forParser(declared.text);
-      const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations);
+      // Annotations are found by line in the text as written: the rewritten text's offsets differ.
+      const t = buildTable(parseOne({ ...stmt, text }), { ...stmt, text }, annotations, bodyItems(stmt));
       if (declared.types.length === t.columns.length) {
         t.columns.forEach((c, i) => {
           const d = declared.types[i];
