@@ -297,5 +297,17 @@ END;`,
   { data: "INSERT INTO docs VALUES (1, 't', 'b');", check: "SELECT * FROM docs" },
 );
 
+add(
+  "sqlite3 .schema: a trigger whose body holds comments",
+  "CREATE TABLE carts (id INTEGER PRIMARY KEY, items INTEGER NOT NULL DEFAULT 0, touched TEXT);",
+  `CREATE TABLE carts (id INTEGER PRIMARY KEY, items INTEGER NOT NULL DEFAULT 0, touched TEXT);
+CREATE TRIGGER carts_touch AFTER UPDATE OF items ON carts
+BEGIN
+  -- keep the last change time (UTC)
+  UPDATE carts SET touched = datetime('now') /* not localtime */ WHERE id = NEW.id;
+END;`,
+  { data: "INSERT INTO carts (items) VALUES (1);", check: "SELECT id, items FROM carts" },
+);
+
 /** The second held-out cases. */
 export const SQLITE_HELDOUT2: readonly SqliteCase[] = cases;
