@@ -309,5 +309,18 @@ END;`,
   { data: "INSERT INTO carts (items) VALUES (1);", check: "SELECT id, items FROM carts" },
 );
 
+add(
+  "a view with line comments inside, its filter changed",
+  `CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL, state TEXT);
+CREATE VIEW open_orders AS -- what the dashboard lists
+  SELECT id, total /* gross */ FROM orders
+  WHERE state = 'open';`,
+  `CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL, state TEXT);
+CREATE VIEW open_orders AS -- what the dashboard lists
+  SELECT id, total /* gross */ FROM orders
+  WHERE state IN ('open', /* held orders too */ 'held');`,
+  { data: "INSERT INTO orders VALUES (1, 9.5, 'open');", check: "SELECT * FROM orders" },
+);
+
 /** The second held-out cases. */
 export const SQLITE_HELDOUT2: readonly SqliteCase[] = cases;

@@ -300,16 +300,16 @@ function asWritten(sql: string, stmt: Statement, lineStarts: number[]): string {
   const n = stmt.text.length;
   if (n === 0) return stmt.text;
   const at = (i: number) => (lineStarts[stmt.lines[i]! - 1] ?? -1) + stmt.columns[i]! - 1;
-  // The splitter's columns may run one late after a comment: one more character read, the terminator trimmed.
-  const [start, end] = [at(0), at(n - 1) + 2];
-  const raw = start >= 0 && end > start ? sql.slice(start, end).replace(/[\s;]+$/, "") : "";
-  const sameEnds = raw.length >= n && raw[0] === stmt.text[0] && raw.at(-1) === stmt.text.at(-1);
+  const start = at(0);
   // Only comments may differ: the text without them, spaces aside, is the statement's.
   const bare = (x: string) => x.replace(/\s+/g, "");
-  if (!sameEnds || bare(splitStatements(raw, { dialect: "sqlite" }).statements[0]?.text ?? "") !== bare(stmt.text)) {
-    return stmt.text;
+  // The splitter's columns may run one late after a comment: the end is tried there and one either side.
+  for (const end of [at(n - 1) + 1, at(n - 1) + 2, at(n - 1)]) {
+    const raw = start >= 0 && end > start ? sql.slice(start, end).replace(/[\s;]+$/, "") : "";
+    if (raw.length < n || raw[0] !== stmt.text[0] || raw.at(-1) !== stmt.text.at(-1)) continue;
+    if (bare(splitStatements(raw, { dialect: "sqlite" }).statements[0]?.text ?? "") === bare(stmt.text)) return raw;
   }
-  return raw;
+  return stmt.text;
 }
 
 /** Parses a SQLite schema file (tables, indexes, views, triggers, virtual tables). */
