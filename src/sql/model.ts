@@ -168,6 +168,7 @@ export interface PgObject {
     | "domain"
     | "sequence"
     | "owned"
+    | "seqopts"
     | "function"
     | "matview"
     | "index"

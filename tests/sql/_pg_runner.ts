@@ -139,11 +139,11 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
     )).map((r) => ({ ...r, def: sameArray(String(r.def)) })),
     indexes: await q(
       `SELECT schemaname, indexname, indexdef FROM pg_indexes
-       WHERE schemaname::regnamespace IN ${ns} ORDER BY 1, 2`,
+       WHERE quote_ident(schemaname)::regnamespace IN ${ns} ORDER BY 1, 2`,
     ),
     views: await q(
-      `SELECT schemaname, viewname AS name, definition FROM pg_views WHERE schemaname::regnamespace IN ${ns}
-       UNION ALL SELECT schemaname, matviewname, definition FROM pg_matviews WHERE schemaname::regnamespace IN ${ns}
+      `SELECT schemaname, viewname AS name, definition FROM pg_views WHERE quote_ident(schemaname)::regnamespace IN ${ns}
+       UNION ALL SELECT schemaname, matviewname, definition FROM pg_matviews WHERE quote_ident(schemaname)::regnamespace IN ${ns}
        ORDER BY 1, 2`,
     ),
     types: await q(
@@ -158,7 +158,7 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
     sequences: await q(
       `SELECT schemaname, sequencename, data_type::text, start_value, min_value, max_value, increment_by, cycle,
               cache_size
-       FROM pg_sequences WHERE schemaname::regnamespace IN ${ns} ORDER BY 1, 2`,
+       FROM pg_sequences WHERE quote_ident(schemaname)::regnamespace IN ${ns} ORDER BY 1, 2`,
     ),
     owned: await q(
       `SELECT s.relnamespace::regnamespace::text AS ns, s.relname, t.relname AS owner, a.attname
@@ -180,7 +180,7 @@ export async function snapshot(c: pg.Client): Promise<Record<string, Rows>> {
     ),
     policies: await q(
       `SELECT schemaname, tablename, policyname, permissive, roles::text, cmd, qual, with_check FROM pg_policies
-       WHERE schemaname::regnamespace IN ${ns} ORDER BY 1, 2, 3`,
+       WHERE quote_ident(schemaname)::regnamespace IN ${ns} ORDER BY 1, 2, 3`,
     ),
     comments: await q(
       `SELECT pg_describe_object(classoid, objoid, objsubid) AS what, description FROM pg_description

@@ -159,6 +159,18 @@ function guardOne(sql: string, change: Change): GuardedStatement {
   ) {
     return ok(sql);
   }
+  // An identity made a serial again: the serial's sequence is made only if missing (IF NOT EXISTS, as printed), and
+  // moved past the highest value again to the same place.
+  if (new RegExp(`^CREATE SEQUENCE IF NOT EXISTS ${ID} AS [a-z]+ OWNED BY ${ID}\\.${ID}$`).test(sql)) return ok(sql);
+  if (
+    new RegExp(`^SELECT setval\\('${ID}', coalesce\\(max\\(${ID}\\), 0\\) \\+ 1, false\\) FROM ${ID}$`).test(sql)
+  ) {
+    return ok(sql);
+  }
+  // A domain's default or NOT NULL set again to what it is changes nothing.
+  if (new RegExp(`^ALTER DOMAIN ${ID} (SET DEFAULT |DROP DEFAULT$|SET NOT NULL$|DROP NOT NULL$)`).test(sql)) {
+    return ok(sql);
+  }
   if ((m = new RegExp(`^ALTER DOMAIN ${ID} DROP CONSTRAINT (${ID})$`).exec(sql))) {
     return ok(`ALTER DOMAIN ${m[1]!} DROP CONSTRAINT IF EXISTS ${m[2]!}`);
   }
@@ -282,6 +294,9 @@ function guardCreate(sql: string, change: Change, block: Block): GuardedStatemen
     case "owned":
       // Owning a sequence by its column again changes nothing.
       return /^ALTER SEQUENCE /.test(sql) ? ok(sql) : undefined;
+    case "seqopts":
+      // Every option is set: setting them again changes nothing.
+      return /^ALTER (SEQUENCE|TABLE) /.test(sql) ? ok(sql) : undefined;
     default:
       return undefined;
   }
@@ -302,6 +317,23 @@ function guardDrop(sql: string, change: Change, block: Block): GuardedStatement 
   }
   if (new RegExp(`^ALTER SEQUENCE ${ID} OWNED BY NONE$`).test(sql)) {
     return ok(sql.replace(/^ALTER SEQUENCE /, "ALTER SEQUENCE IF EXISTS "));
+  }
+  // A column's sequence options set back to the defaults: again changes nothing, while the sequence (or the
+  // identity column) is there; the script may drop it later.
+  if (change.pgObject?.kind === "seqopts") {
+    if (new RegExp(`^ALTER SEQUENCE ${ID} INCREMENT `).test(sql)) {
+      return ok(sql.replace(/^ALTER SEQUENCE /, "ALTER SEQUENCE IF EXISTS "));
+    }
+    // ID holds a group of its own: the table is group 1, the column group 2.
+    const m = new RegExp(`^ALTER TABLE ${ID} ALTER COLUMN ${ID} SET INCREMENT `).exec(sql);
+    if (m) {
+      return block(
+        `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${literal(m[1]!)}) AND attname = ${
+          literal(unquote(m[2]!))
+        } AND attidentity <> '')`,
+        sql,
+      );
+    }
   }
   // Revoking what was granted, or giving PUBLIC's default back: again changes nothing, while the object is there
   // (the script may drop it later, and a second run then finds none).

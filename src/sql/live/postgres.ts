@@ -134,10 +134,26 @@ async function introspect(c: PgClient): Promise<string> {
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
      ORDER BY s.relname`,
   );
+  /** The options of a sequence that a column owns, where they are not PostgreSQL's defaults for its type. */
+  const ownOptions = (s: Row): string | undefined => {
+    const max = { smallint: "32767", integer: "2147483647", bigint: "9223372036854775807" }[String(s.type)];
+    const plain = String(s.seqincrement) === "1" && String(s.seqmin) === "1" && String(s.seqmax) === max &&
+      String(s.seqstart) === "1" && String(s.seqcache) === "1" && !s.seqcycle;
+    return plain
+      ? undefined
+      : `INCREMENT BY ${s.seqincrement} MINVALUE ${s.seqmin} MAXVALUE ${s.seqmax} START WITH ${s.seqstart} CACHE ${s.seqcache}${
+        s.seqcycle ? " CYCLE" : " NO CYCLE"
+      }`;
+  };
   for (const s of sequences) {
     const owner = s.owner as [string, string, boolean] | null;
-    // A serial column's sequence is part of the column (nextval default, owned by it).
-    if (owner?.[2] && String(s.relname) === `${owner[0]}_${owner[1]}_seq`) continue;
+    // A serial column's sequence is part of the column (nextval default, owned by it); options of its own, if any,
+    // follow the table.
+    if (owner?.[2] && String(s.relname) === `${owner[0]}_${owner[1]}_seq`) {
+      const options = ownOptions(s);
+      if (options !== undefined) late.push(`ALTER SEQUENCE ${q(String(s.relname))} ${options};`);
+      continue;
+    }
     out.push(
       `CREATE SEQUENCE ${
         q(String(s.relname))
@@ -146,6 +162,26 @@ async function introspect(c: PgClient): Promise<string> {
       };`,
     );
     if (owner) late.push(`ALTER SEQUENCE ${q(String(s.relname))} OWNED BY ${q(owner[0])}.${q(owner[1])};`);
+  }
+  // An identity column's sequence options, where they are not the defaults.
+  const identities = await c.query(
+    `SELECT t.relname AS tname, a.attname, format_type(q.seqtypid, NULL) AS type, q.seqstart, q.seqincrement,
+            q.seqmax, q.seqmin, q.seqcache, q.seqcycle
+     FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
+     JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i'
+       AND d.refclassid = 'pg_class'::regclass
+     JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+     WHERE s.relnamespace = ${ns} AND s.relkind = 'S' AND a.attidentity <> ''
+     ORDER BY t.relname, a.attname`,
+  );
+  for (const s of identities) {
+    const options = ownOptions(s);
+    if (options === undefined) continue;
+    late.push(
+      `ALTER TABLE ONLY ${q(String(s.tname))} ALTER COLUMN ${q(String(s.attname))} SET ${
+        options.replace(/ (MINVALUE|MAXVALUE|START|CACHE|NO CYCLE|CYCLE)\b/g, " SET $1")
+      };`,
+    );
   }
   // Functions and procedures, as pg_get_functiondef prints them (not those of extensions or types).
   const functions = await c.query(

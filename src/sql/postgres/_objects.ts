@@ -89,6 +89,18 @@ export function parsePgObjects(stmt: Statement): PgObject[] | undefined {
     text,
   );
   if (m) return [ownedBy(pgName(m[1]!), m[2]!, line)];
+  // The options of a sequence a serial or identity column owns, where they are not PostgreSQL's defaults (the
+  // live introspection writes them so; a schema file may too): compared like a sequence's, changed in place.
+  m = new RegExp(String.raw`^ALTER\s+SEQUENCE\s+(${QNAME})((?:\s+${SEQUENCE_OPTION})+)$`, "i").exec(text);
+  if (m) return [sequenceOptions(pgName(m[1]!), undefined, m[2]!, line)];
+  m = new RegExp(
+    String
+      .raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(${QNAME})\s+ALTER\s+(?:COLUMN\s+)?(${NAME})((?:\s+SET\s+${SEQUENCE_OPTION})+)$`,
+    "i",
+  ).exec(text);
+  if (m) {
+    return [sequenceOptions(pgName(m[1]!), pgName(m[2]!), m[3]!.replace(/\bSET\s+/gi, ""), line)];
+  }
   m = new RegExp(String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+(${QNAME})\s*\(`, "i").exec(text);
   if (m) {
     const open = m[0].length - 1;
@@ -292,8 +304,39 @@ function ownedBy(sequence: string, column: string, line: number): PgObject {
   };
 }
 
+/** One option of CREATE or ALTER SEQUENCE that says what the sequence is (not RESTART, OWNED BY, RENAME). */
+export const SEQUENCE_OPTION = String
+  .raw`(?:AS\s+\w+|INCREMENT\s+(?:BY\s+)?-?\d+|NO\s+(?:MINVALUE|MAXVALUE|CYCLE)|(?:MINVALUE|MAXVALUE)\s+-?\d+|START\s+(?:WITH\s+)?-?\d+|CACHE\s+\d+|CYCLE)`;
+
+/**
+ * The options of the sequence a serial column (`ALTER SEQUENCE s ...`) or an
+ * identity column (`ALTER TABLE t ALTER COLUMN c SET ...`) owns. The type
+ * is the column's, so it is left out of the comparison (an identity cannot be
+ * given one); the defaults are PostgreSQL's for a bigint where not written.
+ */
+export function sequenceOptions(
+  name: string,
+  column: string | undefined,
+  options: string,
+  line: number,
+  type = "bigint",
+): PgObject {
+  const canonical = canonicalSequence(`AS ${type} ${options.replace(/\bAS\s+\w+/i, "")}`).replace(/^AS \w+ /, "");
+  const set = canonical.replace(/ (MINVALUE|MAXVALUE|START WITH|CACHE|NO CYCLE|CYCLE)\b/g, " SET $1");
+  return {
+    kind: "seqopts",
+    name: column === undefined ? name : `${name}.${column}`,
+    canonical,
+    sql: column === undefined
+      ? `ALTER SEQUENCE ${q(name)} ${canonical}`
+      : `ALTER TABLE ${q(name)} ALTER COLUMN ${q(column)} SET ${set}`,
+    line,
+    ...(column === undefined ? {} : { on: name }),
+  };
+}
+
 /** The sequence options PostgreSQL defaults, spelt out, so that `CREATE SEQUENCE s` equals the catalog's form. */
-function canonicalSequence(options: string): string {
+export function canonicalSequence(options: string): string {
   const o = normalizeText(options);
   const type = /\bAS (SMALLINT|INTEGER|INT|BIGINT|INT2|INT4|INT8)\b/.exec(o)?.[1] ?? "BIGINT";
   const bits = { SMALLINT: 16, INT2: 16, INTEGER: 32, INT: 32, INT4: 32, BIGINT: 64, INT8: 64 }[type]!;
@@ -368,6 +411,7 @@ const RANK: Record<PgObject["kind"], number> = {
   type: 1,
   domain: 2,
   sequence: 3,
+  seqopts: 10.2,
   function: 4,
   owned: 10,
   partition: 10.5,
@@ -418,6 +462,17 @@ function dropOf(o: PgObject): Change {
       };
     case "owned":
       return { ...base, kind: "alter_table", sql: `ALTER SEQUENCE ${q(o.name)} OWNED BY NONE` };
+    case "seqopts": {
+      // Back to PostgreSQL's defaults for the sequence's type (NO MINVALUE/MAXVALUE: the type's own bounds).
+      const defaults = "INCREMENT BY 1 NO MINVALUE NO MAXVALUE START WITH 1 CACHE 1 NO CYCLE";
+      return {
+        ...base,
+        kind: "alter_table",
+        sql: o.on === undefined
+          ? `ALTER SEQUENCE ${q(o.name)} ${defaults}`
+          : o.sql.replace(/ SET INCREMENT[\s\S]*$/, ` SET ${defaults.replace(/ (NO|START|CACHE)\b/g, " SET $1")}`),
+      };
+    }
     case "function": {
       const kind = /^CREATE\s+(?:OR\s+REPLACE\s+)?PROCEDURE/i.test(o.sql) ? "PROCEDURE" : "FUNCTION";
       const open = o.name.indexOf("(");
@@ -565,7 +620,7 @@ export function diffPgObjects(from: PgObject[], to: PgObject[], remade: Set<stri
     const next = des.get(key(o));
     if (!next) drops.push(o);
     else if (
-      next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence" &&
+      next.canonical !== o.canonical && o.kind !== "enum" && o.kind !== "sequence" && o.kind !== "seqopts" &&
       !(o.kind === "domain" && domainChanges(o, next))
     ) {
       // A function whose return type is unchanged is replaced in place; otherwise dropped and made again.
@@ -645,10 +700,29 @@ function domainChanges(cur: PgObject, des: PgObject): Change[] | undefined {
     return rest.replace(/;\s*$/, "").trim() === "" ? { head, checks } : undefined;
   };
   const [a, b] = [split(cur.sql), split(des.sql)];
-  if (!a || !b || a.head !== b.head) return undefined;
+  if (!a || !b) return undefined;
+  // The head is `CREATE DOMAIN d AS type [COLLATE c] [DEFAULT expr] [NOT NULL | NULL]`: a changed default or
+  // NOT NULL is altered in place too; a changed type or collation makes it again.
+  const parts = (sql: string) => {
+    const raw = sql.slice(0, sql.search(/\sCONSTRAINT\s/i) < 0 ? undefined : sql.search(/\sCONSTRAINT\s/i))
+      .replace(/;\s*$/, "").trim();
+    const notNull = /\sNOT\s+NULL$/i.test(raw);
+    const rest = raw.replace(/\s(NOT\s+)?NULL$/i, "");
+    const def = /\sDEFAULT\s([\s\S]+)$/i.exec(rest);
+    // The written text is read only where it ends in the clauses above; anything else compares the whole head.
+    const base = normalizeText(def ? rest.slice(0, def.index) : rest);
+    return { base, notNull, def: def === null ? undefined : def[1]!.trim() };
+  };
+  const [pa, pb] = [parts(cur.sql), parts(des.sql)];
+  if (pa.base !== pb.base || /\sDEFAULT\s/i.test(pa.base) || /\sDEFAULT\s/i.test(pb.base)) return undefined;
   const out: Change[] = [];
   const alter = (sql: string, description: string) =>
     out.push({ kind: "create_routine", sql: `ALTER DOMAIN ${q(des.name)} ${sql}`, description });
+  if (normalizeText(pa.def ?? "") !== normalizeText(pb.def ?? "")) {
+    if (pb.def === undefined) alter("DROP DEFAULT", `drop the default of domain ${des.name}`);
+    else alter(`SET DEFAULT ${pb.def}`, `default of domain ${des.name}`);
+  }
+  if (pa.notNull && !pb.notNull) alter("DROP NOT NULL", `domain ${des.name} allows NULL`);
   for (const [name, check] of a.checks) {
     if (normalizeText(b.checks.get(name) ?? "") !== normalizeText(check)) {
       alter(`DROP CONSTRAINT ${q(name)}`, `drop check ${name} of domain ${des.name}`);
@@ -659,6 +733,8 @@ function domainChanges(cur: PgObject, des: PgObject): Change[] | undefined {
       alter(`ADD CONSTRAINT ${q(name)} ${check}`, `add check ${name} to domain ${des.name}`);
     }
   }
+  // NOT NULL last: a row's NULL makes it fail (and the migration roll back), never silently.
+  if (!pa.notNull && pb.notNull) alter("SET NOT NULL", `domain ${des.name} refuses NULL`);
   return out;
 }
 

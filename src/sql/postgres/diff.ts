@@ -307,7 +307,10 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
       const after: Change[] = [];
       const identity = (x: Column) => x.extra.find((e) => /AS IDENTITY/i.test(e));
       const [was, will] = [identity(prev), identity(c)];
-      const sameOtherwise = JSON.stringify(prev.generated) === JSON.stringify(c.generated) && !c.autoIncrement &&
+      // Identity to serial: the identity dropped, the serial's sequence made, owned and set past the highest value.
+      const toSerial = was !== undefined && will === undefined && c.autoIncrement && !prev.autoIncrement;
+      const sameOtherwise = JSON.stringify(prev.generated) === JSON.stringify(c.generated) &&
+        (!c.autoIncrement || toSerial) &&
         prev.extra.filter((e) => e !== was).join() === c.extra.filter((e) => e !== will).join();
       if (sameOtherwise && was !== will && (was === undefined || !prev.autoIncrement)) {
         const step = (sql: string, description: string) => ({
@@ -323,6 +326,23 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
           ));
         } else if (was !== undefined) {
           alters.push(step(`ALTER TABLE ${t} ALTER COLUMN ${col} DROP IDENTITY`, `drop identity of ${c.name}`));
+          if (toSerial) {
+            const sequence = q(`${des.name}_${c.name}_seq`.slice(0, 63));
+            // IF NOT EXISTS: the name is free once the identity's own sequence is dropped; a guarded second run
+            // finds the serial's sequence there already.
+            after.push(step(
+              `CREATE SEQUENCE IF NOT EXISTS ${sequence} AS ${printPgType(c.type)} OWNED BY ${t}.${col}`,
+              `the serial sequence of ${c.name}`,
+            ));
+            after.push(step(
+              `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT nextval(${quoteString(sequence)}::regclass)`,
+              `default of ${c.name}`,
+            ));
+            after.push(step(
+              `SELECT setval(${quoteString(sequence)}, coalesce(max(${col}), 0) + 1, false) FROM ${t}`,
+              `serial ${c.name} continues after the highest value`,
+            ));
+          }
         } else {
           if (prev.autoIncrement) {
             // The serial's own sequence goes; the identity continues after the highest value.
@@ -348,7 +368,7 @@ export function diffPostgresSchemas(from: Schema, to: Schema): Change[] {
         const added = was === undefined
           ? { nullable: false, default: prev.autoIncrement ? undefined : prev.default }
           : {};
-        prev = { ...prev, extra: c.extra, autoIncrement: false, ...added };
+        prev = { ...prev, extra: c.extra, autoIncrement: toSerial, ...added };
       }
       if (
         JSON.stringify(prev.generated) !== JSON.stringify(c.generated) || prev.extra.join() !== c.extra.join() ||

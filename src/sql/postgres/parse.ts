@@ -18,7 +18,14 @@ import type { Column, ColumnDefault, ColumnType, Index, Schema, Table } from "..
 import { type Annotation, splitStatements, type Statement } from "../split.ts";
 import { groupAndOr, lowerOutsideQuotes, topLevelItems } from "../_ddl.ts";
 import { bodyItems, emptyTable, foreignKeyActions, identOf, renameFor } from "../_ddl.ts";
-import { normalizeText, parsePgObjects, pgName } from "./_objects.ts";
+import {
+  canonicalSequence,
+  normalizeText,
+  parsePgObjects,
+  pgName,
+  SEQUENCE_OPTION,
+  sequenceOptions,
+} from "./_objects.ts";
 
 // deno-lint-ignore no-explicit-any
 const parser = new (NodeSqlParser as any).Parser();
@@ -506,7 +513,7 @@ export function parsePostgresSchema(sql: string): Schema {
       continue;
     }
     if (/^CREATE TABLE/.test(head)) {
-      const { text, always, generated, userTypes } = prepareTable(stmt.text);
+      const { text, always, generated, userTypes, identityOptions } = prepareTable(stmt.text);
       const ast = parseOne({ ...stmt, text: sizedTypeNames(text) });
       const name = identOf(ast.table?.[0]?.table);
       if (pending.has(name)) {
@@ -537,6 +544,20 @@ export function parsePostgresSchema(sql: string): Schema {
           (userType.builtin || /^[a-z_][a-z0-9_$]*$/.test(userType.name) ? userType.name : quoteIdent(userType.name));
         if (userType && base) col.type = { ...col.type, base, args: [], ...(userType.array ? { array: true } : {}) };
         if (always.has(col.name)) col.extra = ["GENERATED ALWAYS AS IDENTITY"];
+        const options = identityOptions.get(col.name);
+        if (options !== undefined) {
+          // `AS IDENTITY (START WITH 1000 ...)`: the options of the column's sequence, where not the defaults.
+          if (!new RegExp(String.raw`^(\s*${SEQUENCE_OPTION})*\s*$`, "i").test(options)) {
+            throw fail(
+              stmt,
+              `identity options of "${col.name}": only AS, INCREMENT, MIN/MAXVALUE, START, CACHE, CYCLE`,
+            );
+          }
+          const type = printPgType(col.type);
+          if (canonicalSequence(`AS ${type} ${options}`) !== canonicalSequence(`AS ${type}`)) {
+            (schema.objects ??= []).push(sequenceOptions(name, col.name, options, stmt.line, type));
+          }
+        }
         if (generated.has(col.name) && col.default?.kind === "expr") {
           col.generated = { sql: col.default.sql, stored: true };
           col.default = undefined;
@@ -555,6 +576,38 @@ export function parsePostgresSchema(sql: string): Schema {
       const col = p?.table.columns.find((c) => c.name === pgName(setDefault[2]!));
       if (!p || !col) throw fail(stmt, `SET DEFAULT on a column the schema does not create`);
       col.default = rawDefault(setDefault[3]!.trim());
+      continue;
+    }
+    // pg_dump's form of an identity column: `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (SEQUENCE
+    // NAME t_c_seq START WITH 1 ...)`, the same as writing it in the CREATE TABLE.
+    const addIdentity = new RegExp(
+      String
+        .raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(${QNAME})\s+ALTER\s+(?:COLUMN\s+)?(${NAME})\s+ADD\s+GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY(?:\s*\(([^()]*)\))?$`,
+      "i",
+    ).exec(stmt.text);
+    if (addIdentity) {
+      const table = pgName(addIdentity[1]!);
+      const p = pending.get(table);
+      const col = p?.table.columns.find((c) => c.name === pgName(addIdentity[2]!));
+      if (!p || !col) throw fail(stmt, `ADD GENERATED on a column the schema does not create`);
+      let options = addIdentity[4] ?? "";
+      const named = new RegExp(String.raw`\bSEQUENCE\s+NAME\s+(${QNAME})`, "i").exec(options);
+      if (named) {
+        // The name PostgreSQL gives it anyway; another one would be lost (it is not modelled).
+        if (pgName(named[1]!) !== `${table}_${col.name}_seq`) {
+          throw fail(stmt, `identity sequence "${pgName(named[1]!)}": only the default name ${table}_${col.name}_seq`);
+        }
+        options = options.replace(named[0], " ");
+      }
+      if (!new RegExp(String.raw`^(\s*${SEQUENCE_OPTION})*\s*$`, "i").test(options)) {
+        throw fail(stmt, `identity options of "${col.name}": only AS, INCREMENT, MIN/MAXVALUE, START, CACHE, CYCLE`);
+      }
+      col.extra = [`GENERATED ${/^ALWAYS$/i.test(addIdentity[3]!) ? "ALWAYS" : "BY DEFAULT"} AS IDENTITY`];
+      col.nullable = false;
+      const type = printPgType(col.type);
+      if (canonicalSequence(`AS ${type} ${options}`) !== canonicalSequence(`AS ${type}`)) {
+        (schema.objects ??= []).push(sequenceOptions(table, col.name, options, stmt.line, type));
+      }
       continue;
     }
     const addConstraint = new RegExp(
@@ -722,6 +775,17 @@ export function parsePostgresSchema(sql: string): Schema {
     col.comment = c.text;
   }
   for (const p of pending.values()) schema.tables.push(finish(p));
+  // ALTER SEQUENCE's options are modelled for the sequence a column owns; one the file creates has them in its
+  // CREATE SEQUENCE (two statements for one sequence would be compared as two).
+  for (const o of schema.objects ?? []) {
+    if (o.kind === "seqopts" && schema.objects!.some((x) => x.kind === "sequence" && x.name === o.name)) {
+      throw new PatchopsError(
+        "SqlUnsupported",
+        `line ${o.line}: ALTER SEQUENCE ${quoteIdent(o.name)} changes a sequence this file creates: ` +
+          "write its options in the CREATE SEQUENCE",
+      );
+    }
+  }
   return schema;
 }
 
@@ -817,10 +881,13 @@ function prepareTable(
 ): {
   text: string;
   always: Set<string>;
+  /** `AS IDENTITY (options)`: the options, by column. */
+  identityOptions: Map<string, string>;
   generated: Set<string>;
   userTypes: Map<string, { name: string; array: boolean; builtin: boolean }>;
 } {
   const always = new Set<string>();
+  const identityOptions = new Map<string, string>();
   const generated = new Set<string>();
   const userTypes = new Map<string, { name: string; array: boolean; builtin: boolean }>();
   // Types of the user (enums, domains, composites) are unknown to node-sql-parser: read as text, then put back.
@@ -851,6 +918,13 @@ function prepareTable(
   let out = text.replace(/\bcharacter(\s*\(\s*\d+\s*\))(?!\s*varying)/gi, "char$1")
     .replace(/\bcharacter\b(?!\s+varying)(?=\s*[,)\s])/gi, "char");
   out = out.replace(
+    /("[^"]+"|[\w$]+)(\s+[^,()]*?(?:\([^()]*\)[^,()]*?)?GENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY)\s*\(([^()]*)\)/gi,
+    (_m, col: string, head: string, options: string) => {
+      identityOptions.set(col.replace(/^"|"$/g, ""), options);
+      return `${col}${head}`;
+    },
+  );
+  out = out.replace(
     /("[^"]+"|[\w$]+)(\s+[^,()]*?(?:\([^()]*\)[^,()]*?)?)GENERATED\s+ALWAYS\s+AS\s+IDENTITY/gi,
     (_m, col: string, mid: string) => {
       always.add(col.replace(/^"|"$/g, ""));
@@ -872,5 +946,5 @@ function prepareTable(
     generated.add(m[1]!.replace(/^"|"$/g, ""));
     out = `${out.slice(0, m.index)}${m[1]}${m[2]}DEFAULT ${expr}${rest}`;
   }
-  return { text: out, always, generated, userTypes };
+  return { text: out, always, generated, userTypes, identityOptions };
 }

@@ -295,9 +295,33 @@ function shadowTables(statements: Statement[]): Set<string> {
   return out;
 }
 
+/**
+ * The statement as written, comments inside it kept: SQLite stores a view's
+ * or trigger's text as it was given, so a comment the splitter removed would
+ * be missing from the migrated database's text. The statement's own text when
+ * the span cannot be found.
+ */
+function asWritten(sql: string, stmt: Statement, lineStarts: number[]): string {
+  const n = stmt.text.length;
+  if (n === 0) return stmt.text;
+  const at = (i: number) => (lineStarts[stmt.lines[i]! - 1] ?? -1) + stmt.columns[i]! - 1;
+  const start = at(0);
+  // Only comments may differ: the text without them, spaces aside, is the statement's.
+  const bare = (x: string) => x.replace(/\s+/g, "");
+  // The splitter's columns may run one late after a comment: the end is tried there and one either side.
+  for (const end of [at(n - 1) + 1, at(n - 1) + 2, at(n - 1)]) {
+    const raw = start >= 0 && end > start ? sql.slice(start, end).replace(/[\s;]+$/, "") : "";
+    if (raw.length < n || raw[0] !== stmt.text[0] || raw.at(-1) !== stmt.text.at(-1)) continue;
+    if (bare(splitStatements(raw, { dialect: "sqlite" }).statements[0]?.text ?? "") === bare(stmt.text)) return raw;
+  }
+  return stmt.text;
+}
+
 /** Parses a SQLite schema file (tables, indexes, views, triggers, virtual tables). */
 export function parseSqliteSchema(sql: string): Schema {
   const { statements, annotations } = splitStatements(sql, { dialect: "sqlite" });
+  const lineStarts = [0];
+  for (let i = sql.indexOf("\n"); i >= 0; i = sql.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const schema: Schema = { tables: [], views: [], triggers: [], routines: [], virtualTables: [] };
   const shadows = shadowTables(statements);
   for (const stmt of statements) {
@@ -345,7 +369,7 @@ export function parseSqliteSchema(sql: string): Schema {
     if (view) {
       const name = view[1]!.replace(/^["`[]|["`\]]$/g, "");
       const body = stmt.text.slice(view[0].length).replace(/^\s*(\([^)]*\)\s*)?AS\s+/i, "");
-      schema.views.push({ name, canonical: canonical(body), sql: stmt.text, line: stmt.line });
+      schema.views.push({ name, canonical: canonical(body), sql: asWritten(sql, stmt, lineStarts), line: stmt.line });
       continue;
     }
     const trig =
@@ -356,7 +380,7 @@ export function parseSqliteSchema(sql: string): Schema {
         name: trig[1]!.replace(/^["`[]|["`\]]$/g, ""),
         table: trig[2]!.replace(/^["`[]|["`\]]$/g, ""),
         canonical: canonical(stmt.text.slice(trig.index + trig[0].indexOf(trig[1]!) + trig[1]!.length)),
-        sql: stmt.text,
+        sql: asWritten(sql, stmt, lineStarts),
         line: stmt.line,
       });
       continue;
