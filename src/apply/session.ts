@@ -107,6 +107,11 @@ export class Session {
       for (const id of report.finished) {
         options?.onWarning?.(`recovered: finished committed transaction ${id}`);
       }
+      for (const path of report.leftMissing ?? []) {
+        options?.onWarning?.(
+          `recovered: ${JSON.stringify(path)} was in neither its place nor the backup and is left missing, as found`,
+        );
+      }
       session.crashedHooks.push(...await markCrashedHooks(ws, options?.onWarning));
       // Package hooks live only as long as the apply that wrote them.
       await removePackageHooks(ws);

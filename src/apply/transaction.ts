@@ -317,26 +317,34 @@ async function syncDirs(ws: Workspace, tree: Iterable<string>, own: Iterable<str
  * and stops after the backup barrier. The journal says `committed` only
  * after the commit barrier. Undo walks the rows back up with barriers of its
  * own in the same order (new copies back to S, then old copies from B), so a
- * cut during undo leaves a state in the same table. Anything else (the old
- * copy in neither T nor B, the new one in neither T nor S) is outside the
- * invariant, and recovery refuses rather than guess.
+ * cut during undo leaves a state in the same table. A copy missing from T
+ * alone is taken as removed by the install directory's owner (see
+ * {@linkcode planUndo}) and left missing, named in the result; anything
+ * else outside the table (a copy missing from B or S too) is refused
+ * rather than guessed at.
  */
 interface UndoPlan {
   /** What to do with the item at T first: leave it, return it to S (it is new), or set it aside (a dup). */
   first: "none" | "return" | "displace";
   /** Whether the old copy then comes back from B. */
   restore: boolean;
+  /** The old copy is in neither T nor B: the path is left missing, as found. */
+  lost?: boolean;
 }
 
 /**
  * Places each step's copies in the invariant's table, or says why they fit no row.
  *
- * A copy missing from T alone is not refused: no cut leaves that, but the install
- * directory's owner may remove anything in it at any moment (a target after the plan
+ * A copy missing from T alone is not refused: the install directory's owner may
+ * remove anything in it at any moment (a target after the plan
  * saw it and before it was moved out, a replacement just after it was moved in). What
  * they removed is theirs to remove, and refusing there left every old copy moved out
  * so far in the backup and every later command refusing too (tests/apply/owner_removes_test.ts).
- * A copy missing from B or S, which only patchops can reach, is still refused.
+ * A copy missing from B or S, which only patchops can reach, is still refused. An old
+ * copy in neither T nor B is left missing and named (`lost`): besides the owner's
+ * removal, a file system that makes each directory durable on its own could leave
+ * that after a cut if the owner fsynced the tree's directory between our rename and
+ * the barrier, so the person reading the report should know which paths.
  */
 function planUndo(ws: Workspace, j: Journal, step: Step): UndoPlan | string {
   const t = inTree(ws.tree, step.path);
@@ -346,15 +354,19 @@ function planUndo(ws: Workspace, j: Journal, step: Step): UndoPlan | string {
     if (!step.hadTarget) return { first: "none", restore: false };
     if (b) return { first: t ? "displace" : "none", restore: true };
     // The old copy in neither T nor B: removed from T before it was moved out.
-    return { first: "none", restore: false };
+    return { first: "none", restore: false, lost: !t };
   }
   const s = exists(sourceOf(ws, j, step));
-  // The new copy in neither T nor S: moved in, then removed from T. The old one comes back.
-  if (!s && !t) return { first: "none", restore: b };
+  // The new copy in neither T nor S: moved in, then removed from T. The old one comes back;
+  // a removal can take only the copy in T, so the old one is in B (nothing else leaves this).
+  if (!s && !t) {
+    if (step.hadTarget && !b) return "neither copy is in place, in the staging area or in the backup";
+    return { first: "none", restore: b };
+  }
   if (!step.hadTarget) return { first: t ? (s ? "displace" : "return") : "none", restore: false };
   if (b) return { first: t ? (s ? "displace" : "return") : "none", restore: true };
   // The old copy in neither T nor B (the new one still in S): removed from T before it was moved out.
-  if (!t) return { first: "none", restore: false };
+  if (!t) return { first: "none", restore: false, lost: true };
   if (!s) return "the new copy is in place but the old copy is not in the backup";
   return { first: "none", restore: false };
 }
@@ -437,8 +449,9 @@ export async function commitTransaction(
   } catch (err) {
     await progress.close().catch(() => {});
     const what = current ? `${current.action} "${current.path}"` : "the commit";
+    let lost: string[];
     try {
-      await undoTransaction(ws, journal, onPoint);
+      lost = await undoTransaction(ws, journal, onPoint);
     } catch (undoErr) {
       throw new PatchopsError(
         "CommitFailed",
@@ -450,7 +463,7 @@ export async function commitTransaction(
     }
     throw new PatchopsError(
       "CommitFailed",
-      `${what} failed, all changes undone (${(err as Error).message})`,
+      `${what} failed, all changes undone${lostNote(lost)} (${(err as Error).message})`,
       {
         cause: err,
       },
@@ -465,12 +478,13 @@ export async function commitTransaction(
  * second names set aside), old copies back from the backup, created parents
  * removed. Refuses, changing nothing, when a step's copies fit no row of the
  * invariant ({@linkcode UndoPlan}). Then removes the transaction's working area.
+ * Returns the paths left missing as found (old copy in neither place).
  */
 export async function undoTransaction(
   ws: Workspace,
   journal: Journal,
   onPoint?: PointHook,
-): Promise<void> {
+): Promise<string[]> {
   const tree = ws.tree;
   const steps = [...journal.steps].reverse();
   const plans: UndoPlan[] = [];
@@ -532,6 +546,7 @@ export async function undoTransaction(
   }
   await syncDirs(ws, removed);
   await dropTransaction(ws, journal.id);
+  return steps.filter((_, i) => plans[i]!.lost).map((step) => step.path);
 }
 
 /**
@@ -648,6 +663,17 @@ export interface RecoverReport {
   rolledBack: string[];
   finished: string[];
   discarded: string[];
+  /** Paths an undo left missing as it found them (removed from the install directory during the run). */
+  leftMissing?: string[];
+}
+
+/** `lost` paths for a message, quoted as JSON (escaped) strings. */
+function lostNote(lost: string[]): string {
+  if (lost.length === 0) return "";
+  const shown = lost.slice(0, 5).map((p) => JSON.stringify(p)).join(", ");
+  return `, except ${shown}${
+    lost.length > 5 ? ` and ${lost.length - 5} more` : ""
+  }, left missing as found (removed from the install directory during the run)`;
 }
 
 /**
@@ -688,7 +714,8 @@ export async function recover(
       await finishTransaction(ws, journal, keep, onPoint);
       report.finished.push(id);
     } else {
-      await undoTransaction(ws, journal, onPoint);
+      const lost = await undoTransaction(ws, journal, onPoint);
+      if (lost.length > 0) (report.leftMissing ??= []).push(...lost);
       report.rolledBack.push(id);
     }
   }

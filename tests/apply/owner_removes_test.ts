@@ -53,7 +53,8 @@ Deno.test("a target its owner removes before it is backed up: the undo restores 
     const before = await snapshot(app, { exclude: [] });
     await assert.rejects(applyPatch(manifest, app, { allowUnsigned: true }), {
       code: "CommitFailed",
-      message: /all changes undone/,
+      // The path left missing is named, so that whoever reads the error knows which one.
+      message: new RegExp(`all changes undone, except "f${FILES - 1}\\.txt", left missing as found`),
     });
     stop();
     assert.ok(removed);
@@ -110,6 +111,44 @@ Deno.test("a replacement its owner removes before a later step fails: the undo r
       { code: "CommitFailed", message: /all changes undone/ },
     );
     assert.deepEqual(await snapshot(app, { exclude: [] }), before);
+  } finally {
+    await done();
+  }
+});
+
+Deno.test("a replacement gone from its place and its old copy gone from the backup too is refused, not taken as the owner's removal", async () => {
+  // The owner can reach only the install directory: a backup copy gone as well is a fault of patchops or
+  // the file system, and recovery must stop rather than report the undo done.
+  const [dir, done] = await tempDir();
+  const app = `${dir}/app`;
+  const find = (at: string, name: string): string | undefined => {
+    for (const e of Deno.readDirSync(at)) {
+      const p = `${at}/${e.name}`;
+      if (e.isFile && p.endsWith(name)) return p;
+      if (e.isDirectory) {
+        const f = find(p, name);
+        if (f) return f;
+      }
+    }
+    return undefined;
+  };
+  try {
+    const manifest = await fixture(dir);
+    await assert.rejects(
+      applyPatch(manifest, app, {
+        allowUnsigned: true,
+        failBeforeStep: 3,
+        onPoint: (p) => {
+          if (p !== "step:1") return;
+          Deno.removeSync(`${app}/f0.txt`);
+          Deno.removeSync(find(`${app}/.patchops`, "/backup/f0.txt")!);
+        },
+      }),
+      {
+        code: "CommitFailed",
+        message: /undo failed too \(.*"f0\.txt": neither copy is in place, in the staging area or in the backup/,
+      },
+    );
   } finally {
     await done();
   }
