@@ -9,6 +9,7 @@
  */
 
 import { PatchopsError } from "../errors.ts";
+import { MAX_PATH_LENGTH } from "../path_policy.ts";
 import type { Pull } from "./inflate.ts";
 import { readTar, type TarHeader } from "./tar_reader.ts";
 import { createHash } from "node:crypto";
@@ -90,9 +91,14 @@ export const MEMBER_OVERHEAD_BUDGET = 32 << 10;
  * member. Members count against the signed totals, but the parents they
  * imply do not: one member 2,000 levels deep made 2,000 directories (a
  * block of disk each), and every member of the signed count could do so.
- * Real packages imply fewer directories than they have members.
+ * Real packages imply fewer directories than they have members, apart from
+ * a few deep paths: `IMPLIED_ANY` more are allowed, as many as one path
+ * may have levels (a package that changes one file 140 levels down implies
+ * 139, and was refused with 64 per member alone).
  */
 export const IMPLIED_PER_MEMBER = 64;
+/** Directories any archive may imply besides `IMPLIED_PER_MEMBER` per member: the levels of the longest path. */
+export const IMPLIED_ANY = MAX_PATH_LENGTH / 2;
 /** Unpacked bytes allowed once, beyond the members: the end marker and the record padding after it. */
 export const TRAILER_BUDGET = 16 << 20;
 
@@ -223,7 +229,7 @@ async function stageMembers(
       continue;
     }
     implied += d.create.length;
-    const impliedLimit = ((so.limits?.entries ?? maxEntries) + 1) * IMPLIED_PER_MEMBER;
+    const impliedLimit = ((so.limits?.entries ?? maxEntries) + 1) * IMPLIED_PER_MEMBER + IMPLIED_ANY;
     if (implied > impliedLimit) {
       throw refuse(header, `needs more than the ${impliedLimit} directories the archive's members may imply`);
     }

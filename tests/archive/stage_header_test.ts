@@ -177,19 +177,26 @@ Deno.test("stageArchive() stops unpacking a volume label before the header at it
 
 // Mutation caught: the implied-directory count never checked (199 directories staged for one member).
 Deno.test("stageArchive() bounds the directories members imply by the signed member count", async () => {
-  const totals = { entries: 1, files: 1, bytes: 5 };
-  const deep = `${"d/".repeat(199)}f`;
-  const r = await stage(
-    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: deep, data: "hello" }],
-    header(totals),
-  );
-  assert.ok(r.error instanceof PatchopsError && r.error.code === "UnsafeMember", String(r.error));
-  assert.match(r.error.message, /needs more than the 128 directories the archive's members may imply/);
-  assert.deepEqual(r.files, [], "nothing was staged for it");
+  // One path as deep as a path may be (2,000 levels): a real package that changes one deep file.
+  const one = { entries: 1, files: 1, bytes: 5 };
+  const deepest = `${"d/".repeat(2000)}f`;
   const fine = await stage(
-    [{ path: OPERATIONS_MEMBER, data: header(totals) }, { path: `${"d/".repeat(100)}f`, data: "hello" }],
-    header(totals),
+    [{ path: OPERATIONS_MEMBER, data: header(one) }, { path: deepest, data: "hello" }],
+    header(one),
   );
   assert.equal(fine.error, undefined);
   assert.equal(fine.tree?.files, 1);
+  // Two such members imply 4,000 directories, more than 64 per member and one deepest path.
+  const two = { entries: 2, files: 2, bytes: 10 };
+  const r = await stage(
+    [
+      { path: OPERATIONS_MEMBER, data: header(two) },
+      { path: `${"a/".repeat(2000)}f`, data: "hello" },
+      { path: `${"b/".repeat(2000)}f`, data: "hello" },
+    ],
+    header(two),
+  );
+  assert.ok(r.error instanceof PatchopsError && r.error.code === "UnsafeMember", String(r.error));
+  assert.match(r.error.message, /needs more than the 2240 directories the archive's members may imply/);
+  assert.ok(!r.files.some((f) => f.startsWith("b/")), "nothing was staged for the second");
 });
