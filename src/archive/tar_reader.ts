@@ -23,7 +23,8 @@ const MAX_META = 1 << 20;
  * in force for every later member, which merges and scans them: without a
  * bound, 16 MiB of `g` headers (2 MiB as zstd) held 1.4 million records,
  * and 1,000 members then took 60 s and 760 MiB. Real tools write a few
- * (`git archive`: one, `comment`).
+ * (`git archive`: one, `comment`). Their text together is held to
+ * `MAX_META` too.
  */
 export const MAX_GLOBAL_PAX_RECORDS = 1024;
 
@@ -273,6 +274,10 @@ export async function* readTar(
           if (merged.size > MAX_GLOBAL_PAX_RECORDS) {
             throw corrupt(`global pax headers set more than ${MAX_GLOBAL_PAX_RECORDS} records`);
           }
+          // ...and no more text than one extended header may hold: 1,024 records of 1 MiB each were held to the end.
+          let held = 0;
+          for (const [k, v] of merged) held += k.length + v.length;
+          if (held > MAX_META) throw corrupt(`global pax headers set more than ${MAX_META} bytes of records`);
           globalPax = merged;
         } else {
           const nul = copy.indexOf(0);

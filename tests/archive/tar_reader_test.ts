@@ -153,7 +153,7 @@ Deno.test("readTar() reads what GNU tar and bsdtar write (pax, long names, links
   }
 });
 
-// Mutation caught: the record bound scaled by 1e6 (1,200 global records were read).
+// Mutations caught: the record bound scaled by 1e6 (1,200 global records were read); the byte bound removed.
 Deno.test("readTar() reads git archive's global pax header and refuses global headers of too many records", async () => {
   const [dir, done] = await tempDir();
   try {
@@ -185,4 +185,15 @@ Deno.test("readTar() reads git archive's global pax header and refuses global he
   // One global header (its block, records and padding) three times: a key set again is one record.
   const one = headers.slice(0, 3);
   assert.deepEqual((await list(buildTar([...one, ...one, ...one, { path: "a.txt", data: "x" }]))).length, 1);
+  // Few records, but each near the 1 MiB an extended header may hold: their text together is bounded too.
+  const big: Uint8Array[] = [];
+  for (let g = 0; g < 3; g++) {
+    const data = encodePax({ [`big${g}`]: "v".repeat(900_000) });
+    big.push(encodeHeader({ name: "g", typeflag: "g", size: data.length }), data, padding(data.length));
+  }
+  await assert.rejects(
+    list(buildTar([...big, { path: "a.txt", data: "hello" }])),
+    /global pax headers set more than 1048576 bytes of records/,
+  );
+  assert.equal((await list(buildTar([...big.slice(0, 3), { path: "a.txt", data: "x" }]))).length, 1);
 });
