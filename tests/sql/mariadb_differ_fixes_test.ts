@@ -105,15 +105,20 @@ Deno.test({
       const diff = generateSchemaDiff(surrogate.from, surrogate.to, { dialect: "mariadb", allowDestructive: true });
       assert.match(diff.changes[0]!.sql, /MODIFY COLUMN `id` int NOT NULL,\n {2}DROP PRIMARY KEY/);
       await plain(conn, surrogate, dbs);
-      // Without --allow-destructive the column stays, without AUTO_INCREMENT: the safe ALTER must still run.
+      // Without --allow-destructive the key change waits with the drop it needs: taking AUTO_INCREMENT away
+      // alone left a NOT NULL column without a default, and an insert that does not name it failed (1364).
+      const safe = generateSchemaDiff(surrogate.from, surrogate.to, { dialect: "mariadb" });
+      assert.equal(safe.changes.filter((ch) => ch.destructive === undefined).length, 0, safe.sql);
+      assert.match(safe.sql, /takes AUTO_INCREMENT from column `id` of `order_items`, which is dropped after it/);
       await plain(conn, surrogate, dbs, false);
       const [cols] = await conn.query(`SHOW COLUMNS FROM \`${dbs[0]}\`.order_items`) as [Row[], unknown];
       assert.deepEqual(cols.map((r) => [r.Field, r.Extra]), [
-        ["id", ""],
+        ["id", "auto_increment"],
         ["order_id", ""],
         ["product_id", ""],
         ["qty", ""],
       ]);
+      await conn.query(`INSERT INTO \`${dbs[0]}\`.order_items (order_id, product_id) VALUES (3, 3)`);
       await guarded(conn, surrogate, dbs);
     });
   },

@@ -332,11 +332,13 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
       });
     }
     if (safe.length) {
+      const withDrop = safe.find((c) => c.withDrop !== undefined)?.withDrop;
       changes.push({
         kind: "alter_table",
         table: des.name,
         sql: `ALTER TABLE ${t(des.name)}\n  ${safe.map((c) => c.clause).join(",\n  ")}`,
         description: `alter table ${des.name}: ${safe.map((c) => c.description).join("; ")}`,
+        ...(withDrop === undefined ? {} : { destructive: withDrop }),
       });
     }
     destructiveLater.push(...destructive);
@@ -386,6 +388,8 @@ export function diffMysqlSchemas(from: Schema, to: Schema, options?: MysqlDiffOp
 interface Clause {
   clause: string;
   description: string;
+  /** Why the whole ALTER holding this clause waits for --allow-destructive (the clause depends on a drop). */
+  withDrop?: string;
 }
 
 function alterTable(
@@ -452,7 +456,9 @@ function alterTable(
   }
   // An AUTO_INCREMENT column must lead some key (MariaDB error 1075). One that goes in a later, destructive
   // statement while this ALTER replaces its key (a surrogate id giving way to a composite primary key) loses
-  // AUTO_INCREMENT here, which keeps every value; the column itself goes with the DROP COLUMN.
+  // AUTO_INCREMENT here, which keeps every value; the column itself goes with the DROP COLUMN. This ALTER then
+  // waits for --allow-destructive too: run without the drop, it left a NOT NULL column without AUTO_INCREMENT or
+  // a default, and every insert that does not name it failed (error 1364).
   for (const col of droppedColumns) {
     if (!col.autoIncrement) continue;
     const leads = (idx: Index) => lower(idx.parts[0]?.column ?? "") === lower(col.name);
@@ -464,6 +470,7 @@ function alterTable(
     dropClauses.unshift({
       clause: `MODIFY COLUMN ${printColumn({ ...col, autoIncrement: false })}`,
       description: `drop AUTO_INCREMENT from column ${col.name} (its key goes before the column)`,
+      withDrop: `takes AUTO_INCREMENT from column ${quoteIdent(col.name)} of ${tn}, which is dropped after it`,
     });
   }
 
