@@ -268,8 +268,13 @@ export async function removeIfExists(path: string): Promise<void> {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
       throw err;
     }
-    if (info.isDirectory) removeTreePinned(path);
-    else Deno.removeSync(path);
+    try {
+      if (info.isDirectory) removeTreePinned(path);
+      else Deno.removeSync(path);
+    } catch (err) {
+      // Gone since the lstat, as the unpinned path below allows too.
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
     note({ op: "remove", path });
     return;
   }
